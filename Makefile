@@ -1,0 +1,77 @@
+# Dangjian — one command to set up and serve, one to set up and test.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 3
+VENDOR := dangjian/core/static/vendor
+# PostgreSQL used by `make test` for the second run of the suite.
+TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: setup run dev test test-sqlite test-pg e2e bench lint format clean
+
+setup: $(VENV)/.installed $(VENDOR)/.built
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+$(VENDOR)/.built: package.json
+	npm install --no-audit --no-fund --silent
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/fonts
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/
+	cp node_modules/bootstrap-icons/font/fonts/* $(VENDOR)/fonts/
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	touch $@
+
+run: setup
+	@$(BIN)/python manage.py demo_logins
+	@echo "服务地址 http://127.0.0.1:$(PORT)/"
+	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+
+dev: setup
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite (with the browser tests), then again on PostgreSQL.
+test: $(VENV)/.installed $(VENDOR)/.built
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python scripts/check_browser.py
+	$(BIN)/pytest
+	@if $(BIN)/python scripts/pg_ready.py "$(TEST_PG_URL)"; then \
+		DATABASE_URL="$(TEST_PG_URL)" $(BIN)/pytest -m "not e2e"; \
+	elif [ -n "$$REQUIRE_PG" ]; then \
+		echo "!!! PostgreSQL at $(TEST_PG_URL) is not reachable and REQUIRE_PG is set"; exit 1; \
+	else \
+		echo "!!! PostgreSQL at $(TEST_PG_URL) is not reachable: the PostgreSQL run was SKIPPED"; \
+	fi
+
+test-sqlite: $(VENV)/.installed $(VENDOR)/.built
+	$(BIN)/pytest
+
+test-pg: $(VENV)/.installed $(VENDOR)/.built
+	DATABASE_URL="$(TEST_PG_URL)" $(BIN)/pytest -m "not e2e"
+
+e2e: $(VENV)/.installed $(VENDOR)/.built
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/pytest -m e2e
+
+bench: $(VENV)/.installed $(VENDOR)/.built
+	$(BIN)/python bench/run.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var staticfiles

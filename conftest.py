@@ -1,0 +1,110 @@
+"""Personas shared by every app's tests: a zone admin, a branch secretary, an outsider branch's secretary.
+
+The tree: 测试区党工委 (T) → 甲村党支部 (T-A, with 党小组 T-A-G) · 乙村党支部 (T-B) · 丙社区党委 (T-C) → 丙社区第一党支部 (T-C1).
+"""
+
+import pytest
+from django.test import Client
+
+from dangjian.accounts.models import Role, RoleAssignment, User
+from dangjian.accounts.services import ensure_default_roles
+from dangjian.orgs.models import Kind, Level, Org
+
+PASSWORD = "Test-pass-2023"
+
+
+@pytest.fixture
+def roles(db):
+    from django.db import transaction
+
+    with transaction.atomic():
+        ensure_default_roles(actor="test")
+    return {r.identifier: r for r in Role.objects.all()}
+
+
+@pytest.fixture
+def zone(db) -> Org:
+    return Org.objects.add_root(instance=Org(code="T", name="测试区党工委", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE))
+
+
+@pytest.fixture
+def branch(zone) -> Org:
+    org = Org.objects.add_child(zone, instance=Org(code="T-A", name="甲村党支部", level=Level.BRANCH, kind=Kind.VILLAGE))
+    Org.objects.add_child(org, instance=Org(code="T-A-G", name="甲村党支部第一党小组", level=Level.GROUP, kind=Kind.VILLAGE))
+    return Org.objects.get(pk=org.pk)
+
+
+@pytest.fixture
+def other_branch(zone, branch) -> Org:
+    return Org.objects.add_child(
+        Org.objects.get(pk=zone.pk), instance=Org(code="T-B", name="乙村党支部", level=Level.BRANCH, kind=Kind.VILLAGE)
+    )
+
+
+@pytest.fixture
+def community(zone, other_branch) -> Org:
+    committee = Org.objects.add_child(
+        Org.objects.get(pk=zone.pk), instance=Org(code="T-C", name="丙社区党委", level=Level.COMMITTEE, kind=Kind.COMMUNITY)
+    )
+    Org.objects.add_child(
+        committee, instance=Org(code="T-C1", name="丙社区第一党支部", level=Level.BRANCH, kind=Kind.COMMUNITY)
+    )
+    return Org.objects.get(pk=committee.pk)
+
+
+def make_user(username: str, role: Role | None = None, org: Org | None = None, subtree: bool = True) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, display_name=username, home_org=org)
+    if role is not None:
+        RoleAssignment.objects.create(user=user, role=role, org=org, subtree=subtree)
+    return user
+
+
+@pytest.fixture
+def admin_user(roles, zone, branch, other_branch, community) -> User:
+    return make_user("zoneadmin", roles["zone_admin"], Org.objects.get(pk=zone.pk))
+
+
+@pytest.fixture
+def secretary(roles, branch) -> User:
+    return make_user("secretary", roles["secretary"], branch)
+
+
+@pytest.fixture
+def outsider(roles, other_branch) -> User:
+    return make_user("outsider", roles["secretary"], other_branch)
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def secretary_client(secretary) -> Client:
+    return _client_for(secretary)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def token_for(db):
+    """Returns a function giving an API bearer header for a user."""
+    from django.db import transaction
+
+    from dangjian.accounts.services import issue_token
+
+    def make(user: User) -> dict:
+        with transaction.atomic():
+            raw = issue_token(actor="test", user=user)
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return make

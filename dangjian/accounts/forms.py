@@ -1,0 +1,34 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from dangjian.orgs.models import Org
+
+from .models import Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码错误。",
+        "inactive": "该账号已停用。",
+    }
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=50, required=False)
+    phone = forms.CharField(label="电话", max_length=20, required=False)
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False)
+    org = forms.ModelChoiceField(label="所属组织", queryset=Org.objects.none())
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if orgs is not None:
+            self.fields["org"].queryset = orgs
+
+
+class GrantForm(forms.Form):
+    role = forms.ModelChoiceField(label="角色", queryset=Role.objects.all())
+    org_code = forms.CharField(label="组织代码", max_length=32)
+    subtree = forms.BooleanField(label="含下级组织", required=False, initial=True)
+    valid_from = forms.DateField(label="生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label="失效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

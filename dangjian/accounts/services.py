@@ -1,0 +1,130 @@
+"""Writes for users, role assignments and API tokens. Each is one transaction with one audit entry."""
+
+from datetime import date
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core.audit import log_action
+from dangjian.core.scoping import has_capability
+from dangjian.orgs.models import Org
+
+from .models import ApiToken, Role, RoleAssignment, User
+from .roles import DEFAULT_ROLES
+
+
+class AccountError(ValidationError):
+    pass
+
+
+def _require_manage(actor, org: Org) -> None:
+    if not has_capability(actor, "accounts.manage", org):
+        raise AccountError("您无权在该组织范围内管理账号与授权。", code="out_of_scope")
+
+
+@transaction.atomic
+def ensure_default_roles(*, actor=None) -> int:
+    """Create the default roles that do not exist yet; never overwrites a configured role."""
+    created = 0
+    for identifier, (name, caps) in DEFAULT_ROLES.items():
+        _, was_created = Role.objects.get_or_create(
+            identifier=identifier, defaults={"name": name, "capabilities": sorted(caps)}
+        )
+        created += was_created
+    if created:
+        log_action(actor=actor or "system", action="accounts.ensure_default_roles", data={"created": created})
+    return created
+
+
+@transaction.atomic
+def create_user(
+    *, actor, username: str, password: str, display_name: str = "", phone: str = "", org: Org | None = None
+) -> User:
+    """Create a login. ``org`` (where the admin manages accounts) is checked against the actor's scope."""
+    if org is not None:
+        _require_manage(actor, org)
+    elif not has_capability(actor, "accounts.manage"):
+        raise AccountError("您无权管理账号。", code="forbidden")
+    username = username.strip()
+    if not username:
+        raise AccountError("用户名不能为空。", code="required")
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError(f"用户名“{username}”已存在。", code="duplicate")
+    user = User(username=username, display_name=display_name.strip(), phone=phone.strip(), home_org=org)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    log_action(actor=actor, action="accounts.create_user", obj=user, org=org, data={"username": username})
+    return user
+
+
+@transaction.atomic
+def grant_role(
+    *,
+    actor,
+    user: User,
+    role: Role,
+    org: Org,
+    subtree: bool = True,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> RoleAssignment:
+    """Give ``user`` the role on ``org`` (and its subtree). The actor must manage accounts there."""
+    if actor != "system":
+        _require_manage(actor, org)
+    if valid_from and valid_to and valid_to < valid_from:
+        raise AccountError("失效日期不能早于生效日期。", code="dates")
+    if valid_to and valid_to < timezone.localdate():
+        raise AccountError("失效日期已过，该授权不会生效。", code="expired")
+    if RoleAssignment.objects.active_on(timezone.localdate()).filter(
+        user=user, role=role, org=org, subtree=subtree
+    ).exists():
+        raise AccountError("该用户已有相同的授权。", code="duplicate")
+    if user.home_org_id is None:
+        user.home_org = org
+        user.save(update_fields=["home_org"])
+    assignment = RoleAssignment.objects.create(
+        user=user, role=role, org=org, subtree=subtree, valid_from=valid_from, valid_to=valid_to
+    )
+    log_action(
+        actor=actor,
+        action="accounts.grant_role",
+        obj=assignment,
+        org=org,
+        data={"user": user.username, "role": role.identifier, "subtree": subtree,
+              "valid_from": valid_from, "valid_to": valid_to},
+    )
+    return assignment
+
+
+@transaction.atomic
+def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
+    """End an assignment today (it stays in history; assignments are not deleted)."""
+    _require_manage(actor, assignment.org)
+    today = timezone.localdate()
+    assignment.valid_to = today if not assignment.valid_from or assignment.valid_from <= today else assignment.valid_from
+    assignment.save(update_fields=["valid_to"])
+    log_action(actor=actor, action="accounts.end_role", obj=assignment, org=assignment.org,
+               data={"user": assignment.user.username, "role": assignment.role.identifier})
+    return assignment
+
+
+@transaction.atomic
+def issue_token(*, actor, user: User, name: str = "") -> str:
+    """Create an API token for ``user`` and return it; only its digest is kept."""
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
+    log_action(actor=actor, action="accounts.issue_token", obj=token, data={"user": user.username, "prefix": token.prefix})
+    return raw
+
+
+@transaction.atomic
+def record_login(*, user=None, username: str, success: bool, ip: str | None) -> None:
+    log_action(
+        actor=user if success else username,
+        action="accounts.login" if success else "accounts.login_failed",
+        data={"username": username},
+        ip=ip,
+    )

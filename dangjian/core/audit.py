@@ -1,0 +1,99 @@
+"""The audit log: every service writes exactly one entry in its own transaction."""
+
+import contextvars
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+# Set by core.middleware for the duration of a request so services need not pass the IP around.
+current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
+_PG_LOCK_KEY = 0x64616E67  # "dang": serializes chain appends across app servers
+
+
+def _canonical(data: Any) -> Any:
+    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    at = entry.at.astimezone(UTC).isoformat(timespec="microseconds")
+    payload = [
+        entry.prev_hash,
+        at,
+        entry.actor_id,
+        entry.actor_name,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.org_path,
+        entry.data,
+        entry.ip,
+    ]
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def log_action(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    org=None,
+    data: dict | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one entry. Must run inside the caller's transaction (services are atomic)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("log_action must be called inside the service's transaction")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+    if org is None and obj is not None:
+        org = getattr(obj, "org", None)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+    entry = AuditEntry(
+        at=timezone.now().astimezone(UTC).replace(tzinfo=UTC),
+        actor=user,
+        actor_name=(user.get_username() if user else (actor if isinstance(actor, str) else "")),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        org_path=getattr(org, "path", "") or "",
+        data=_canonical(data),
+        ip=ip or current_ip.get(),
+        prev_hash=prev,
+    )
+    entry.hash = compute_hash(entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+def verify_chain(batch: int = 5000) -> tuple[int, list[str]]:
+    """Walk the chain in id order; return (entries checked, problems found)."""
+    problems: list[str] = []
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            break
+        for entry in rows:
+            checked += 1
+            if entry.prev_hash != prev:
+                problems.append(f"#{entry.id}: prev_hash does not match the entry before it")
+            if compute_hash(entry) != entry.hash:
+                problems.append(f"#{entry.id}: contents do not match its hash")
+            prev = entry.hash
+            last_id = entry.id
+    return checked, problems
+
+

@@ -1,0 +1,130 @@
+"""Scope is the org tree: every read filters to the actor's grants with one predicate on the path.
+
+A grant is (org path, subtree?, capabilities). Grants come from active role assignments and from
+liaison-group membership (read + supervise on each assigned org's subtree). Superusers hold every
+capability on every root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Grant:
+    path: str
+    subtree: bool
+    capabilities: frozenset[str]
+
+    def covers(self, path: str) -> bool:
+        return path.startswith(self.path) if self.subtree else path == self.path
+
+
+ALL = "*"
+
+
+def grants_for(actor) -> list[Grant]:
+    """The actor's grants today, computed once per request and cached on the user object."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return []
+    cached = getattr(actor, "_dangjian_grants", None)
+    if cached is not None:
+        return cached
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.accounts.roles import role_capabilities
+    from dangjian.orgs.models import LiaisonGroup, Org
+
+    grants: list[Grant] = []
+    if actor.is_superuser:
+        grants = [Grant(path, True, frozenset({ALL})) for path in Org.objects.get_root_nodes().values_list("path", flat=True)]
+    else:
+        today = timezone.localdate()
+        for assignment in RoleAssignment.objects.active_on(today).filter(user=actor).select_related("role", "org"):
+            grants.append(Grant(assignment.org.path, assignment.subtree, frozenset(assignment.role.capabilities)))
+        liaison_caps = role_capabilities("liaison")
+        for path in LiaisonGroup.objects.filter(members=actor, active=True).values_list("orgs__path", flat=True):
+            if path:
+                grants.append(Grant(path, True, liaison_caps))
+    actor._dangjian_grants = grants
+    return grants
+
+
+def has_capability(actor, capability: str, org=None) -> bool:
+    """True if the actor holds the capability anywhere (org None) or on that org."""
+    for grant in grants_for(actor):
+        if capability in grant.capabilities or ALL in grant.capabilities:
+            if org is None or grant.covers(org.path):
+                return True
+    return False
+
+
+def scope_q(actor, capability: str, path_field: str) -> Q:
+    """One Q of path prefixes (subtree grants) and exact paths (node grants); never true by default."""
+    subtrees: set[str] = set()
+    nodes: set[str] = set()
+    for grant in grants_for(actor):
+        if capability in grant.capabilities or ALL in grant.capabilities:
+            (subtrees if grant.subtree else nodes).add(grant.path)
+    # A prefix already covered by a shorter prefix adds nothing but a longer predicate.
+    kept = sorted(p for p in subtrees if not any(p != q and p.startswith(q) for q in subtrees))
+    nodes = {n for n in nodes if not any(n.startswith(q) for q in kept)}
+    q = Q(pk__in=[])
+    for prefix in kept:
+        q |= Q(**{f"{path_field}__startswith": prefix})
+    if nodes:
+        q |= Q(**{f"{path_field}__in": sorted(nodes)})
+    return q
+
+
+def scoped(qs: QuerySet, actor, capability: str, path_field: str | None = None) -> QuerySet:
+    """Filter ``qs`` to what the actor may see with ``capability``.
+
+    The path comes from ``path_field``, else the model's ``SCOPE_PATH`` attribute, else ``org__path``.
+    """
+    field = path_field or getattr(qs.model, "SCOPE_PATH", "org__path")
+    return qs.filter(scope_q(actor, capability, field))
+
+
+def get_scoped_or_404(qs: QuerySet, actor, capability: str, **lookup):
+    """The one object in scope matching ``lookup``; anything else (absent or out of scope) is 404."""
+    try:
+        return scoped(qs, actor, capability).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def requires(capability: str):
+    """View decorator: login required, the capability held somewhere, and declared for the meta-test."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_capability(request.user, capability):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        guarded = login_required(wrapped)
+        guarded.required_capability = capability
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """Declares a view open to anonymous users (login page, resident request form, health check)."""
+    view.required_capability = None
+    view.is_public = True
+    return view
+
+
+def authenticated(view):
+    """Declares a view open to every logged-in user; what it shows is still scoped."""
+    guarded = login_required(view)
+    guarded.required_capability = "authenticated"
+    return guarded

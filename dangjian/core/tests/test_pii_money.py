@@ -1,0 +1,59 @@
+import pytest
+from cryptography.fernet import Fernet
+from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dangjian.core import pii
+from dangjian.core.money import fmt_yuan, yuan_to_fen
+from dangjian.people.models import Person
+
+
+def test_masks_hide_the_middle_of_id_numbers_and_phones():
+    assert pii.mask_id("410611194301011238") == "410***********1238"
+    assert pii.mask_phone("13812345678") == "138****5678"
+    assert pii.mask_name("王凤侠") == "王*侠"
+    assert pii.mask_name("王芳") == "王*"
+
+
+def test_blind_index_ignores_full_width_digits_spaces_and_case():
+    assert pii.blind_index("id", "41061119430101123x") == pii.blind_index("id", " ４１０６１１19430101123X ")
+    assert pii.blind_index("id", "1") != pii.blind_index("phone", "1")
+
+
+@pytest.mark.django_db
+def test_id_numbers_are_stored_encrypted(zone):
+    person = Person.objects.create(org=zone, name="张三", id_number="410611194301011238")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number FROM people_person WHERE id = %s", [person.pk])
+        stored = cursor.fetchone()[0]
+    assert "410611" not in stored
+    assert Person.objects.get(pk=person.pk).id_number == "410611194301011238"
+
+
+@pytest.mark.django_db
+def test_rotation_reads_old_rows_and_resaves_with_the_new_key(zone, settings):
+    person = Person.objects.create(org=zone, name="张三", id_number="410611194301011238")
+    new_key = Fernet.generate_key().decode()
+    pii.set_cipher(pii.FernetCipher([new_key, *settings.PII_KEYS]))
+    try:
+        person = Person.objects.get(pk=person.pk)
+        person.save()
+        pii.set_cipher(pii.FernetCipher([new_key]))
+        assert Person.objects.get(pk=person.pk).id_number == "410611194301011238"
+    finally:
+        pii.set_cipher(None)
+
+
+def test_yuan_parses_to_exact_fen_and_refuses_fractions_of_a_fen():
+    assert yuan_to_fen("1,085,000") == 108_500_000
+    assert yuan_to_fen("700.5元") == 70_050
+    with pytest.raises(ValueError):
+        yuan_to_fen("1.005")
+    with pytest.raises(ValueError):
+        yuan_to_fen("abc")
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_formatted_yuan_parses_back_to_the_same_fen(fen):
+    assert yuan_to_fen(fmt_yuan(fen)) == fen

@@ -1,0 +1,54 @@
+from django import forms
+
+from dangjian.accounts.models import User
+
+from .models import CommitteeTerm, Org, Post
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class OrgForm(forms.ModelForm):
+    class Meta:
+        model = Org
+        fields = ["code", "name", "short_name", "level", "kind", "address", "founded_on", "brand", "term_years", "active"]
+        widgets = {"founded_on": DATE}
+
+
+class OrgEditForm(OrgForm):
+    class Meta(OrgForm.Meta):
+        fields = [f for f in OrgForm.Meta.fields if f != "code"]
+
+
+class MoveForm(forms.Form):
+    target_code = forms.CharField(label="移到（上级组织代码）", max_length=32)
+
+
+class TermForm(forms.ModelForm):
+    class Meta:
+        model = CommitteeTerm
+        fields = ["elected_on", "term_years", "note"]
+        widgets = {"elected_on": DATE}
+
+
+class PostForm(forms.Form):
+    post = forms.ChoiceField(label="职务", choices=Post.choices)
+    holder_name = forms.CharField(label="姓名", max_length=50)
+    started_on = forms.DateField(label="任职日期", required=False, widget=DATE)
+
+
+class LiaisonGroupForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=50)
+    leader_name = forms.CharField(label="组长", max_length=50, required=False)
+    org_codes = forms.CharField(
+        label="联系组织（组织代码，以逗号或换行分隔）", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    members = forms.ModelMultipleChoiceField(label="组员账号", queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["members"].queryset = users
+
+    def codes(self) -> list[str]:
+        raw = self.cleaned_data.get("org_codes", "")
+        return [c.strip().upper() for c in raw.replace("，", ",").replace("\n", ",").split(",") if c.strip()]
