@@ -24,27 +24,35 @@ def roles(db):
 
 @pytest.fixture
 def zone(db) -> Org:
-    return Org.objects.add_root(instance=Org(code="T", name="测试区党工委", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE))
+    return Org.objects.add_root(
+        instance=Org(code="T", name="测试区党工委", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE)
+    )
 
 
 @pytest.fixture
 def branch(zone) -> Org:
-    org = Org.objects.add_child(zone, instance=Org(code="T-A", name="甲村党支部", level=Level.BRANCH, kind=Kind.VILLAGE))
-    Org.objects.add_child(org, instance=Org(code="T-A-G", name="甲村党支部第一党小组", level=Level.GROUP, kind=Kind.VILLAGE))
+    org = Org.objects.add_child(
+        zone, instance=Org(code="T-A", name="甲村党支部", level=Level.BRANCH, kind=Kind.VILLAGE)
+    )
+    Org.objects.add_child(
+        org, instance=Org(code="T-A-G", name="甲村党支部第一党小组", level=Level.GROUP, kind=Kind.VILLAGE)
+    )
     return Org.objects.get(pk=org.pk)
 
 
 @pytest.fixture
 def other_branch(zone, branch) -> Org:
     return Org.objects.add_child(
-        Org.objects.get(pk=zone.pk), instance=Org(code="T-B", name="乙村党支部", level=Level.BRANCH, kind=Kind.VILLAGE)
+        Org.objects.get(pk=zone.pk),
+        instance=Org(code="T-B", name="乙村党支部", level=Level.BRANCH, kind=Kind.VILLAGE),
     )
 
 
 @pytest.fixture
 def community(zone, other_branch) -> Org:
     committee = Org.objects.add_child(
-        Org.objects.get(pk=zone.pk), instance=Org(code="T-C", name="丙社区党委", level=Level.COMMITTEE, kind=Kind.COMMUNITY)
+        Org.objects.get(pk=zone.pk),
+        instance=Org(code="T-C", name="丙社区党委", level=Level.COMMITTEE, kind=Kind.COMMUNITY),
     )
     Org.objects.add_child(
         committee, instance=Org(code="T-C1", name="丙社区第一党支部", level=Level.BRANCH, kind=Kind.COMMUNITY)

@@ -76,7 +76,7 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _DEV["secret_key"]
 # Fernet keys, newest first: encryption uses the first, decryption tries all (rotation by re-save).
 PII_KEYS = env_list("DANGJIAN_PII_KEYS", [_DEV["pii_key"]])
 PII_INDEX_KEY = env_str("DANGJIAN_PII_INDEX_KEY") or _DEV["index_key"]
-PII_DEV_KEYS_IN_USE = PII_KEYS == [_DEV["pii_key"]] or PII_INDEX_KEY == _DEV["index_key"]
+PII_DEV_KEYS_IN_USE = [_DEV["pii_key"]] == PII_KEYS or _DEV["index_key"] == PII_INDEX_KEY
 for _key in PII_KEYS:
     try:
         Fernet(_key)
@@ -168,7 +168,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env_str("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+        }
+    }
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -30,5 +30,9 @@ class GrantForm(forms.Form):
     role = forms.ModelChoiceField(label="角色", queryset=Role.objects.all())
     org_code = forms.CharField(label="组织代码", max_length=32)
     subtree = forms.BooleanField(label="含下级组织", required=False, initial=True)
-    valid_from = forms.DateField(label="生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label="失效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label="生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label="失效日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

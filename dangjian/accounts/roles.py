@@ -24,7 +24,8 @@ DEFAULT_ROLES = {
     "zone_admin": ("区级管理员", sorted(set(CAPABILITIES) - {"audit.view"})),
     "staff": (
         "组织部/党群部工作人员",
-        _READ + ["orgs.edit", "members.edit", "members.import", "pii.reveal", "activities.edit", "reports.edit"],
+        _READ
+        + ["orgs.edit", "members.edit", "members.import", "pii.reveal", "activities.edit", "reports.edit"],
     ),
     "liaison": ("联络组成员", _READ + ["orgs.supervise"]),
     "secretary": (

@@ -31,6 +31,10 @@ def run(ctx: SeedContext) -> None:
         user.set_password(demo_password())
         user.save()
         if role_id:
-            RoleAssignment.objects.create(user=user, role=Role.objects.get(identifier=role_id), org=org, subtree=True)
+            RoleAssignment.objects.create(
+                user=user, role=Role.objects.get(identifier=role_id), org=org, subtree=True
+            )
     LiaisonGroup.objects.get(zone=zone, name="第一联络组").members.add(User.objects.get(username="liaison1"))
-    log_action(actor="seed_demo", action="accounts.seed_demo", org=zone, data={"users": [u[0] for u in DEMO_USERS]})
+    log_action(
+        actor="seed_demo", action="accounts.seed_demo", org=zone, data={"users": [u[0] for u in DEMO_USERS]}
+    )

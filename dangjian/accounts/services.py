@@ -78,9 +78,11 @@ def grant_role(
         raise AccountError("失效日期不能早于生效日期。", code="dates")
     if valid_to and valid_to < timezone.localdate():
         raise AccountError("失效日期已过，该授权不会生效。", code="expired")
-    if RoleAssignment.objects.active_on(timezone.localdate()).filter(
-        user=user, role=role, org=org, subtree=subtree
-    ).exists():
+    if (
+        RoleAssignment.objects.active_on(timezone.localdate())
+        .filter(user=user, role=role, org=org, subtree=subtree)
+        .exists()
+    ):
         raise AccountError("该用户已有相同的授权。", code="duplicate")
     if user.home_org_id is None:
         user.home_org = org
@@ -93,8 +95,13 @@ def grant_role(
         action="accounts.grant_role",
         obj=assignment,
         org=org,
-        data={"user": user.username, "role": role.identifier, "subtree": subtree,
-              "valid_from": valid_from, "valid_to": valid_to},
+        data={
+            "user": user.username,
+            "role": role.identifier,
+            "subtree": subtree,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+        },
     )
     return assignment
 
@@ -104,10 +111,17 @@ def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     """End an assignment today (it stays in history; assignments are not deleted)."""
     _require_manage(actor, assignment.org)
     today = timezone.localdate()
-    assignment.valid_to = today if not assignment.valid_from or assignment.valid_from <= today else assignment.valid_from
+    assignment.valid_to = (
+        today if not assignment.valid_from or assignment.valid_from <= today else assignment.valid_from
+    )
     assignment.save(update_fields=["valid_to"])
-    log_action(actor=actor, action="accounts.end_role", obj=assignment, org=assignment.org,
-               data={"user": assignment.user.username, "role": assignment.role.identifier})
+    log_action(
+        actor=actor,
+        action="accounts.end_role",
+        obj=assignment,
+        org=assignment.org,
+        data={"user": assignment.user.username, "role": assignment.role.identifier},
+    )
     return assignment
 
 
@@ -116,7 +130,12 @@ def issue_token(*, actor, user: User, name: str = "") -> str:
     """Create an API token for ``user`` and return it; only its digest is kept."""
     raw = ApiToken.generate()
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
-    log_action(actor=actor, action="accounts.issue_token", obj=token, data={"user": user.username, "prefix": token.prefix})
+    log_action(
+        actor=actor,
+        action="accounts.issue_token",
+        obj=token,
+        data={"user": user.username, "prefix": token.prefix},
+    )
     return raw
 
 

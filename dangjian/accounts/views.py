@@ -13,7 +13,9 @@ from .forms import GrantForm, LoginForm, UserCreateForm
 from .models import RoleAssignment
 from .selectors import assignments_of, users_visible_to
 
-login = public(auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm))
+login = public(
+    auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm)
+)
 logout = authenticated(auth_views.LogoutView.as_view())
 
 
@@ -44,13 +46,24 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        org = scoped(Org.objects.all(), request.user, "accounts.manage").filter(code=data["org_code"].strip()).first()
+        org = (
+            scoped(Org.objects.all(), request.user, "accounts.manage")
+            .filter(code=data["org_code"].strip())
+            .first()
+        )
         if org is None:
             form.add_error("org_code", "组织代码不存在或不在您的管理范围内。")
         else:
             try:
-                services.grant_role(actor=request.user, user=target, role=data["role"], org=org,
-                                    subtree=data["subtree"], valid_from=data["valid_from"], valid_to=data["valid_to"])
+                services.grant_role(
+                    actor=request.user,
+                    user=target,
+                    role=data["role"],
+                    org=org,
+                    subtree=data["subtree"],
+                    valid_from=data["valid_from"],
+                    valid_to=data["valid_to"],
+                )
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
@@ -64,7 +77,10 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @requires("accounts.manage")
 def end_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = get_scoped_or_404(
-        RoleAssignment.objects.select_related("org", "user", "role"), request.user, "accounts.manage", pk=assignment_id
+        RoleAssignment.objects.select_related("org", "user", "role"),
+        request.user,
+        "accounts.manage",
+        pk=assignment_id,
     )
     services.end_role(actor=request.user, assignment=assignment)
     messages.success(request, "授权已终止。")

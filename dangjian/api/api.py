@@ -33,7 +33,9 @@ def on_invalid(request, exc):
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
     return api.create_response(
-        request, {"code": "unauthorized", "message": "缺少或无效的访问令牌（Authorization: Bearer …）。"}, status=401
+        request,
+        {"code": "unauthorized", "message": "缺少或无效的访问令牌（Authorization: Bearer …）。"},
+        status=401,
     )
 
 

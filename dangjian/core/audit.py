@@ -3,7 +3,7 @@
 import contextvars
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -95,5 +95,3 @@ def verify_chain(batch: int = 5000) -> tuple[int, list[str]]:
             prev = entry.hash
             last_id = entry.id
     return checked, problems
-
-

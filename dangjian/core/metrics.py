@@ -64,7 +64,12 @@ class Metric:
         """Figure per value of ``breakdown`` in one grouped query."""
         if not self.breakdown:
             return {}
-        rows = self._subtree(org, year).values(self.breakdown).annotate(v=self.aggregate).order_by(self.breakdown)
+        rows = (
+            self._subtree(org, year)
+            .values(self.breakdown)
+            .annotate(v=self.aggregate)
+            .order_by(self.breakdown)
+        )
         labels = self.breakdown_labels or {}
         return {str(labels.get(r[self.breakdown], r[self.breakdown])): int(r["v"] or 0) for r in rows}
 

@@ -42,13 +42,22 @@ def grants_for(actor) -> list[Grant]:
 
     grants: list[Grant] = []
     if actor.is_superuser:
-        grants = [Grant(path, True, frozenset({ALL})) for path in Org.objects.get_root_nodes().values_list("path", flat=True)]
+        grants = [
+            Grant(path, True, frozenset({ALL}))
+            for path in Org.objects.get_root_nodes().values_list("path", flat=True)
+        ]
     else:
         today = timezone.localdate()
-        for assignment in RoleAssignment.objects.active_on(today).filter(user=actor).select_related("role", "org"):
-            grants.append(Grant(assignment.org.path, assignment.subtree, frozenset(assignment.role.capabilities)))
+        for assignment in (
+            RoleAssignment.objects.active_on(today).filter(user=actor).select_related("role", "org")
+        ):
+            grants.append(
+                Grant(assignment.org.path, assignment.subtree, frozenset(assignment.role.capabilities))
+            )
         liaison_caps = role_capabilities("liaison")
-        for path in LiaisonGroup.objects.filter(members=actor, active=True).values_list("orgs__path", flat=True):
+        for path in LiaisonGroup.objects.filter(members=actor, active=True).values_list(
+            "orgs__path", flat=True
+        ):
             if path:
                 grants.append(Grant(path, True, liaison_caps))
     actor._dangjian_grants = grants
@@ -58,9 +67,9 @@ def grants_for(actor) -> list[Grant]:
 def has_capability(actor, capability: str, org=None) -> bool:
     """True if the actor holds the capability anywhere (org None) or on that org."""
     for grant in grants_for(actor):
-        if capability in grant.capabilities or ALL in grant.capabilities:
-            if org is None or grant.covers(org.path):
-                return True
+        held = capability in grant.capabilities or ALL in grant.capabilities
+        if held and (org is None or grant.covers(org.path)):
+            return True
     return False
 
 

@@ -63,7 +63,10 @@ def list_orgs(
     if level:
         qs = qs.filter(level=level)
     if under:
-        root = qs.filter(code=under).first() or selectors.orgs_visible_to(request.auth).filter(code=under).first()
+        root = (
+            qs.filter(code=under).first()
+            or selectors.orgs_visible_to(request.auth).filter(code=under).first()
+        )
         if root is None:
             raise Http404
         qs = qs.filter(path__startswith=root.path).exclude(pk=root.pk)

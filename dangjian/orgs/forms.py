@@ -10,7 +10,18 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class OrgForm(forms.ModelForm):
     class Meta:
         model = Org
-        fields = ["code", "name", "short_name", "level", "kind", "address", "founded_on", "brand", "term_years", "active"]
+        fields = [
+            "code",
+            "name",
+            "short_name",
+            "level",
+            "kind",
+            "address",
+            "founded_on",
+            "brand",
+            "term_years",
+            "active",
+        ]
         widgets = {"founded_on": DATE}
 
 
@@ -40,7 +51,9 @@ class LiaisonGroupForm(forms.Form):
     name = forms.CharField(label="名称", max_length=50)
     leader_name = forms.CharField(label="组长", max_length=50, required=False)
     org_codes = forms.CharField(
-        label="联系组织（组织代码，以逗号或换行分隔）", widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label="联系组织（组织代码，以逗号或换行分隔）",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
     )
     members = forms.ModelMultipleChoiceField(label="组员账号", queryset=User.objects.none(), required=False)
 

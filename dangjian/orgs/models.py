@@ -84,7 +84,9 @@ class CommitteeTerm(models.Model):
         ordering = ["-elected_on"]
         verbose_name = "班子届次"
         verbose_name_plural = "班子届次"
-        constraints = [models.UniqueConstraint(fields=["org", "elected_on"], name="one_term_per_election_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "elected_on"], name="one_term_per_election_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.org} {self.elected_on:%Y}届"
@@ -109,10 +111,17 @@ class Post(models.TextChoices):
 
 
 class CommitteePost(models.Model):
-    term = models.ForeignKey(CommitteeTerm, on_delete=models.CASCADE, related_name="posts", verbose_name="届次")
+    term = models.ForeignKey(
+        CommitteeTerm, on_delete=models.CASCADE, related_name="posts", verbose_name="届次"
+    )
     post = models.CharField("职务", max_length=20, choices=Post.choices)
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="posts", verbose_name="人员"
+        "people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name="人员",
     )
     holder_name = models.CharField("姓名", max_length=50)
     started_on = models.DateField("任职日期", null=True, blank=True)
@@ -132,7 +141,9 @@ class CommitteePost(models.Model):
 class LiaisonGroup(models.Model):
     """A supervision group of the zone's leading group; members read and supervise the orgs' subtrees."""
 
-    zone = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="liaison_groups", verbose_name="所属")
+    zone = models.ForeignKey(
+        Org, on_delete=models.PROTECT, related_name="liaison_groups", verbose_name="所属"
+    )
     name = models.CharField("名称", max_length=50)
     leader_name = models.CharField("组长", max_length=50, blank=True)
     orgs = models.ManyToManyField(Org, related_name="supervised_by", blank=True, verbose_name="联系组织")

@@ -10,17 +10,77 @@ from dangjian.core.seeding import SeedContext, fake_name
 from .models import CommitteePost, CommitteeTerm, Grid, Kind, Level, LiaisonGroup, Org, Post
 
 VILLAGES = [
-    "姬庄村", "王屯村", "石佛寺村", "贯子村", "靳庄村", "冯庄村", "大屯村", "李庄村", "赵庄村", "孙庄村",
-    "前进村", "后营村", "东张村", "西张村", "南湖村", "北河村", "新安村", "柳林村", "杨庄村", "刘庄村",
-    "马庄村", "高庄村", "郭庄村", "申庄村", "许家沟村", "黄庄村", "田庄村", "韩庄村", "小屯村", "河口村",
+    "姬庄村",
+    "王屯村",
+    "石佛寺村",
+    "贯子村",
+    "靳庄村",
+    "冯庄村",
+    "大屯村",
+    "李庄村",
+    "赵庄村",
+    "孙庄村",
+    "前进村",
+    "后营村",
+    "东张村",
+    "西张村",
+    "南湖村",
+    "北河村",
+    "新安村",
+    "柳林村",
+    "杨庄村",
+    "刘庄村",
+    "马庄村",
+    "高庄村",
+    "郭庄村",
+    "申庄村",
+    "许家沟村",
+    "黄庄村",
+    "田庄村",
+    "韩庄村",
+    "小屯村",
+    "河口村",
 ]
-BRANDS = {"姬庄村": "孝善党建", "王屯村": "乡贤联谊", "石佛寺村": "魅力石佛寺", "贯子村": "森林乡村", "靳庄村": "休闲度假"}
-COMMUNITIES = ["三海社区", "聆海御园社区", "浦江社区", "朝歌里社区", "淇水湾社区", "鹤鸣社区", "金山社区", "新城社区",
-               "阳光社区", "富美社区"]
-ENTERPRISES = ["耕德电子", "鹤淇发电", "宏达机械", "天宇新材", "华润包装", "淇河食品", "众诚物流", "博远科技", "金谷粮油",
-               "瑞丰建材"]
+BRANDS = {
+    "姬庄村": "孝善党建",
+    "王屯村": "乡贤联谊",
+    "石佛寺村": "魅力石佛寺",
+    "贯子村": "森林乡村",
+    "靳庄村": "休闲度假",
+}
+COMMUNITIES = [
+    "三海社区",
+    "聆海御园社区",
+    "浦江社区",
+    "朝歌里社区",
+    "淇水湾社区",
+    "鹤鸣社区",
+    "金山社区",
+    "新城社区",
+    "阳光社区",
+    "富美社区",
+]
+ENTERPRISES = [
+    "耕德电子",
+    "鹤淇发电",
+    "宏达机械",
+    "天宇新材",
+    "华润包装",
+    "淇河食品",
+    "众诚物流",
+    "博远科技",
+    "金谷粮油",
+    "瑞丰建材",
+]
 SCHOOLS = ["明志中小学", "示范区第一小学", "示范区实验中学", "示范区幼儿园"]
-SITES = ["耕德电子产业园项目", "淇水关小镇项目", "冰雪嘉年华项目", "精品乡村示范带项目", "15分钟生活圈项目", "食用菌种植示范基地项目"]
+SITES = [
+    "耕德电子产业园项目",
+    "淇水关小镇项目",
+    "冰雪嘉年华项目",
+    "精品乡村示范带项目",
+    "15分钟生活圈项目",
+    "食用菌种植示范基地项目",
+]
 SOCIAL = ["示范区志愿者协会", "示范区商会", "示范区社会工作服务中心"]
 
 
@@ -45,10 +105,24 @@ def _build_tree(zone: Org) -> None:
         if community == "三海社区":
             committee = _node(zone, code, f"{community}党委", C, Kind.COMMUNITY, term_years=5)
             for j, name in enumerate(["第一", "第二", "第三"], start=1):
-                branch = _node(committee, f"{code}-{j}", f"{community}{name}党支部", B, Kind.COMMUNITY, term_years=5)
+                branch = _node(
+                    committee, f"{code}-{j}", f"{community}{name}党支部", B, Kind.COMMUNITY, term_years=5
+                )
                 if j == 1:
-                    _node(branch, f"{code}-{j}-G1", f"{community}{name}党支部第一党小组", Level.GROUP, Kind.COMMUNITY)
-                    _node(branch, f"{code}-{j}-G2", f"{community}{name}党支部第二党小组", Level.GROUP, Kind.COMMUNITY)
+                    _node(
+                        branch,
+                        f"{code}-{j}-G1",
+                        f"{community}{name}党支部第一党小组",
+                        Level.GROUP,
+                        Kind.COMMUNITY,
+                    )
+                    _node(
+                        branch,
+                        f"{code}-{j}-G2",
+                        f"{community}{name}党支部第二党小组",
+                        Level.GROUP,
+                        Kind.COMMUNITY,
+                    )
         else:
             _node(zone, code, f"{community}党支部", B, Kind.COMMUNITY, term_years=5)
     industrial = _node(zone, "SFQ-I00", "工业社区党委", C, Kind.INDUSTRIAL, term_years=5)
@@ -58,8 +132,19 @@ def _build_tree(zone: Org) -> None:
     for i, school in enumerate(SCHOOLS, start=1):
         _node(zone, f"SFQ-S{i:02d}", f"{school}党支部", B, Kind.SCHOOL, term_years=3)
     organs = _node(zone, "SFQ-G00", "示范区机关党委", C, Kind.ORGAN, term_years=5)
-    for i, office in enumerate(["党群工作部", "经济发展局", "社会事业局", "自然资源局", "城市管理局", "财政局", "应急管理局",
-                                "综合执法局"], start=1):
+    for i, office in enumerate(
+        [
+            "党群工作部",
+            "经济发展局",
+            "社会事业局",
+            "自然资源局",
+            "城市管理局",
+            "财政局",
+            "应急管理局",
+            "综合执法局",
+        ],
+        start=1,
+    ):
         _node(organs, f"SFQ-G{i:02d}", f"{office}党支部", B, Kind.ORGAN, term_years=3)
     projects = _node(zone, "SFQ-P00", "项目建设党总支", GB, Kind.SITE, term_years=3)
     for i, site in enumerate(SITES, start=1):
@@ -71,7 +156,11 @@ def _build_tree(zone: Org) -> None:
 def _committees(ctx: SeedContext, zone: Org) -> None:
     rng = ctx.rng("orgs.terms")
     posts = [Post.SECRETARY, Post.DEPUTY, Post.ORGANIZATION, Post.PROPAGANDA, Post.DISCIPLINE]
-    for org in Org.objects.filter(path__startswith=zone.path, depth__gt=zone.depth).exclude(level=Level.GROUP).order_by("path"):
+    for org in (
+        Org.objects.filter(path__startswith=zone.path, depth__gt=zone.depth)
+        .exclude(level=Level.GROUP)
+        .order_by("path")
+    ):
         if org.kind in (Kind.VILLAGE, Kind.COMMUNITY):
             # The 2021 village and community elections: their five-year terms fall due around now.
             elected = date(2021, rng.randint(3, 12), rng.randint(1, 28))
@@ -80,7 +169,8 @@ def _committees(ctx: SeedContext, zone: Org) -> None:
         term = CommitteeTerm.objects.create(org=org, elected_on=elected, term_years=org.term_years)
         size = 5 if org.level != Level.BRANCH or org.kind in (Kind.VILLAGE, Kind.COMMUNITY) else 3
         CommitteePost.objects.bulk_create(
-            CommitteePost(term=term, post=p, holder_name=fake_name(rng), started_on=elected) for p in posts[:size]
+            CommitteePost(term=term, post=p, holder_name=fake_name(rng), started_on=elected)
+            for p in posts[:size]
         )
 
 
@@ -96,7 +186,8 @@ def _liaison_groups(zone: Org) -> None:
 def _grids(zone: Org) -> None:
     sanhai = Org.objects.get(code="SFQ-C01")
     Grid.objects.bulk_create(
-        Grid(org=sanhai, name=f"第{n}网格", leader_name="", buildings=f"{n * 3 - 2}-{n * 3}号楼") for n in range(1, 9)
+        Grid(org=sanhai, name=f"第{n}网格", leader_name="", buildings=f"{n * 3 - 2}-{n * 3}号楼")
+        for n in range(1, 9)
     )
 
 
@@ -105,8 +196,14 @@ def run(ctx: SeedContext) -> None:
     if Org.objects.filter(code=ctx.zone_code).exists():
         return
     zone = Org.objects.add_root(
-        instance=Org(code=ctx.zone_code, name="示范区党工委", short_name="示范区", level=Level.WORKING_COMMITTEE,
-                     kind=Kind.ZONE, address="市城乡一体化示范区")
+        instance=Org(
+            code=ctx.zone_code,
+            name="示范区党工委",
+            short_name="示范区",
+            level=Level.WORKING_COMMITTEE,
+            kind=Kind.ZONE,
+            address="市城乡一体化示范区",
+        )
     )
     _build_tree(zone)
     _committees(ctx, zone)

@@ -20,15 +20,19 @@ def top_orgs_for(actor, capability: str = "orgs.view") -> QuerySet[Org]:
 
 
 def children_in_scope(actor, org: Org, capability: str = "orgs.view") -> QuerySet[Org]:
-    return orgs_visible_to(actor, capability).filter(
-        path__startswith=org.path, depth=org.depth + 1
-    ).order_by("path")
+    return (
+        orgs_visible_to(actor, capability)
+        .filter(path__startswith=org.path, depth=org.depth + 1)
+        .order_by("path")
+    )
 
 
 def grassroots_count(org: Org) -> int:
-    return Org.objects.filter(path__startswith=org.path, level__in=GRASSROOTS_LEVELS, active=True).exclude(
-        pk=org.pk
-    ).count()
+    return (
+        Org.objects.filter(path__startswith=org.path, level__in=GRASSROOTS_LEVELS, active=True)
+        .exclude(pk=org.pk)
+        .count()
+    )
 
 
 def ancestors_in_scope(actor, org: Org) -> list[Org]:
@@ -43,7 +47,9 @@ def current_term(org: Org) -> CommitteeTerm | None:
 def terms_due_soon(actor, days: int = TERM_WARNING_DAYS) -> list[CommitteeTerm]:
     """Current terms that fall due (换届) within ``days`` or are already overdue, in scope."""
     today = timezone.localdate()
-    terms = scoped(CommitteeTerm.objects.select_related("org"), actor, "orgs.view").order_by("org_id", "-elected_on")
+    terms = scoped(CommitteeTerm.objects.select_related("org"), actor, "orgs.view").order_by(
+        "org_id", "-elected_on"
+    )
     latest: dict[int, CommitteeTerm] = {}
     for term in terms:
         latest.setdefault(term.org_id, term)

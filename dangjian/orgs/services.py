@@ -10,7 +10,17 @@ from dangjian.core.scoping import has_capability
 
 from .models import CommitteePost, CommitteeTerm, Level, LiaisonGroup, Org
 
-EDITABLE_FIELDS = ("name", "short_name", "level", "kind", "address", "founded_on", "brand", "term_years", "active")
+EDITABLE_FIELDS = (
+    "name",
+    "short_name",
+    "level",
+    "kind",
+    "address",
+    "founded_on",
+    "brand",
+    "term_years",
+    "active",
+)
 
 
 class OrgError(ValidationError):
@@ -51,7 +61,11 @@ def create_org(*, actor, parent: Org | None, code: str, name: str, level: str, k
     _check_placement(level, parent)
     values = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
     node = Org(code=code, name=name.strip(), level=level, kind=kind, **values)
-    org = Org.objects.add_root(instance=node) if parent is None else Org.objects.add_child(parent, instance=node)
+    org = (
+        Org.objects.add_root(instance=node)
+        if parent is None
+        else Org.objects.add_child(parent, instance=node)
+    )
     log_action(actor=actor, action="orgs.create_org", obj=org, org=org, data={"code": code, "name": org.name})
     return org
 
@@ -67,7 +81,10 @@ def update_org(*, actor, org: Org, **fields) -> Org:
             changes[key] = value
     if "level" in changes:
         _check_placement(changes["level"], Org.objects.get_parent(org))
-        if changes["level"] != Level.BRANCH and Org.objects.get_children(org).filter(level=Level.GROUP).exists():
+        if (
+            changes["level"] != Level.BRANCH
+            and Org.objects.get_children(org).filter(level=Level.GROUP).exists()
+        ):
             raise OrgError("该组织下设有党小组，只能是党支部。", code="placement")
     for key, value in changes.items():
         setattr(org, key, value)
@@ -92,13 +109,20 @@ def move_org(*, actor, org: Org, new_parent: Org) -> Org:
     old_parent = Org.objects.get_parent(org)
     Org.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
-    log_action(actor=actor, action="orgs.move_org", obj=org, org=org,
-               data={"from": old_parent.code if old_parent else None, "to": new_parent.code})
+    log_action(
+        actor=actor,
+        action="orgs.move_org",
+        obj=org,
+        org=org,
+        data={"from": old_parent.code if old_parent else None, "to": new_parent.code},
+    )
     return org
 
 
 @transaction.atomic
-def start_term(*, actor, org: Org, elected_on: date, term_years: int | None = None, note: str = "") -> CommitteeTerm:
+def start_term(
+    *, actor, org: Org, elected_on: date, term_years: int | None = None, note: str = ""
+) -> CommitteeTerm:
     """Record a newly elected committee (换届); its term length defaults to the org's setting."""
     _require_edit(actor, org)
     years = term_years or org.term_years
@@ -107,8 +131,13 @@ def start_term(*, actor, org: Org, elected_on: date, term_years: int | None = No
     if CommitteeTerm.objects.filter(org=org, elected_on=elected_on).exists():
         raise OrgError("该日期的换届已登记。", code="duplicate")
     term = CommitteeTerm.objects.create(org=org, elected_on=elected_on, term_years=years, note=note)
-    log_action(actor=actor, action="orgs.start_term", obj=term, org=org,
-               data={"elected_on": elected_on, "term_years": years})
+    log_action(
+        actor=actor,
+        action="orgs.start_term",
+        obj=term,
+        org=org,
+        data={"elected_on": elected_on, "term_years": years},
+    )
     return term
 
 
@@ -125,14 +154,26 @@ def set_post(
     entry = CommitteePost.objects.create(
         term=term, post=post, holder_name=holder_name, person=person, started_on=started_on or term.elected_on
     )
-    log_action(actor=actor, action="orgs.set_post", obj=entry, org=term.org,
-               data={"post": post, "holder": holder_name})
+    log_action(
+        actor=actor,
+        action="orgs.set_post",
+        obj=entry,
+        org=term.org,
+        data={"post": post, "holder": holder_name},
+    )
     return entry
 
 
 @transaction.atomic
 def save_liaison_group(
-    *, actor, zone: Org, name: str, leader_name: str = "", orgs=(), members=(), group: LiaisonGroup | None = None
+    *,
+    actor,
+    zone: Org,
+    name: str,
+    leader_name: str = "",
+    orgs=(),
+    members=(),
+    group: LiaisonGroup | None = None,
 ) -> LiaisonGroup:
     """Create or update a liaison group and the set of orgs it supervises."""
     _require_edit(actor, zone)
@@ -154,6 +195,15 @@ def save_liaison_group(
         group.save(update_fields=["name", "leader_name"])
     group.orgs.set(orgs)
     group.members.set(members)
-    log_action(actor=actor, action="orgs.save_liaison_group", obj=group, org=zone,
-               data={"name": name, "orgs": sorted(o.code for o in orgs), "members": sorted(m.username for m in members)})
+    log_action(
+        actor=actor,
+        action="orgs.save_liaison_group",
+        obj=group,
+        org=zone,
+        data={
+            "name": name,
+            "orgs": sorted(o.code for o in orgs),
+            "members": sorted(m.username for m in members),
+        },
+    )
     return group

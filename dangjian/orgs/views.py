@@ -26,7 +26,10 @@ def _fail(form, exc: ValidationError) -> None:
 def tree(request: HttpRequest) -> HttpResponse:
     tops = list(selectors.top_orgs_for(request.user))
     # A single top (the usual case) opens one level; several tops load their children on demand.
-    roots = [(top, list(selectors.children_in_scope(request.user, top)) if len(tops) == 1 else None) for top in tops]
+    roots = [
+        (top, list(selectors.children_in_scope(request.user, top)) if len(tops) == 1 else None)
+        for top in tops
+    ]
     context = {"roots": roots, "due_terms": selectors.terms_due_soon(request.user)[:20]}
     return render(request, "orgs/tree.html", context)
 
@@ -69,7 +72,9 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     form = OrgEditForm(request.POST or None, instance=Org.objects.get(pk=org.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_org(actor=request.user, org=org, **{f: form.cleaned_data[f] for f in OrgEditForm.Meta.fields})
+            services.update_org(
+                actor=request.user, org=org, **{f: form.cleaned_data[f] for f in OrgEditForm.Meta.fields}
+            )
         except ValidationError as exc:
             _fail(form, exc)
         else:
@@ -94,7 +99,9 @@ def add_child(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, f"已添加“{child.name}”。")
             return redirect("orgs:detail", code=child.code)
-    return render(request, "orgs/form.html", {"form": form, "org": parent, "title": f"在 {parent.name} 下添加组织"})
+    return render(
+        request, "orgs/form.html", {"form": form, "org": parent, "title": f"在 {parent.name} 下添加组织"}
+    )
 
 
 @require_POST
@@ -139,7 +146,9 @@ def add_term(request: HttpRequest, code: str) -> HttpResponse:
 @requires("orgs.edit")
 def add_post(request: HttpRequest, code: str, term_id: int) -> HttpResponse:
     org = _org(request, code, "orgs.edit")
-    term = get_scoped_or_404(CommitteeTerm.objects.select_related("org"), request.user, "orgs.edit", pk=term_id, org=org)
+    term = get_scoped_or_404(
+        CommitteeTerm.objects.select_related("org"), request.user, "orgs.edit", pk=term_id, org=org
+    )
     form = PostForm(request.POST)
     if form.is_valid():
         try:
@@ -166,13 +175,22 @@ def liaison_group_edit(request: HttpRequest, code: str, group_id: int | None = N
     zone = _org(request, code, "orgs.edit")
     group = None
     if group_id is not None:
-        group = get_scoped_or_404(selectors.liaison_groups_visible_to(request.user), request.user, "orgs.edit",
-                                  pk=group_id, zone=zone)
+        group = get_scoped_or_404(
+            selectors.liaison_groups_visible_to(request.user),
+            request.user,
+            "orgs.edit",
+            pk=group_id,
+            zone=zone,
+        )
     users = users_visible_to(request.user)
     initial = {}
     if group is not None:
-        initial = {"name": group.name, "leader_name": group.leader_name,
-                   "org_codes": ", ".join(o.code for o in group.orgs.all()), "members": group.members.all()}
+        initial = {
+            "name": group.name,
+            "leader_name": group.leader_name,
+            "org_codes": ", ".join(o.code for o in group.orgs.all()),
+            "members": group.members.all(),
+        }
     form = LiaisonGroupForm(request.POST or None, initial=initial, users=users)
     if request.method == "POST" and form.is_valid():
         codes = form.codes()
@@ -182,9 +200,15 @@ def liaison_group_edit(request: HttpRequest, code: str, group_id: int | None = N
             form.add_error("org_codes", f"这些组织代码不存在或不在您的范围内：{'、'.join(missing)}")
         else:
             try:
-                services.save_liaison_group(actor=request.user, zone=zone, group=group, orgs=orgs,
-                                            name=form.cleaned_data["name"], leader_name=form.cleaned_data["leader_name"],
-                                            members=list(form.cleaned_data["members"]))
+                services.save_liaison_group(
+                    actor=request.user,
+                    zone=zone,
+                    group=group,
+                    orgs=orgs,
+                    name=form.cleaned_data["name"],
+                    leader_name=form.cleaned_data["leader_name"],
+                    members=list(form.cleaned_data["members"]),
+                )
             except ValidationError as exc:
                 _fail(form, exc)
             else:

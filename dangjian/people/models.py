@@ -15,9 +15,16 @@ class Sex(models.TextChoices):
 class Household(models.Model):
     """A household of residents, with an address and the grid that covers it."""
 
-    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="households", verbose_name="村/社区")
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="households", verbose_name="村/社区"
+    )
     grid = models.ForeignKey(
-        "orgs.Grid", on_delete=models.SET_NULL, null=True, blank=True, related_name="households", verbose_name="网格"
+        "orgs.Grid",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name="网格",
     )
     number = models.CharField("户号", max_length=40)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -25,7 +32,9 @@ class Household(models.Model):
     class Meta:
         verbose_name = "户"
         verbose_name_plural = "户"
-        constraints = [models.UniqueConstraint(fields=["org", "number"], name="household_number_unique_in_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "number"], name="household_number_unique_in_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.address}"
@@ -34,7 +43,9 @@ class Household(models.Model):
 class Person(models.Model):
     """A person — member or resident. ``org`` is where the person is registered (branch or village)."""
 
-    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="persons", verbose_name="所属组织")
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="persons", verbose_name="所属组织"
+    )
     household = models.ForeignKey(
         Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="persons", verbose_name="户"
     )
@@ -56,7 +67,9 @@ class Person(models.Model):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         constraints = [
-            models.UniqueConstraint(fields=["id_index"], condition=~Q(id_index=""), name="person_id_number_unique"),
+            models.UniqueConstraint(
+                fields=["id_index"], condition=~Q(id_index=""), name="person_id_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,9 +98,15 @@ class MemberStatus(models.TextChoices):
 class Member(models.Model):
     """A party membership: the person on a branch's roll. ``left_on`` set means off the roll."""
 
-    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="membership", verbose_name="人员")
-    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="members", verbose_name="所在支部")
-    status = models.CharField("党员状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    person = models.OneToOneField(
+        Person, on_delete=models.PROTECT, related_name="membership", verbose_name="人员"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, related_name="members", verbose_name="所在支部"
+    )
+    status = models.CharField(
+        "党员状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
     joined_on = models.DateField("入党日期", null=True, blank=True)
     full_on = models.DateField("转正日期", null=True, blank=True)
     party_post = models.CharField("党内职务", max_length=50, blank=True)

@@ -1,5 +1,6 @@
-import pytest
 from datetime import date, timedelta
+
+import pytest
 
 from conftest import make_user
 from dangjian.accounts.models import RoleAssignment
@@ -31,8 +32,12 @@ def test_node_only_assignment_does_not_reach_below(roles, branch):
 def test_expired_or_future_assignment_grants_nothing(roles, branch):
     user = make_user("expired", None, branch)
     today = date.today()
-    RoleAssignment.objects.create(user=user, role=roles["viewer"], org=branch, valid_to=today - timedelta(days=1))
-    RoleAssignment.objects.create(user=user, role=roles["viewer"], org=branch, valid_from=today + timedelta(days=2))
+    RoleAssignment.objects.create(
+        user=user, role=roles["viewer"], org=branch, valid_to=today - timedelta(days=1)
+    )
+    RoleAssignment.objects.create(
+        user=user, role=roles["viewer"], org=branch, valid_from=today + timedelta(days=2)
+    )
     assert visible_codes(user) == set()
 
 

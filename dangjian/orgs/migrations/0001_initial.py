@@ -4,91 +4,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CommitteePost',
+            name="CommitteePost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('post', models.CharField(choices=[('secretary', '书记'), ('deputy', '副书记'), ('organization', '组织委员'), ('propaganda', '宣传委员'), ('discipline', '纪检委员'), ('youth', '青年委员'), ('women', '妇女委员'), ('other', '委员')], max_length=20, verbose_name='职务')),
-                ('holder_name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='任职日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='离任日期')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "post",
+                    models.CharField(
+                        choices=[
+                            ("secretary", "书记"),
+                            ("deputy", "副书记"),
+                            ("organization", "组织委员"),
+                            ("propaganda", "宣传委员"),
+                            ("discipline", "纪检委员"),
+                            ("youth", "青年委员"),
+                            ("women", "妇女委员"),
+                            ("other", "委员"),
+                        ],
+                        max_length=20,
+                        verbose_name="职务",
+                    ),
+                ),
+                ("holder_name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="任职日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="离任日期")),
             ],
             options={
-                'verbose_name': '班子职务',
-                'verbose_name_plural': '班子职务',
-                'ordering': ['term', 'post', 'id'],
+                "verbose_name": "班子职务",
+                "verbose_name_plural": "班子职务",
+                "ordering": ["term", "post", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CommitteeTerm',
+            name="CommitteeTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('elected_on', models.DateField(verbose_name='选举日期')),
-                ('term_years', models.PositiveSmallIntegerField(verbose_name='任期（年）')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("elected_on", models.DateField(verbose_name="选举日期")),
+                ("term_years", models.PositiveSmallIntegerField(verbose_name="任期（年）")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
             ],
             options={
-                'verbose_name': '班子届次',
-                'verbose_name_plural': '班子届次',
-                'ordering': ['-elected_on'],
+                "verbose_name": "班子届次",
+                "verbose_name_plural": "班子届次",
+                "ordering": ["-elected_on"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='网格名称')),
-                ('leader_name', models.CharField(blank=True, max_length=50, verbose_name='网格长')),
-                ('buildings', models.CharField(blank=True, max_length=200, verbose_name='楼栋')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="网格名称")),
+                ("leader_name", models.CharField(blank=True, max_length=50, verbose_name="网格长")),
+                ("buildings", models.CharField(blank=True, max_length=200, verbose_name="楼栋")),
             ],
             options={
-                'verbose_name': '网格',
-                'verbose_name_plural': '网格',
-                'ordering': ['org', 'name'],
+                "verbose_name": "网格",
+                "verbose_name_plural": "网格",
+                "ordering": ["org", "name"],
             },
         ),
         migrations.CreateModel(
-            name='LiaisonGroup',
+            name="LiaisonGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('leader_name', models.CharField(blank=True, max_length=50, verbose_name='组长')),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                ("leader_name", models.CharField(blank=True, max_length=50, verbose_name="组长")),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': '联络组',
-                'verbose_name_plural': '联络组',
-                'ordering': ['id'],
+                "verbose_name": "联络组",
+                "verbose_name_plural": "联络组",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Org',
+            name="Org",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255, unique=True)),
-                ('depth', models.PositiveIntegerField()),
-                ('numchild', models.PositiveIntegerField(default=0)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='组织代码')),
-                ('name', models.CharField(max_length=100, verbose_name='组织名称')),
-                ('short_name', models.CharField(blank=True, max_length=50, verbose_name='简称')),
-                ('level', models.CharField(choices=[('working_committee', '党工委'), ('committee', '党委'), ('general_branch', '党总支'), ('branch', '党支部'), ('group', '党小组')], max_length=20, verbose_name='层级')),
-                ('kind', models.CharField(choices=[('zone', '区域'), ('village', '村'), ('community', '社区'), ('organ', '机关'), ('school', '学校'), ('enterprise', '企业'), ('non_public', '非公企业'), ('social', '社会组织'), ('site', '项目工地'), ('industrial', '工业社区')], max_length=20, verbose_name='类型')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('brand', models.CharField(blank=True, max_length=100, verbose_name='党建品牌')),
-                ('term_years', models.PositiveSmallIntegerField(default=5, verbose_name='班子任期（年）')),
-                ('active', models.BooleanField(default=True, verbose_name='在用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=255, unique=True)),
+                ("depth", models.PositiveIntegerField()),
+                ("numchild", models.PositiveIntegerField(default=0)),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="组织代码")),
+                ("name", models.CharField(max_length=100, verbose_name="组织名称")),
+                ("short_name", models.CharField(blank=True, max_length=50, verbose_name="简称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("working_committee", "党工委"),
+                            ("committee", "党委"),
+                            ("general_branch", "党总支"),
+                            ("branch", "党支部"),
+                            ("group", "党小组"),
+                        ],
+                        max_length=20,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("zone", "区域"),
+                            ("village", "村"),
+                            ("community", "社区"),
+                            ("organ", "机关"),
+                            ("school", "学校"),
+                            ("enterprise", "企业"),
+                            ("non_public", "非公企业"),
+                            ("social", "社会组织"),
+                            ("site", "项目工地"),
+                            ("industrial", "工业社区"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("founded_on", models.DateField(blank=True, null=True, verbose_name="成立日期")),
+                ("brand", models.CharField(blank=True, max_length=100, verbose_name="党建品牌")),
+                ("term_years", models.PositiveSmallIntegerField(default=5, verbose_name="班子任期（年）")),
+                ("active", models.BooleanField(default=True, verbose_name="在用")),
             ],
             options={
-                'verbose_name': '党组织',
-                'verbose_name_plural': '党组织',
+                "verbose_name": "党组织",
+                "verbose_name_plural": "党组织",
             },
         ),
     ]

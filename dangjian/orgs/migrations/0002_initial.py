@@ -6,69 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
-        ('people', '0001_initial'),
+        ("orgs", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='committeepost',
-            name='person',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='people.person', verbose_name='人员'),
+            model_name="committeepost",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="posts",
+                to="people.person",
+                verbose_name="人员",
+            ),
         ),
         migrations.AddField(
-            model_name='committeepost',
-            name='term',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='orgs.committeeterm', verbose_name='届次'),
+            model_name="committeepost",
+            name="term",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="posts",
+                to="orgs.committeeterm",
+                verbose_name="届次",
+            ),
         ),
         migrations.AddField(
-            model_name='liaisongroup',
-            name='members',
-            field=models.ManyToManyField(blank=True, related_name='liaison_groups', to=settings.AUTH_USER_MODEL),
+            model_name="liaisongroup",
+            name="members",
+            field=models.ManyToManyField(
+                blank=True, related_name="liaison_groups", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddIndex(
-            model_name='org',
-            index=models.Index(fields=['kind', 'level'], name='orgs_org_kind_aa0012_idx'),
+            model_name="org",
+            index=models.Index(fields=["kind", "level"], name="orgs_org_kind_aa0012_idx"),
         ),
         migrations.AddIndex(
-            model_name='org',
-            index=models.Index(fields=['path'], name='orgs_org_path_pattern', opclasses=['varchar_pattern_ops']),
+            model_name="org",
+            index=models.Index(
+                fields=["path"], name="orgs_org_path_pattern", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddField(
-            model_name='liaisongroup',
-            name='orgs',
-            field=models.ManyToManyField(blank=True, related_name='supervised_by', to='orgs.org', verbose_name='联系组织'),
+            model_name="liaisongroup",
+            name="orgs",
+            field=models.ManyToManyField(
+                blank=True, related_name="supervised_by", to="orgs.org", verbose_name="联系组织"
+            ),
         ),
         migrations.AddField(
-            model_name='liaisongroup',
-            name='zone',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='liaison_groups', to='orgs.org', verbose_name='所属'),
+            model_name="liaisongroup",
+            name="zone",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="liaison_groups",
+                to="orgs.org",
+                verbose_name="所属",
+            ),
         ),
         migrations.AddField(
-            model_name='grid',
-            name='org',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grids', to='orgs.org', verbose_name='社区'),
+            model_name="grid",
+            name="org",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="grids",
+                to="orgs.org",
+                verbose_name="社区",
+            ),
         ),
         migrations.AddField(
-            model_name='committeeterm',
-            name='org',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='orgs.org', verbose_name='组织'),
+            model_name="committeeterm",
+            name="org",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="terms",
+                to="orgs.org",
+                verbose_name="组织",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='liaisongroup',
-            constraint=models.UniqueConstraint(fields=('zone', 'name'), name='liaison_group_name_unique'),
+            model_name="liaisongroup",
+            constraint=models.UniqueConstraint(fields=("zone", "name"), name="liaison_group_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='grid',
-            constraint=models.UniqueConstraint(fields=('org', 'name'), name='grid_name_unique_in_org'),
+            model_name="grid",
+            constraint=models.UniqueConstraint(fields=("org", "name"), name="grid_name_unique_in_org"),
         ),
         migrations.AddConstraint(
-            model_name='committeeterm',
-            constraint=models.UniqueConstraint(fields=('org', 'elected_on'), name='one_term_per_election_day'),
+            model_name="committeeterm",
+            constraint=models.UniqueConstraint(
+                fields=("org", "elected_on"), name="one_term_per_election_day"
+            ),
         ),
     ]

@@ -43,21 +43,27 @@ def test_org_api_answers_404_out_of_scope(client, everyone, token_for, persona, 
         assert response.json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    ("admin", {"T", "T-A", "T-A-G", "T-B", "T-C", "T-C1"}),
-    ("secretary", {"T-A", "T-A-G"}),
-    ("outsider", {"T-B"}),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("admin", {"T", "T-A", "T-A-G", "T-B", "T-C", "T-C1"}),
+        ("secretary", {"T-A", "T-A-G"}),
+        ("outsider", {"T-B"}),
+    ],
+)
 def test_org_list_api_shows_only_the_personas_scope(client, everyone, token_for, persona, expected):
     body = client.get("/api/v1/orgs?limit=100", **token_for(everyone[persona])).json()
     assert {item["code"] for item in body["items"]} == expected
     assert body["count"] == len(expected)
 
 
-@pytest.mark.parametrize(("persona", "visible", "hidden"), [
-    ("admin", ["甲村党支部", "乙村党支部", "丙社区党委"], []),
-    ("secretary", ["甲村党支部"], ["乙村党支部", "丙社区党委", "测试区党工委"]),
-])
+@pytest.mark.parametrize(
+    ("persona", "visible", "hidden"),
+    [
+        ("admin", ["甲村党支部", "乙村党支部", "丙社区党委"], []),
+        ("secretary", ["甲村党支部"], ["乙村党支部", "丙社区党委", "测试区党工委"]),
+    ],
+)
 def test_tree_page_lists_only_orgs_in_scope(client, everyone, persona, visible, hidden):
     client.force_login(everyone[persona])
     page = client.get(reverse("orgs:tree")).content.decode()
@@ -69,8 +75,10 @@ def test_tree_page_lists_only_orgs_in_scope(client, everyone, persona, visible, 
 
 def test_secretary_cannot_post_an_edit_to_another_branch(client, everyone):
     client.force_login(everyone["secretary"])
-    response = client.post(reverse("orgs:edit", args=["T-B"]), {"name": "改名", "level": "branch", "kind": "village",
-                                                               "term_years": 5})
+    response = client.post(
+        reverse("orgs:edit", args=["T-B"]),
+        {"name": "改名", "level": "branch", "kind": "village", "term_years": 5},
+    )
     assert response.status_code == 404
     assert Org.objects.get(code="T-B").name == "乙村党支部"
 

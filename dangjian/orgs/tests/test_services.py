@@ -17,8 +17,14 @@ def org(code: str) -> Org:
 
 def test_admin_adds_a_branch_under_the_zone_with_one_audit_entry(admin_user):
     before = AuditEntry.objects.count()
-    new = services.create_org(actor=admin_user, parent=org("T"), code="t-d", name="丁村党支部",
-                              level=Level.BRANCH, kind=Kind.VILLAGE)
+    new = services.create_org(
+        actor=admin_user,
+        parent=org("T"),
+        code="t-d",
+        name="丁村党支部",
+        level=Level.BRANCH,
+        kind=Kind.VILLAGE,
+    )
     assert new.code == "T-D"
     assert Org.objects.get_parent(new).code == "T"
     assert AuditEntry.objects.count() == before + 1
@@ -27,8 +33,9 @@ def test_admin_adds_a_branch_under_the_zone_with_one_audit_entry(admin_user):
 def test_duplicate_code_is_refused_and_nothing_is_added(admin_user):
     count = Org.objects.count()
     with pytest.raises(ValidationError, match="已被使用"):
-        services.create_org(actor=admin_user, parent=org("T"), code="T-B", name="重复", level=Level.BRANCH,
-                            kind=Kind.VILLAGE)
+        services.create_org(
+            actor=admin_user, parent=org("T"), code="T-B", name="重复", level=Level.BRANCH, kind=Kind.VILLAGE
+        )
     assert Org.objects.count() == count
 
 
@@ -51,8 +58,14 @@ def test_secretary_cannot_move_own_branch_under_another_branch(secretary, other_
 
 def test_a_party_group_only_sits_under_a_branch(admin_user):
     with pytest.raises(ValidationError, match="党小组只能"):
-        services.create_org(actor=admin_user, parent=org("T-C"), code="T-C-G", name="小组", level=Level.GROUP,
-                            kind=Kind.COMMUNITY)
+        services.create_org(
+            actor=admin_user,
+            parent=org("T-C"),
+            code="T-C-G",
+            name="小组",
+            level=Level.GROUP,
+            kind=Kind.COMMUNITY,
+        )
 
 
 def test_term_falls_due_after_its_years_and_shows_on_the_page(admin_client, admin_user):
@@ -69,7 +82,9 @@ def test_term_elected_on_29_february_falls_due_on_28_february(admin_user):
 
 
 def test_liaison_group_refuses_orgs_outside_the_zone(admin_user, zone):
-    foreign = Org.objects.add_root(instance=Org(code="X", name="外区", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE))
+    foreign = Org.objects.add_root(
+        instance=Org(code="X", name="外区", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE)
+    )
     with pytest.raises(ValidationError, match="不在本区范围内"):
         services.save_liaison_group(actor=admin_user, zone=org("T"), name="第一联络组", orgs=[foreign])
 
@@ -81,7 +96,16 @@ def test_move_form_reports_a_descendant_target_in_chinese(admin_client):
 
 
 def test_add_child_form_with_a_duplicate_code_shows_an_error(admin_client):
-    response = admin_client.post(reverse("orgs:add_child", args=["T"]), {
-        "code": "T-B", "name": "重复", "level": "branch", "kind": "village", "term_years": 5, "active": "on"})
+    response = admin_client.post(
+        reverse("orgs:add_child", args=["T"]),
+        {
+            "code": "T-B",
+            "name": "重复",
+            "level": "branch",
+            "kind": "village",
+            "term_years": 5,
+            "active": "on",
+        },
+    )
     assert response.status_code == 200
     assert "已存在" in response.content.decode() or "已被使用" in response.content.decode()

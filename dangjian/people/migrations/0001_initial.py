@@ -6,84 +6,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, verbose_name='户号')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='households', to='orgs.grid', verbose_name='网格')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='orgs.org', verbose_name='村/社区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, verbose_name="户号")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="households",
+                        to="orgs.grid",
+                        verbose_name="网格",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="orgs.org",
+                        verbose_name="村/社区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户',
-                'verbose_name_plural': '户',
+                "verbose_name": "户",
+                "verbose_name_plural": "户",
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='姓名')),
-                ('name_initials', models.CharField(blank=True, db_index=True, max_length=50, verbose_name='姓名拼音首字母')),
-                ('id_number', dangjian.core.pii.EncryptedTextField(blank=True, verbose_name='身份证号')),
-                ('id_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('sex', models.CharField(blank=True, choices=[('男', '男'), ('女', '女')], max_length=2, verbose_name='性别')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('ethnicity', models.CharField(blank=True, max_length=20, verbose_name='民族')),
-                ('education', models.CharField(blank=True, max_length=20, verbose_name='学历')),
-                ('phone', dangjian.core.pii.EncryptedTextField(blank=True, verbose_name='联系电话')),
-                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='persons', to='people.household', verbose_name='户')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='orgs.org', verbose_name='所属组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="姓名")),
+                (
+                    "name_initials",
+                    models.CharField(blank=True, db_index=True, max_length=50, verbose_name="姓名拼音首字母"),
+                ),
+                ("id_number", dangjian.core.pii.EncryptedTextField(blank=True, verbose_name="身份证号")),
+                ("id_index", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True, choices=[("男", "男"), ("女", "女")], max_length=2, verbose_name="性别"
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="出生日期")),
+                ("ethnicity", models.CharField(blank=True, max_length=20, verbose_name="民族")),
+                ("education", models.CharField(blank=True, max_length=20, verbose_name="学历")),
+                ("phone", dangjian.core.pii.EncryptedTextField(blank=True, verbose_name="联系电话")),
+                ("phone_index", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="persons",
+                        to="people.household",
+                        verbose_name="户",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="orgs.org",
+                        verbose_name="所属组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员',
-                'verbose_name_plural': '人员',
+                "verbose_name": "人员",
+                "verbose_name_plural": "人员",
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('full', '正式党员'), ('probationary', '预备党员')], default='full', max_length=20, verbose_name='党员状态')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='入党日期')),
-                ('full_on', models.DateField(blank=True, null=True, verbose_name='转正日期')),
-                ('party_post', models.CharField(blank=True, max_length=50, verbose_name='党内职务')),
-                ('is_village_cadre', models.BooleanField(default=False, verbose_name='村（社区）两委干部')),
-                ('is_floating', models.BooleanField(default=False, verbose_name='流动党员')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='离开日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='orgs.org', verbose_name='所在支部')),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='membership', to='people.person', verbose_name='人员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("full", "正式党员"), ("probationary", "预备党员")],
+                        default="full",
+                        max_length=20,
+                        verbose_name="党员状态",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="入党日期")),
+                ("full_on", models.DateField(blank=True, null=True, verbose_name="转正日期")),
+                ("party_post", models.CharField(blank=True, max_length=50, verbose_name="党内职务")),
+                ("is_village_cadre", models.BooleanField(default=False, verbose_name="村（社区）两委干部")),
+                ("is_floating", models.BooleanField(default=False, verbose_name="流动党员")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="离开日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="orgs.org",
+                        verbose_name="所在支部",
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="membership",
+                        to="people.person",
+                        verbose_name="人员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党员',
-                'verbose_name_plural': '党员',
+                "verbose_name": "党员",
+                "verbose_name_plural": "党员",
             },
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('org', 'number'), name='household_number_unique_in_org'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("org", "number"), name="household_number_unique_in_org"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('id_index', ''), _negated=True), fields=('id_index',), name='person_id_number_unique'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("id_index", ""), _negated=True),
+                fields=("id_index",),
+                name="person_id_number_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['org', 'left_on'], name='people_memb_org_id_b815dc_idx'),
+            model_name="member",
+            index=models.Index(fields=["org", "left_on"], name="people_memb_org_id_b815dc_idx"),
         ),
     ]

@@ -9,8 +9,10 @@ class Command(BaseCommand):
     help = "Print the demo zone's logins."
 
     def handle(self, *args, **options):
-        self.stdout.write("演示账号（密码均为 %s）：" % demo_password())
-        existing = set(User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list("username", flat=True))
+        self.stdout.write(f"演示账号（密码均为 {demo_password()}）：")
+        existing = set(
+            User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list("username", flat=True)
+        )
         for username, display, _, _, sees in DEMO_USERS:
             if username in existing:
                 self.stdout.write(f"  {username:<10} {display}（可见：{sees}）")

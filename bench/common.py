@@ -1,0 +1,86 @@
+"""Shared plumbing for benchmarks: a fresh database per run, timing and query counting.
+
+A benchmark is ``bench/bench_<name>.py`` with ``DATABASES = ("sqlite", "pg")`` (the ones it runs on)
+and ``def main(db: str) -> None`` that prints figures with ``figure()``. ``bench/run.py`` runs each in
+its own process per database. Benchmarks print figures; they never pass or fail on time.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_NAME = os.environ.get("BENCH_PG_NAME", "dangjian_bench")
+
+
+def setup(db: str, fresh: bool = True) -> None:
+    """Point Django at a benchmark database (``sqlite`` or ``pg``), recreate it and migrate."""
+    if db == "sqlite":
+        path = ROOT / "var" / "bench.sqlite3"
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    elif db == "pg":
+        import psycopg
+
+        if fresh:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{PG_NAME}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        os.environ["DATABASE_URL"] = f"{base}/{PG_NAME}"
+    else:
+        raise ValueError(db)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def figure(label: str, value, unit: str = "") -> None:
+    print(f"  {label:<58} {value}{(' ' + unit) if unit else ''}", flush=True)
+
+
+def timed(fn: Callable[[], object], repeat: int = 5) -> tuple[float, int, object]:
+    """Median wall time in ms and the query count of one call (queries counted on the last run)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    result = None
+    queries = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            result = fn()
+            times.append((time.perf_counter() - start) * 1000)
+        queries = len(ctx.captured_queries)
+    return statistics.median(times), queries, result
+
+
+def page(user, path: str, repeat: int = 5) -> tuple[float, int, int]:
+    """Server time (ms, median), query count and status of GET ``path`` as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    client.get(path)  # warm caches and the session
+    ms, queries, response = timed(lambda: client.get(path), repeat)
+    return ms, queries, response.status_code
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,43 @@
+"""Yearly figures of the org tree (see core.metrics for the contract)."""
+
+from django.db.models import Count
+
+from dangjian.core.metrics import Metric, register
+
+from .models import GRASSROOTS_LEVELS, Kind, LiaisonGroup, Org
+
+
+def _grassroots(year: int):
+    # Orgs carry no founding/closing history yet: the figure is the current count of active orgs.
+    return Org.objects.filter(level__in=GRASSROOTS_LEVELS, active=True)
+
+
+register(
+    Metric(
+        key="orgs.grassroots",
+        label="基层党组织",
+        unit="个",
+        area="组织",
+        facts=_grassroots,
+        path_field="path",
+        aggregate=Count("pk"),
+        order=10,
+        breakdown="kind",
+        breakdown_labels={k.value: str(k.label) for k in Kind},
+        description="党工委之下的党委、党总支、党支部（不含党小组）",
+    )
+)
+
+register(
+    Metric(
+        key="orgs.liaison_groups",
+        label="联络组",
+        unit="个",
+        area="督导",
+        facts=lambda year: LiaisonGroup.objects.filter(active=True),
+        path_field="zone__path",
+        aggregate=Count("pk"),
+        order=20,
+        description="党工委成立的联络组，对所联系的基层党组织督促指导",
+    )
+)
