@@ -1,6 +1,6 @@
 """Writes for users, role assignments and API tokens. Each is one transaction with one audit entry."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -108,13 +108,13 @@ def grant_role(
 
 @transaction.atomic
 def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
-    """End an assignment today (it stays in history; assignments are not deleted)."""
+    """End an assignment at once: it stays in history, valid up to yesterday (never deleted)."""
     _require_manage(actor, assignment.org)
-    today = timezone.localdate()
-    assignment.valid_to = (
-        today if not assignment.valid_from or assignment.valid_from <= today else assignment.valid_from
-    )
-    assignment.save(update_fields=["valid_to"])
+    end = timezone.localdate() - timedelta(days=1)
+    assignment.valid_to = end
+    if assignment.valid_from and assignment.valid_from > end:
+        assignment.valid_from = end  # it never took effect
+    assignment.save(update_fields=["valid_from", "valid_to"])
     log_action(
         actor=actor,
         action="accounts.end_role",
