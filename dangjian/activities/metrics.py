@@ -1,0 +1,213 @@
+"""Yearly figures of organizational life and study (see core.metrics for the contract)."""
+
+from datetime import date
+
+from django.db.models import Count, ExpressionWrapper, IntegerField, Q, Sum
+from django.db.models.functions import NullIf
+
+from dangjian.core.metrics import Metric, register
+from dangjian.orgs.models import Level
+
+from .models import Activity, Attendance, Kind, Lecturer, LecturerKind, Participation, Status, Trainee
+
+CHOIR_SERIES = "农村党员合唱比赛"
+
+
+def _held(year: int, **filters):
+    return Activity.objects.filter(
+        status=Status.HELD, date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1), **filters
+    )
+
+
+def _roster(year: int):
+    return Lecturer.objects.filter(kind=LecturerKind.DISTRICT, listed_from__lt=date(year + 1, 1, 1)).filter(
+        Q(listed_to__isnull=True) | Q(listed_to__gte=date(year, 1, 1))
+    )
+
+
+def _district_lectures(year: int):
+    return _held(year, kind__in=[Kind.LECTURE, Kind.PREACH], lecturer__kind=LecturerKind.DISTRICT)
+
+
+AREA = "组织生活"
+STUDY = "学习教育"
+
+register(
+    Metric(
+        key="activities.office_meetings",
+        label="主题教育办公室会议",
+        unit="次",
+        area=STUDY,
+        facts=lambda year: _held(year, kind=Kind.THEME_OFFICE),
+        order=200,
+    )
+)
+register(
+    Metric(
+        key="activities.promotion_meetings",
+        label="主题教育推进会",
+        unit="次",
+        area=STUDY,
+        facts=lambda year: _held(year, kind=Kind.THEME_PROMOTION),
+        order=201,
+    )
+)
+register(
+    Metric(
+        key="activities.leader_lecturers",
+        label="讲授专题党课的县级领导",
+        unit="名",
+        area=STUDY,
+        facts=lambda year: _held(year, kind=Kind.LECTURE, lecturer__kind=LecturerKind.LEADER),
+        aggregate=Count("lecturer", distinct=True),
+        order=202,
+    )
+)
+register(
+    Metric(
+        key="activities.study_sessions",
+        label="学习研讨",
+        unit="次",
+        area=STUDY,
+        facts=lambda year: _held(year, kind=Kind.SEMINAR),
+        approx=True,
+        order=203,
+    )
+)
+register(
+    Metric(
+        key="activities.theme_days",
+        label="主题党日活动",
+        unit="次",
+        area=AREA,
+        facts=lambda year: _held(year, kind=Kind.THEME_DAY, org__level=Level.WORKING_COMMITTEE),
+        order=204,
+        description="由党工委统一组织、各支部参加的主题党日",
+    )
+)
+register(
+    Metric(
+        key="activities.lecturers",
+        label="区级党课讲师",
+        unit="名",
+        area=STUDY,
+        facts=_roster,
+        path_field="zone__path",
+        order=205,
+    )
+)
+register(
+    Metric(
+        key="activities.lectures",
+        label="区级党课讲师讲授专题党课",
+        unit="场",
+        area=STUDY,
+        facts=_district_lectures,
+        order=206,
+    )
+)
+register(
+    Metric(
+        key="activities.lecture_audience",
+        label="专题党课受众",
+        unit="人",
+        area=STUDY,
+        facts=_district_lectures,
+        aggregate=Sum("audience"),
+        approx=True,
+        order=207,
+    )
+)
+register(
+    Metric(
+        key="activities.trainees",
+        label="参训人员",
+        unit="人",
+        area=STUDY,
+        facts=lambda year: Trainee.objects.filter(
+            activity__status=Status.HELD,
+            activity__kind=Kind.TRAINING,
+            activity__date__gte=date(year, 1, 1),
+            activity__date__lt=date(year + 1, 1, 1),
+        ),
+        path_field="activity__org__path",
+        order=208,
+    )
+)
+register(
+    Metric(
+        key="activities.training_bases",
+        label="培训基地",
+        unit="个",
+        area=STUDY,
+        facts=lambda year: _held(year, kind=Kind.TRAINING, training_base__isnull=False),
+        aggregate=Count("training_base", distinct=True),
+        order=209,
+    )
+)
+register(
+    Metric(
+        key="activities.choir_contests",
+        label="农村党员合唱比赛",
+        unit="届",
+        area=AREA,
+        facts=lambda year: Activity.objects.filter(
+            status=Status.HELD, kind=Kind.CONTEST, series=CHOIR_SERIES, date__lt=date(year + 1, 1, 1)
+        ),
+        order=210,
+        description="截至当年累计举办的届数",
+    )
+)
+register(
+    Metric(
+        key="activities.exchange_meetings",
+        label="书记交流会",
+        unit="次",
+        area=AREA,
+        facts=lambda year: _held(year, kind=Kind.EXCHANGE),
+        order=211,
+    )
+)
+register(
+    Metric(
+        key="activities.theme_categories",
+        label="活动主题大类",
+        unit="类",
+        area=AREA,
+        facts=lambda year: _held(year, theme_category__isnull=False),
+        aggregate=Count("theme_category", distinct=True),
+        order=212,
+    )
+)
+register(
+    Metric(
+        key="activities.meetings_held",
+        label="组织生活",
+        unit="次",
+        area=AREA,
+        facts=lambda year: _held(year),
+        order=213,
+        breakdown="kind",
+        breakdown_labels={k.value: str(k.label) for k in Kind},
+    )
+)
+register(
+    Metric(
+        key="activities.attendance_rate",
+        label="组织生活出席率",
+        unit="%",
+        area=AREA,
+        facts=lambda year: Attendance.objects.filter(
+            activity__status=Status.HELD,
+            activity__date__gte=date(year, 1, 1),
+            activity__date__lt=date(year + 1, 1, 1),
+        ),
+        path_field="activity__org__path",
+        # Integer percent: present × 100 / expected (NULL, hence 0, when nobody was expected).
+        aggregate=ExpressionWrapper(
+            Count("pk", filter=Q(status=Participation.PRESENT)) * 100 / NullIf(Count("pk"), 0),
+            output_field=IntegerField(),
+        ),
+        order=214,
+    )
+)

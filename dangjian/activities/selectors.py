@@ -1,0 +1,329 @@
+"""Reads on organizational life, always scoped; the compliance calendar is derived here, never stored."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+
+from dangjian.core.scoping import scoped
+from dangjian.orgs.models import Level, Org
+
+from .models import (
+    Activity,
+    Appraisal,
+    Attendance,
+    ComplianceRule,
+    Kind,
+    Participation,
+    Period,
+    Status,
+    ThemeCategory,
+    Trainee,
+)
+
+
+def activities_visible_to(actor, capability: str = "activities.view") -> QuerySet[Activity]:
+    return scoped(Activity.objects.select_related("org", "theme_category", "lecturer"), actor, capability)
+
+
+def with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    """应到 (rows), 实到 (present), and the voting members among them, as annotations."""
+    present = Q(attendance__status=Participation.PRESENT)
+    voting = Q(attendance__voting=True)
+    return qs.annotate(
+        expected=Count("attendance"),
+        present=Count("attendance", filter=present),
+        on_leave=Count("attendance", filter=Q(attendance__status=Participation.LEAVE)),
+        voting_expected=Count("attendance", filter=voting),
+        voting_present=Count("attendance", filter=voting & present),
+    )
+
+
+@dataclass(frozen=True)
+class Turnout:
+    expected: int
+    present: int
+    absent: int
+    leave: int
+    voting_expected: int
+    voting_present: int
+    kind: str
+
+    @property
+    def quorate(self) -> bool | None:
+        """Only a 支部党员大会 has a quorum: more than half of its voting members present."""
+        if self.kind != Kind.PARTY_CONGRESS:
+            return None
+        return self.voting_present * 2 > self.voting_expected
+
+    @property
+    def rate(self) -> int | None:
+        return round(self.present * 100 / self.expected) if self.expected else None
+
+
+def turnout(activity: Activity) -> Turnout:
+    rows = Attendance.objects.filter(activity=activity).aggregate(
+        expected=Count("pk"),
+        present=Count("pk", filter=Q(status=Participation.PRESENT)),
+        absent=Count("pk", filter=Q(status=Participation.ABSENT)),
+        leave=Count("pk", filter=Q(status=Participation.LEAVE)),
+        voting_expected=Count("pk", filter=Q(voting=True)),
+        voting_present=Count("pk", filter=Q(voting=True, status=Participation.PRESENT)),
+    )
+    return Turnout(kind=activity.kind, **rows)
+
+
+def quorate(activity) -> bool | None:
+    """For an activity annotated by ``with_counts``."""
+    if activity.kind != Kind.PARTY_CONGRESS:
+        return None
+    return activity.voting_present * 2 > activity.voting_expected
+
+
+def training_bases(org: Org, year: int) -> list[str]:
+    """Names of the training destinations used in ``year`` in ``org``'s subtree, in order of first use."""
+    rows = (
+        Activity.objects.filter(
+            org__path__startswith=org.path,
+            kind=Kind.TRAINING,
+            status=Status.HELD,
+            date__year=year,
+            training_base__isnull=False,
+        )
+        .order_by("training_base_id")
+        .values_list("training_base__name", flat=True)
+        .distinct()
+    )
+    return list(rows)
+
+
+def theme_category_names(org: Org, year: int) -> list[str]:
+    """Theme categories of the year's activities in ``org``'s subtree, in the zone's order."""
+    used = Activity.objects.filter(
+        org__path__startswith=org.path, status=Status.HELD, date__year=year, theme_category__isnull=False
+    ).values("theme_category_id")
+    return list(
+        ThemeCategory.objects.filter(pk__in=used).order_by("order", "id").values_list("name", flat=True)
+    )
+
+
+def member_attendance(member, actor, limit: int = 50) -> QuerySet[Attendance]:
+    return scoped(
+        Attendance.objects.filter(member=member).select_related("activity", "activity__org"),
+        actor,
+        "activities.view",
+    ).order_by("-activity__date")[:limit]
+
+
+def appraisals_for(org: Org, year: int) -> dict[int, str]:
+    return dict(Appraisal.objects.filter(org=org, year=year).values_list("member_id", "grade"))
+
+
+# --- Compliance calendar ---------------------------------------------------------------------------
+
+QUARTER_END = {3: 1, 6: 2, 9: 3, 12: 4}
+
+
+@dataclass
+class Requirement:
+    kind: str
+    label: str
+    period: str
+    period_no: int  # month 1-12, quarter 1-4, or 1 for the year
+    min_count: int
+    held: int
+    state: str  # met | missed | due | future
+
+
+@dataclass
+class Cell:
+    month: int
+    held: int = 0
+    state: str = "none"  # ok | gap | due | future | none
+    requirements: list[Requirement] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [r.label for r in self.requirements if r.state in ("missed", "due")]
+
+
+@dataclass
+class BranchRow:
+    org_id: int
+    code: str
+    name: str
+    path: str
+    cells: list[Cell]
+
+    @property
+    def missed(self) -> list[Requirement]:
+        return [r for c in self.cells for r in c.requirements if r.state == "missed"]
+
+
+@dataclass
+class Matrix:
+    root: Org
+    year: int
+    today: date
+    rows: list[BranchRow]
+
+    @property
+    def overdue(self) -> list[BranchRow]:
+        return [r for r in self.rows if r.missed]
+
+
+def _period_bounds(year: int, period: str, number: int) -> tuple[date, date]:
+    if period == Period.MONTH:
+        start = date(year, number, 1)
+        end = date(year + (number == 12), number % 12 + 1, 1)
+    elif period == Period.QUARTER:
+        start = date(year, 3 * number - 2, 1)
+        end = date(year + (number == 4), (3 * number) % 12 + 1, 1)
+    else:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return start, end  # end is exclusive
+
+
+def _rules_for(root: Org) -> dict[str, list[ComplianceRule]]:
+    """Rules of the zones above or inside ``root``, keyed by zone path, newest first per kind."""
+    ancestors = [root.path[: i * Org.steplen] for i in range(1, root.depth + 1)]
+    rules = ComplianceRule.objects.filter(
+        Q(zone__path__in=ancestors) | Q(zone__path__startswith=root.path)
+    ).values("zone__path", "kind", "period", "min_count", "valid_from")
+    by_zone: dict[str, list] = defaultdict(list)
+    for r in sorted(rules, key=lambda r: r["valid_from"], reverse=True):
+        by_zone[r["zone__path"]].append(r)
+    return by_zone
+
+
+def _in_force(rules: list[dict], start: date) -> dict[str, dict]:
+    """The rule of each kind in force on ``start`` (``rules`` newest first)."""
+    chosen: dict[str, dict] = {}
+    for r in rules:
+        if r["valid_from"] <= start and r["kind"] not in chosen:
+            chosen[r["kind"]] = r
+    return {k: r for k, r in chosen.items() if r["min_count"] > 0}
+
+
+def held_counts(root: Org, year: int) -> dict[tuple[int, int, str], int]:
+    """(org id, month, kind) → meetings held, over the subtree, in two grouped queries whatever its size:
+    the org's own activities and the zone-wide ones it took part in."""
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    counts: dict[tuple[int, int, str], int] = defaultdict(int)
+    own = (
+        Activity.objects.filter(
+            org__path__startswith=root.path, date__gte=start, date__lt=end, status=Status.HELD
+        )
+        .annotate(month=ExtractMonth("date"))
+        .values("org_id", "month", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in own:
+        counts[(r["org_id"], r["month"], r["kind"])] += r["n"]
+    through = Activity.participants.through
+    joined = (
+        through.objects.filter(
+            org__path__startswith=root.path,
+            activity__date__gte=start,
+            activity__date__lt=end,
+            activity__status=Status.HELD,
+        )
+        .annotate(month=ExtractMonth("activity__date"))
+        .values("org_id", "month", "activity__kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for r in joined:
+        counts[(r["org_id"], r["month"], r["activity__kind"])] += r["n"]
+    return counts
+
+
+def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix:
+    """Branches under ``root`` × months of ``year``: which required meetings were held, are due, were
+    missed. A fixed number of queries (branches, rules, two grouped counts) whatever the branch count."""
+    today = today or timezone.localdate()
+    branches = list(
+        Org.objects.filter(path__startswith=root.path, level=Level.BRANCH, active=True)
+        .order_by("path")
+        .values("id", "code", "name", "path")
+    )
+    rules_by_zone = _rules_for(root)
+    zone_paths = sorted(rules_by_zone, key=len, reverse=True)
+    counts = held_counts(root, year)
+    labels = dict(Kind.choices)
+    # Rules in force per zone and period, computed once, not per branch.
+    in_force_cache: dict[tuple[str, str, int], dict[str, dict]] = {}
+
+    def rules_at(zone_path: str, period: str, number: int) -> list[dict]:
+        key = (zone_path, period, number)
+        if key not in in_force_cache:
+            start = _period_bounds(year, period, number)[0]
+            in_force_cache[key] = _in_force(rules_by_zone[zone_path], start)
+        return [r for r in in_force_cache[key].values() if r["period"] == period]
+
+    rows = []
+    for b in branches:
+        zone_path = next((z for z in zone_paths if b["path"].startswith(z)), None)
+        monthly = [defaultdict(int) for _ in range(13)]
+        held = [0] * 13
+        for month in range(1, 13):
+            for kind in labels:
+                n = counts.get((b["id"], month, kind))
+                if n:
+                    monthly[month][kind] = n
+                    held[month] += n
+        cells = []
+        for month in range(1, 13):
+            cell = Cell(month=month, held=held[month])
+            if zone_path is not None:
+                checks = [(Period.MONTH, month, range(month, month + 1))]
+                if month in QUARTER_END:
+                    q = QUARTER_END[month]
+                    checks.append((Period.QUARTER, q, range(3 * q - 2, 3 * q + 1)))
+                if month == 12:
+                    checks.append((Period.YEAR, 1, range(1, 13)))
+                for period, number, months in checks:
+                    start, end = _period_bounds(year, period, number)
+                    for rule in rules_at(zone_path, period, number):
+                        n = sum(monthly[m][rule["kind"]] for m in months)
+                        if n >= rule["min_count"]:
+                            state = "met"
+                        elif end <= today:
+                            state = "missed"
+                        elif start <= today:
+                            state = "due"
+                        else:
+                            state = "future"
+                        cell.requirements.append(
+                            Requirement(
+                                rule["kind"],
+                                labels[rule["kind"]],
+                                period,
+                                number,
+                                rule["min_count"],
+                                n,
+                                state,
+                            )
+                        )
+            states = {r.state for r in cell.requirements}
+            if "missed" in states:
+                cell.state = "gap"
+            elif "due" in states:
+                cell.state = "due"
+            elif "future" in states or (not states and date(year, month, 1) > today):
+                cell.state = "future"
+            elif states:
+                cell.state = "ok"
+            cells.append(cell)
+        rows.append(BranchRow(b["id"], b["code"], b["name"], b["path"], cells))
+    return Matrix(root=root, year=year, today=today, rows=rows)
+
+
+def trainees_of(activity: Activity) -> QuerySet[Trainee]:
+    return activity.trainees.order_by("id")

@@ -1,0 +1,509 @@
+"""Writes on organizational life: one transaction and one audit entry each; rule violations raise
+ActivityError with a Chinese message and a ``code``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from dangjian.core.audit import log_action
+from dangjian.core.scoping import has_capability
+from dangjian.orgs.models import Level, Org
+from dangjian.people.models import Member, MemberStatus
+
+from .models import (
+    LECTURE_KINDS,
+    Activity,
+    ActivityPhoto,
+    Appraisal,
+    Attendance,
+    ComplianceRule,
+    Grade,
+    Kind,
+    Lecturer,
+    Participation,
+    Period,
+    PersonLogin,
+    Status,
+    ThemeCategory,
+    Trainee,
+    TrainingBase,
+)
+
+
+class ActivityError(ValidationError):
+    pass
+
+
+EDITABLE_FIELDS = (
+    "kind",
+    "status",
+    "title",
+    "theme_category",
+    "date",
+    "start_time",
+    "minutes_long",
+    "place",
+    "host",
+    "recorder",
+    "agenda",
+    "minutes",
+    "lecturer",
+    "lecturer_name",
+    "audience",
+    "training_base",
+    "days",
+    "hours",
+    "series",
+)
+
+# DOMAIN.md defaults for the compliance calendar (kind, period, at least).
+DEFAULT_RULES = [
+    (Kind.PARTY_CONGRESS, Period.QUARTER, 1),
+    (Kind.COMMITTEE, Period.MONTH, 1),
+    (Kind.LECTURE, Period.QUARTER, 1),
+    (Kind.THEME_DAY, Period.MONTH, 1),
+    (Kind.LIFE_MEETING, Period.YEAR, 1),
+]
+DEFAULT_RULES_FROM = date(2000, 1, 1)
+CHECKIN_HOURS = 4
+CHECKIN_SALT = "activities.checkin"
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def _require(actor, org: Org, capability: str = "activities.edit") -> None:
+    if actor != "system" and not has_capability(actor, capability, org):
+        raise ActivityError("该组织不在您的管理范围内。", code="out_of_scope")
+
+
+def _zone_of(org: Org) -> Org:
+    return org if org.depth == 1 else Org.objects.get(path=org.path[: Org.steplen])
+
+
+def _check_values(org: Org, values: dict) -> None:
+    status = values.get("status", Status.HELD)
+    day = values.get("date")
+    if day is None:
+        raise ActivityError("请填写日期。", code="required")
+    if not (values.get("title") or "").strip():
+        raise ActivityError("请填写主题。", code="required")
+    if status == Status.HELD and day > timezone.localdate():
+        raise ActivityError("未来日期的活动不能标记为已召开。", code="future_held")
+    zone_path = org.path[: Org.steplen]
+    for field in ("theme_category", "lecturer", "training_base"):
+        ref = values.get(field)
+        if ref is not None and not ref.zone.path.startswith(zone_path):
+            raise ActivityError("所选主题大类、讲师或培训基地不属于本区。", code="foreign")
+    if values.get("kind") not in Kind.values:
+        raise ActivityError("请选择活动类型。", code="kind")
+    if values.get("audience") and values.get("kind") not in LECTURE_KINDS:
+        raise ActivityError("只有党课、宣讲登记受众人数。", code="audience")
+
+
+def _check_participants(actor, org: Org, participants: Iterable[Org]) -> list[Org]:
+    participants = list(participants)
+    for p in participants:
+        if not p.path.startswith(org.path) or p.pk == org.pk:
+            raise ActivityError(f"参与组织“{p.name}”不在主办组织之下。", code="participants")
+    return participants
+
+
+@transaction.atomic
+def record_activity(
+    *, actor, org: Org, kind: str, title: str, date: date, participants: Iterable[Org] = (), **fields
+) -> Activity:
+    """Plan or record a meeting/activity of ``org`` (a zone-wide one lists its participating orgs)."""
+    _require(actor, org)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ActivityError(f"字段“{'、'.join(sorted(unknown))}”不能在此填写。", code="field")
+    values = {"kind": kind, "title": title.strip(), "date": date, **fields}
+    _check_values(org, values)
+    participants = _check_participants(actor, org, participants)
+    activity = Activity.objects.create(org=org, **values)
+    if participants:
+        activity.participants.set(participants)
+    log_action(
+        actor=actor,
+        action="activities.record_activity",
+        obj=activity,
+        org=org,
+        data={"kind": kind, "title": activity.title, "date": date, "status": activity.status},
+    )
+    return activity
+
+
+@transaction.atomic
+def update_activity(
+    *, actor, activity: Activity, participants: Iterable[Org] | None = None, **fields
+) -> Activity:
+    _require(actor, activity.org)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ActivityError(f"字段“{'、'.join(sorted(unknown))}”不能在此修改。", code="field")
+    values = {f: getattr(activity, f) for f in EDITABLE_FIELDS}
+    values.update(fields)
+    _check_values(activity.org, values)
+    changes = {k: v for k, v in fields.items() if getattr(activity, k) != v}
+    for key, value in changes.items():
+        setattr(activity, key, value)
+    if changes:
+        activity.save()
+    if participants is not None:
+        activity.participants.set(_check_participants(actor, activity.org, participants))
+        changes["participants"] = sorted(p.code for p in participants)
+    log_action(
+        actor=actor,
+        action="activities.update_activity",
+        obj=activity,
+        org=activity.org,
+        data={k: (str(v) if hasattr(v, "pk") else v) for k, v in changes.items()},
+    )
+    return activity
+
+
+def eligible_members(activity: Activity):
+    """Members on the roll of the organizing org's subtree or a participating org's, on the day."""
+    paths = [activity.org.path] + list(activity.participants.values_list("path", flat=True))
+    where = Q()
+    for path in paths:
+        where |= Q(org__path__startswith=path)
+    return (
+        Member.objects.filter(where)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=activity.date))
+        .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=activity.date))
+    )
+
+
+def _voting(member: Member, day: date) -> bool:
+    if member.status != MemberStatus.FULL:
+        return False
+    return member.full_on is None or member.full_on <= day
+
+
+@dataclass(frozen=True)
+class Mark:
+    member_id: int
+    status: str
+    reason: str = ""
+
+
+@transaction.atomic
+def set_attendance(*, actor, activity: Activity, marks: Iterable[Mark]) -> dict[str, int]:
+    """Record who attended (present / absent with a reason / on leave); rows not listed stay as they are."""
+    _require(actor, activity.org)
+    marks = list(marks)
+    if activity.status == Status.CANCELLED:
+        raise ActivityError("已取消的活动不能登记出席。", code="cancelled")
+    if activity.date > timezone.localdate():
+        raise ActivityError("活动尚未召开，不能登记出席。", code="not_yet")
+    ids = {m.member_id for m in marks}
+    if len(ids) != len(marks):
+        raise ActivityError("同一党员不能重复登记。", code="duplicate")
+    members = {m.pk: m for m in eligible_members(activity).filter(pk__in=ids)}
+    strangers = sorted(ids - set(members))
+    if strangers:
+        raise ActivityError(
+            f"以下人员不是本组织当日在册党员，不能登记出席：{'、'.join(map(str, strangers))}",
+            code="not_member",
+        )
+    for m in marks:
+        if m.status not in Participation.values:
+            raise ActivityError("出席情况只能是出席、缺席或请假。", code="status")
+        if m.status == Participation.ABSENT and not m.reason.strip():
+            raise ActivityError(f"请填写{members[m.member_id].person.name}的缺席原因。", code="reason")
+    existing = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member_id__in=ids)}
+    new, changed = [], []
+    for m in marks:
+        reason = m.reason.strip() if m.status != Participation.PRESENT else ""
+        row = existing.get(m.member_id)
+        if row is None:
+            new.append(
+                Attendance(
+                    activity=activity,
+                    member_id=m.member_id,
+                    status=m.status,
+                    reason=reason,
+                    voting=_voting(members[m.member_id], activity.date),
+                )
+            )
+        elif (row.status, row.reason) != (m.status, reason):
+            row.status, row.reason = m.status, reason
+            changed.append(row)
+    Attendance.objects.bulk_create(new)
+    Attendance.objects.bulk_update(changed, ["status", "reason"])
+    counts = {"added": len(new), "changed": len(changed)}
+    log_action(actor=actor, action="activities.set_attendance", obj=activity, org=activity.org, data=counts)
+    return counts
+
+
+# --- QR check-in -----------------------------------------------------------------------------------
+
+
+def checkin_expires_at(activity: Activity):
+    return activity.starts_at + timedelta(hours=CHECKIN_HOURS)
+
+
+def checkin_token(activity: Activity) -> str:
+    """A signed token naming the activity and when check-in closes (4h after the start)."""
+    expires = int(checkin_expires_at(activity).timestamp())
+    return signing.TimestampSigner(salt=CHECKIN_SALT).sign_object({"a": activity.pk, "e": expires})
+
+
+def activity_for_token(token: str) -> Activity:
+    try:
+        payload = signing.TimestampSigner(salt=CHECKIN_SALT).unsign_object(token, max_age=timedelta(days=2))
+    except signing.SignatureExpired:
+        raise ActivityError("签到二维码已过期。", code="expired") from None
+    except signing.BadSignature:
+        raise ActivityError("签到二维码无效。", code="bad_token") from None
+    if timezone.now().timestamp() > payload.get("e", 0):
+        raise ActivityError("签到二维码已过期。", code="expired")
+    activity = Activity.objects.select_related("org").filter(pk=payload.get("a")).first()
+    if activity is None or activity.status == Status.CANCELLED:
+        raise ActivityError("该活动不存在或已取消。", code="bad_token")
+    return activity
+
+
+def member_for_user(user) -> Member | None:
+    link = PersonLogin.objects.filter(user=user).values_list("person_id", flat=True).first()
+    if link is None:
+        return None
+    return Member.objects.filter(person_id=link, left_on__isnull=True).select_related("person").first()
+
+
+@transaction.atomic
+def check_in(*, user, token: str) -> tuple[Attendance, bool]:
+    """Mark the logged-in member present; a second scan changes nothing (returns created=False)."""
+    activity = activity_for_token(token)
+    if activity.date > timezone.localdate():
+        raise ActivityError("活动尚未开始，暂不能签到。", code="not_yet")
+    member = member_for_user(user)
+    if member is None or not eligible_members(activity).filter(pk=member.pk).exists():
+        raise ActivityError("您不是该组织在册党员，无需在此签到。", code="not_member")
+    row = Attendance.objects.select_for_update().filter(activity=activity, member=member).first()
+    if row is not None and row.status == Participation.PRESENT:
+        return row, False
+    now = timezone.now()
+    if row is None:
+        row = Attendance.objects.create(
+            activity=activity,
+            member=member,
+            status=Participation.PRESENT,
+            voting=_voting(member, activity.date),
+            checked_in_at=now,
+        )
+    else:
+        row.status, row.reason, row.checked_in_at = Participation.PRESENT, "", now
+        row.save(update_fields=["status", "reason", "checked_in_at"])
+    log_action(
+        actor=user, action="activities.check_in", obj=activity, org=activity.org, data={"member": member.pk}
+    )
+    return row, True
+
+
+# --- Photos ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_photo(*, actor, activity: Activity, upload, caption: str = "") -> ActivityPhoto:
+    """Store an image (checked with Pillow, at most settings.PHOTO_MAX_BYTES)."""
+    _require(actor, activity.org)
+    limit = settings.PHOTO_MAX_BYTES
+    if upload.size > limit:
+        raise ActivityError(f"照片不能超过{limit // (1024 * 1024)}MB。", code="too_large")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            fmt = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ActivityError("上传的文件不是图片。", code="not_image") from None
+    if fmt not in IMAGE_FORMATS:
+        raise ActivityError("只接受 JPEG、PNG、GIF、WebP 格式的图片。", code="not_image")
+    upload.seek(0)
+    ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+    upload.name = f"{timezone.now():%Y%m%d%H%M%S%f}.{ext}"
+    photo = ActivityPhoto(activity=activity, content_type=IMAGE_FORMATS[fmt], caption=caption.strip()[:100])
+    photo.image.save(upload.name, upload, save=False)
+    photo.save()
+    log_action(
+        actor=actor,
+        action="activities.add_photo",
+        obj=activity,
+        org=activity.org,
+        data={"photo": photo.pk, "bytes": upload.size},
+    )
+    return photo
+
+
+# --- Trainees, rosters, rules, appraisal ---------------------------------------------------------
+
+
+@transaction.atomic
+def add_trainees(
+    *, actor, activity: Activity, names: Iterable[str] = (), members: Iterable[Member] = ()
+) -> int:
+    _require(actor, activity.org)
+    if activity.kind != Kind.TRAINING:
+        raise ActivityError("只有培训活动登记参训人员。", code="kind")
+    rows = [Trainee(activity=activity, name=n.strip()) for n in names if n.strip()]
+    members = list(members)
+    outside = [m for m in members if not m.org.path.startswith(activity.org.path)]
+    if outside:
+        raise ActivityError("参训党员不在本组织范围内。", code="not_member")
+    rows += [Trainee(activity=activity, member=m, name=m.person.name) for m in members]
+    Trainee.objects.bulk_create(rows)
+    log_action(
+        actor=actor,
+        action="activities.add_trainees",
+        obj=activity,
+        org=activity.org,
+        data={"added": len(rows)},
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def save_lecturer(
+    *,
+    actor,
+    zone: Org,
+    name: str,
+    kind: str,
+    title: str = "",
+    listed_from: date,
+    listed_to: date | None = None,
+) -> Lecturer:
+    _require(actor, zone)
+    name = name.strip()
+    if not name:
+        raise ActivityError("请填写讲师姓名。", code="required")
+    lecturer, _ = Lecturer.objects.update_or_create(
+        zone=zone,
+        name=name,
+        kind=kind,
+        defaults={"title": title, "listed_from": listed_from, "listed_to": listed_to},
+    )
+    log_action(actor=actor, action="activities.save_lecturer", obj=lecturer, org=zone, data={"name": name})
+    return lecturer
+
+
+@transaction.atomic
+def save_rule(
+    *, actor, zone: Org, kind: str, period: str, min_count: int, valid_from: date
+) -> ComplianceRule:
+    """Change how often a meeting is required, from ``valid_from`` on; earlier periods keep the old rule."""
+    _require(actor, zone)
+    if zone.level != Level.WORKING_COMMITTEE:
+        raise ActivityError("频次规则由党工委统一设置。", code="zone_only")
+    if kind not in Kind.values or period not in Period.values:
+        raise ActivityError("请选择会议类型和周期。", code="invalid")
+    if not 0 <= min_count <= 31:
+        raise ActivityError("次数应在0至31之间。", code="min_count")
+    rule, _ = ComplianceRule.objects.update_or_create(
+        zone=zone,
+        kind=kind,
+        valid_from=valid_from,
+        defaults={
+            "period": period,
+            "min_count": min_count,
+            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    log_action(
+        actor=actor,
+        action="activities.save_rule",
+        obj=rule,
+        org=zone,
+        data={"kind": kind, "period": period, "min_count": min_count, "valid_from": valid_from},
+    )
+    return rule
+
+
+def ensure_default_rules(zone: Org) -> int:
+    """DOMAIN.md's frequencies for a zone that has none yet (no audit: part of setting a zone up)."""
+    if ComplianceRule.objects.filter(zone=zone).exists():
+        return 0
+    ComplianceRule.objects.bulk_create(
+        ComplianceRule(zone=zone, kind=k, period=p, min_count=n, valid_from=DEFAULT_RULES_FROM)
+        for k, p, n in DEFAULT_RULES
+    )
+    return len(DEFAULT_RULES)
+
+
+@transaction.atomic
+def record_appraisals(*, actor, org: Org, year: int, grades: dict[int, str]) -> int:
+    """The year's 民主评议党员 for a branch: one grade per member; 优秀 at most one third of those graded."""
+    _require(actor, org)
+    if year > timezone.localdate().year:
+        raise ActivityError("不能评议未来年度。", code="future")
+    if any(g not in Grade.values for g in grades.values()):
+        raise ActivityError("评议等次只能是优秀、合格、基本合格、不合格。", code="grade")
+    roll = set(
+        Member.objects.filter(org__path__startswith=org.path, pk__in=list(grades))
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=date(year, 1, 1)))
+        .values_list("pk", flat=True)
+    )
+    strangers = sorted(set(grades) - roll)
+    if strangers:
+        raise ActivityError(f"以下人员不是本支部党员：{'、'.join(map(str, strangers))}", code="not_member")
+    merged = dict(Appraisal.objects.filter(org=org, year=year).values_list("member_id", "grade"))
+    merged.update(grades)
+    excellent = sum(1 for g in merged.values() if g == Grade.EXCELLENT)
+    if excellent * 3 > len(merged):
+        raise ActivityError(
+            f"评为优秀的党员（{excellent}名）不能超过参评党员（{len(merged)}名）的三分之一。",
+            code="too_many_excellent",
+        )
+    existing = {a.member_id: a for a in Appraisal.objects.filter(year=year, member_id__in=list(grades))}
+    new, changed = [], []
+    for member_id, grade in grades.items():
+        row = existing.get(member_id)
+        if row is None:
+            new.append(Appraisal(org=org, year=year, member_id=member_id, grade=grade))
+        elif row.grade != grade or row.org_id != org.pk:
+            row.grade, row.org = grade, org
+            changed.append(row)
+    Appraisal.objects.bulk_create(new)
+    Appraisal.objects.bulk_update(changed, ["grade", "org"])
+    log_action(
+        actor=actor,
+        action="activities.record_appraisals",
+        org=org,
+        data={"year": year, "graded": len(grades), "excellent": excellent},
+    )
+    return len(grades)
+
+
+@transaction.atomic
+def save_theme_category(*, actor, zone: Org, name: str, order: int = 0) -> ThemeCategory:
+    _require(actor, zone)
+    if not name.strip():
+        raise ActivityError("请填写主题大类名称。", code="required")
+    category, _ = ThemeCategory.objects.update_or_create(
+        zone=zone, name=name.strip(), defaults={"order": order}
+    )
+    log_action(
+        actor=actor, action="activities.save_theme_category", obj=category, org=zone, data={"name": name}
+    )
+    return category
+
+
+@transaction.atomic
+def save_training_base(*, actor, zone: Org, name: str, place: str = "") -> TrainingBase:
+    _require(actor, zone)
+    if not name.strip():
+        raise ActivityError("请填写培训基地名称。", code="required")
+    base, _ = TrainingBase.objects.update_or_create(zone=zone, name=name.strip(), defaults={"place": place})
+    log_action(actor=actor, action="activities.save_training_base", obj=base, org=zone, data={"name": name})
+    return base
