@@ -60,6 +60,8 @@ class Person(models.Model):
     phone = EncryptedTextField("联系电话", blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     address = models.CharField("住址", max_length=200, blank=True)
+    work_post = models.CharField("工作单位及职务", max_length=100, blank=True)
+    is_shareholder = models.BooleanField("集体经济组织成员（股东）", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,6 +97,15 @@ class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("预备党员")
 
 
+class DuesCategory(models.TextChoices):
+    SALARIED = "salaried", _("在职")
+    RETIRED = "retired", _("离退休")
+    FARMER = "farmer", _("农民")
+    STUDENT = "student", _("学生")
+    UNEMPLOYED = "unemployed", _("下岗失业")
+    LOW_INCOME = "low_income", _("享受低保")
+
+
 class Member(models.Model):
     """A party membership: the person on a branch's roll. ``left_on`` set means off the roll."""
 
@@ -113,13 +124,20 @@ class Member(models.Model):
     is_village_cadre = models.BooleanField("村（社区）两委干部", default=False)
     is_floating = models.BooleanField("流动党员", default=False)
     left_on = models.DateField("离开日期", null=True, blank=True)
+    left_reason = models.CharField("离开原因", max_length=50, blank=True)
+    dues_category = models.CharField(
+        "党费类别", max_length=20, choices=DuesCategory.choices, default=DuesCategory.SALARIED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "党员"
         verbose_name_plural = "党员"
-        indexes = [models.Index(fields=["org", "left_on"])]
+        indexes = [
+            models.Index(fields=["org", "left_on"]),
+            models.Index(fields=["joined_on"]),
+        ]
 
     def __str__(self) -> str:
         return self.person.name
@@ -130,3 +148,207 @@ class Member(models.Model):
             return None
         f = self.full_on
         return max(0, day.year - f.year - ((day.month, day.day) < (f.month, f.day)))
+
+
+class MembershipPeriod(models.Model):
+    """One stretch of a member on one org's roll; the member's history is the list of these."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods", verbose_name="党员")
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name="组织")
+    started_on = models.DateField("起始日期", null=True, blank=True)
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    reason = models.CharField("变动原因", max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["member", "started_on", "id"]
+        verbose_name = "组织关系经历"
+        verbose_name_plural = "组织关系经历"
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.started_on}–{self.ended_on or ''}"
+
+
+class TransferState(models.TextChoices):
+    APPLIED = "applied", _("申请")
+    APPROVED = "approved", _("转出审批")
+    IN_TRANSIT = "in_transit", _("在途")
+    RECEIVED = "received", _("接收")
+    RETURNED = "returned", _("退回")
+    EXPIRED = "expired", _("超期")
+
+
+class TransferKind(models.TextChoices):
+    FORMAL = "formal", _("组织关系介绍信")
+    TEMPORARY = "temporary", _("临时组织关系证明")
+
+
+class Transfer(models.Model):
+    """组织关系转接. Out of a branch (``from_org`` set) and/or into one (``to_org`` set); the far side
+    outside the platform is only named. An inbound transfer from outside carries the person's name
+    and ID number until it is received and the member is created."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers", verbose_name="党员"
+    )
+    kind = models.CharField("转接方式", max_length=20, choices=TransferKind.choices)
+    state = models.CharField(
+        "状态", max_length=20, choices=TransferState.choices, default=TransferState.APPLIED
+    )
+    from_org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="转出组织"
+    )
+    to_org = models.ForeignKey(
+        "orgs.Org", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="接收组织"
+    )
+    outside_org_name = models.CharField("平台外组织名称", max_length=100, blank=True)
+    person_name = models.CharField("姓名", max_length=50, blank=True)
+    person_id_number = EncryptedTextField("身份证号", blank=True)
+    reason = models.CharField("转接原因", max_length=200, blank=True)
+    months_away = models.PositiveSmallIntegerField("外出时间（月）", default=0)
+    applied_on = models.DateField("申请日期")
+    approved_on = models.DateField("审批日期", null=True, blank=True)
+    issued_on = models.DateField("开具日期", null=True, blank=True)
+    valid_days = models.PositiveSmallIntegerField("有效期（天）", default=90)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    # Scope through whichever side is on the platform; both sides may see an internal transfer.
+    scope_path = models.CharField(max_length=255, db_index=True, editable=False)
+    scope_path_to = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+
+    SCOPE_PATH = "scope_path"
+
+    class Meta:
+        ordering = ["-applied_on", "-id"]
+        verbose_name = "组织关系转接"
+        verbose_name_plural = "组织关系转接"
+
+    def __str__(self) -> str:
+        return f"{self.person_name} {self.get_state_display()}"
+
+    @property
+    def due_on(self) -> date | None:
+        from datetime import timedelta
+
+        if self.issued_on is None:
+            return None
+        return self.issued_on + timedelta(days=self.valid_days)
+
+    def is_overdue(self, today: date) -> bool:
+        due = self.due_on
+        return self.state == TransferState.IN_TRANSIT and due is not None and today > due
+
+
+class Stage(models.TextChoices):
+    APPLICANT = "applicant", _("入党申请人")
+    ACTIVIST = "activist", _("入党积极分子")
+    CANDIDATE = "candidate", _("发展对象")
+    PROBATIONARY = "probationary", _("预备党员")
+    FULL = "full", _("正式党员")
+    STOPPED = "stopped", _("终止")
+
+
+class DevelopmentCase(models.Model):
+    """One person's way through 发展党员; each step is a ``DevelopmentStep`` with its own date."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="development", verbose_name="人员"
+    )
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name="党支部")
+    stage = models.CharField("阶段", max_length=20, choices=Stage.choices, default=Stage.APPLICANT)
+    applied_on = models.DateField("递交申请日期")
+    talked_on = models.DateField("谈话日期", null=True, blank=True)
+    activist_on = models.DateField("确定积极分子日期", null=True, blank=True)
+    candidate_on = models.DateField("确定发展对象日期", null=True, blank=True)
+    training_hours = models.PositiveSmallIntegerField("集中培训学时", default=0)
+    introducers = models.ManyToManyField(
+        Member, blank=True, related_name="introduced", verbose_name="入党介绍人"
+    )
+    voted_on = models.DateField("支部大会通过日期", null=True, blank=True)
+    approved_on = models.DateField("上级党委审批日期", null=True, blank=True)
+    extension_months = models.PositiveSmallIntegerField("延长预备期（月）", default=0)
+    full_on = models.DateField("转正日期", null=True, blank=True)
+    stopped_reason = models.CharField("终止原因", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["org", "applied_on", "id"]
+        verbose_name = "发展党员"
+        verbose_name_plural = "发展党员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=~Q(stage="stopped"), name="one_open_development_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_stage_display()}"
+
+    @property
+    def conversion_due_on(self) -> date | None:
+        """转正 falls due one year (plus any extension) after the branch meeting's vote."""
+        if self.voted_on is None:
+            return None
+        months = 12 + self.extension_months
+        year = self.voted_on.year + (self.voted_on.month - 1 + months) // 12
+        month = (self.voted_on.month - 1 + months) % 12 + 1
+        day = min(self.voted_on.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+        return date(year, month, day)
+
+
+class DevelopmentStep(models.Model):
+    """The dated log of a case: what was done, on which day, and when it was entered."""
+
+    case = models.ForeignKey(DevelopmentCase, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField("环节", max_length=30)
+    on = models.DateField("日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "on", "id"]
+        verbose_name = "发展环节"
+        verbose_name_plural = "发展环节"
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.on}"
+
+
+class DuesAssessment(models.Model):
+    """A member's monthly dues for a year, set at the start of the year from income and category."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues_assessments")
+    year = models.PositiveSmallIntegerField("年度")
+    category = models.CharField("类别", max_length=20, choices=DuesCategory.choices)
+    monthly_income_fen = models.BigIntegerField("月税后收入（分）", default=0)
+    monthly_dues_fen = models.BigIntegerField("月党费（分）")
+
+    SCOPE_PATH = "member__org__path"
+
+    class Meta:
+        verbose_name = "党费核定"
+        verbose_name_plural = "党费核定"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="one_dues_assessment_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.monthly_dues_fen}"
+
+
+class DuesPayment(models.Model):
+    """One month's dues paid; a month is paid at most once (a database constraint, not an ``if``)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="dues_payments")
+    month = models.DateField("所属月份")  # first day of the month
+    amount_fen = models.BigIntegerField("金额（分）")
+    paid_on = models.DateField("缴纳日期")
+
+    SCOPE_PATH = "member__org__path"
+
+    class Meta:
+        ordering = ["member", "month"]
+        verbose_name = "党费缴纳"
+        verbose_name_plural = "党费缴纳"
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_paid_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.amount_fen}"

@@ -1,0 +1,515 @@
+"""The generic spreadsheet import: typed columns with header aliases, a dry run, an all-or-nothing commit.
+
+An app's importer subclasses ``Importer`` and lists ``ImportColumn`` objects (pretix's ImportColumn
+idea). The base does what every import needs, in this order:
+
+1. whole-file checks (``check_file``): size limit, xlsx/ods zip entry count and compression ratio,
+   no macros (vbaProject.bin / _VBA_PROJECT), no DTD in the package XML (defusedxml);
+2. reading (``read_table``): python-calamine for xlsx/xls/ods, csv in UTF-8 (with or without BOM)
+   falling back to GB18030 (a superset of GBK);
+3. header detection (``find_header``): the best-matching row among the first rows, or a merged
+   two-row header (a parent cell spanning sub-columns, plain columns merged down);
+4. per-cell normalization (NFKC, so full-width digits and letters become ASCII; trailing spaces);
+5. per-cell ``clean`` and per-row ``validate_row``, then ``validate_file`` for checks across rows
+   and against the database; every problem is an ``Issue`` with the row number Excel shows and the
+   column's Chinese name;
+6. ``commit`` (only when the report is clean) inside one transaction, written by the subclass.
+
+Contract for subclasses: ``columns``; optionally ``validate_row(row)``, ``validate_file(rows)``;
+``commit(rows) -> dict`` with counts, called inside ``transaction.atomic``. Cells that fail ``clean``
+become ``None`` in ``row.values`` and add an issue, so later checks can skip them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+MAX_ZIP_ENTRIES = 2000
+MAX_ZIP_RATIO = 200
+MAX_UNCOMPRESSED = 400 * 1024 * 1024
+HEADER_SCAN_ROWS = 10
+SPREADSHEET_EXTENSIONS = {".xlsx", ".xls", ".ods", ".csv"}
+
+
+class FileRejected(Exception):
+    """The whole file is refused before any row is read; ``str()`` is the Chinese reason."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class CellError(ValueError):
+    """Raised by ``ImportColumn.clean``: ``code`` is stable, ``message`` Chinese."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Issue:
+    row: int  # the row number Excel shows (1-based); 0 for the whole file
+    column: str  # the column's Chinese name, or "" for the whole row
+    code: str
+    message: str
+
+
+@dataclass
+class Row:
+    number: int
+    raw: list[Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    def error(self, column: str, code: str, message: str) -> None:
+        self.issues.append(Issue(self.number, column, code, message))
+
+
+@dataclass
+class Report:
+    """What a dry run or a commit found: every issue, and what would change."""
+
+    rows: list[Row] = field(default_factory=list)
+    file_issues: list[Issue] = field(default_factory=list)
+    header_row: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    committed: bool = False
+
+    @property
+    def issues(self) -> list[Issue]:
+        found = list(self.file_issues)
+        for row in self.rows:
+            found.extend(row.issues)
+        return found
+
+    @property
+    def bad_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.issues]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_issues and not any(r.issues for r in self.rows)
+
+
+# ---------------------------------------------------------------- normalization
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_cell(value: Any) -> Any:
+    """NFKC text (full-width → ASCII), stripped, zero-width characters dropped; "" becomes None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value)
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+        return text or None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        # Spreadsheet numbers arrive as floats; 1.0 is the 序号 1.
+        return int(value)
+    return value
+
+
+def normalize_header(value: Any) -> str:
+    """Header text for matching: no spaces, brackets, asterisks or line breaks."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"[\s*()（）:：\[\]【】<>《》]", "", text)
+
+
+# ---------------------------------------------------------------- columns
+
+
+class ImportColumn:
+    """A typed column: its identifier, Chinese name, header aliases and how to clean a cell.
+
+    ``clean(value)`` receives the normalized cell (None when empty) and returns the typed value or
+    raises ``CellError``; ``required`` columns must be present in the header and non-empty per row.
+    """
+
+    def __init__(
+        self,
+        identifier: str,
+        verbose_name: str,
+        aliases: Iterable[str] = (),
+        required: bool = False,
+        clean: Callable[[Any], Any] | None = None,
+        header_required: bool | None = None,
+    ):
+        self.identifier = identifier
+        self.verbose_name = verbose_name
+        self.aliases = tuple(normalize_header(a) for a in (verbose_name, *aliases))
+        self.required = required
+        self.header_required = required if header_required is None else header_required
+        self._clean = clean
+
+    def matches(self, header: str) -> int:
+        """Match strength of a header text: 2 exact alias, 0 none."""
+        if not header:
+            return 0
+        return 2 if header in self.aliases else 0
+
+    def clean(self, value: Any) -> Any:
+        if value is None:
+            if self.required:
+                raise CellError(f"{self.verbose_name}不能为空", "required")
+            return None
+        return self._clean(value) if self._clean else value
+
+
+def clean_text(max_length: int, no_spaces: bool = False) -> Callable[[Any], str]:
+    def clean(value: Any) -> str:
+        text = str(value)
+        text = "".join(text.split()) if no_spaces else _SPACES.sub(" ", text)
+        if len(text) > max_length:
+            raise CellError(f"内容过长（最多{max_length}个字）", "too_long")
+        return text
+
+    return clean
+
+
+def clean_choice(mapping: dict[str, str], label: str) -> Callable[[Any], str]:
+    """Map written forms ("男", "男性") to stored values; unknown text is an error."""
+    normalized = {normalize_header(k): v for k, v in mapping.items()}
+
+    def clean(value: Any) -> str:
+        key = normalize_header(value)
+        if key not in normalized:
+            raise CellError(f"{label}“{value}”无法识别", "choice")
+        return normalized[key]
+
+    return clean
+
+
+def clean_flag(value: Any) -> bool:
+    key = normalize_header(value).lower()
+    if key in {"是", "√", "✓", "y", "yes", "1", "true", "有"}:
+        return True
+    if key in {"否", "×", "n", "no", "0", "false", "无", "-"}:
+        return False
+    raise CellError(f"“{value}”应填写“是”或“否”", "flag")
+
+
+_YM = re.compile(r"(\d{4})\s*[.．/\-年]\s*(\d{1,2})\s*(?:月)?$")
+_YMD = re.compile(r"(\d{4})\s*[.．/\-年]\s*(\d{1,2})\s*[.．/\-月]\s*(\d{1,2})\s*(?:日)?$")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})?$")
+
+
+def parse_date(value: Any) -> date:
+    """Dates as rosters write them: 1985.03, 1985.3, 1985年3月, 1985-03-01, 19850301, date cells.
+
+    A month without a day is the first of that month (rosters record joining by month).
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise CellError("日期格式不正确", "date")
+    if isinstance(value, int | float):
+        # "1985.03" typed into a number cell: the fraction is the month (1985.1 is October? no —
+        # Excel shows 1985.1 for both, and rosters mean January), so read it as its displayed text.
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    else:
+        text = str(value).strip()
+    try:
+        if m := _YMD.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _YM.match(text):
+            return date(int(m[1]), int(m[2]), 1)
+        if m := _COMPACT.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3] or 1))
+    except ValueError:
+        raise CellError(f"日期“{text}”不存在", "date") from None
+    raise CellError(f"日期“{text}”格式不正确，应为1985.03或1985-03-01", "date")
+
+
+def clean_date(value: Any) -> date:
+    day = parse_date(value)
+    if not date(1900, 1, 1) <= day <= date.today():
+        raise CellError(f"日期“{day:%Y-%m-%d}”不在合理范围内", "date_range")
+    return day
+
+
+# ---------------------------------------------------------------- file checks and reading
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileRejected("文件已损坏或不是有效的Excel文件", "corrupt") from None
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise FileRejected("文件内部结构异常（条目过多），已拒绝", "zip_entries")
+    packed = sum(i.compress_size for i in infos) or 1
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_UNCOMPRESSED or unpacked / packed > MAX_ZIP_RATIO:
+        raise FileRejected("文件解压后异常庞大（疑似压缩炸弹），已拒绝", "zip_bomb")
+    names = {i.filename.lower() for i in infos}
+    if any(n.endswith("vbaproject.bin") for n in names):
+        raise FileRejected("文件包含宏，已拒绝；请另存为不含宏的.xlsx文件", "macro")
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    # The small package-level parts: a DTD or entity declaration here is never legitimate.
+    for name in ("[Content_Types].xml", "xl/workbook.xml", "content.xml"):
+        if name.lower() in names:
+            try:
+                fromstring(archive.read(name)[: 5 * 1024 * 1024])
+            except DefusedXmlException:
+                raise FileRejected("文件包含不安全的XML内容，已拒绝", "unsafe_xml") from None
+            except Exception:  # noqa: S110 — malformed XML is calamine's to report
+                pass
+
+
+def check_file(data: bytes, filename: str) -> str:
+    """Whole-file checks; returns the lower-case extension or raises ``FileRejected``."""
+    ext = Path(filename).suffix.lower()
+    if ext in {".xlsm", ".xlsb", ".xltm"}:
+        raise FileRejected("不接受含宏的Excel文件，请另存为.xlsx", "macro")
+    if ext not in SPREADSHEET_EXTENSIONS:
+        raise FileRejected("只接受.xlsx、.xls、.ods或.csv文件", "extension")
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        raise FileRejected(f"文件超过{limit}MB上限", "too_large")
+    if not data:
+        raise FileRejected("文件为空", "empty")
+    if ext in {".xlsx", ".ods"}:
+        _check_zip(data)
+    elif ext == ".xls" and "_VBA_PROJECT".encode("utf-16-le") in data:
+        raise FileRejected("文件包含宏，已拒绝；请另存为不含宏的文件", "macro")
+    return ext
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (BOM or not) first; offices' Excel saves csv as GBK, read as its superset GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise FileRejected("无法识别文件编码，请另存为UTF-8或GBK编码的CSV", "encoding") from None
+
+
+def read_table(data: bytes, ext: str) -> Iterator[list[Any]]:
+    """Rows of the first sheet from A1 on (empty rows kept, so positions are Excel row numbers)."""
+    if ext == ".csv":
+        text = decode_text(data)
+        sample = text[:4096]
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        yield from csv.reader(io.StringIO(text), dialect)
+        return
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        # iter_rows starts at row 1 but at the first used column; pad so indexes stay Excel's.
+        start = sheet.start
+        pad = start[1] if start else 0
+        for row in rows:
+            yield ([None] * pad + list(row)) if pad else list(row)
+    except FileRejected:
+        raise
+    except Exception as exc:  # calamine raises its own error types per format
+        raise FileRejected(f"无法读取文件：{exc}", "corrupt") from None
+
+
+# ---------------------------------------------------------------- header detection
+
+
+@dataclass
+class Header:
+    row: int  # Excel row number of the last header row
+    positions: dict[str, int]  # column identifier → index
+    score: int
+
+
+def _match(columns: list[ImportColumn], texts: list[str]) -> tuple[dict[str, int], int]:
+    positions: dict[str, int] = {}
+    for index, text in enumerate(texts):
+        for column in columns:
+            if column.identifier not in positions and column.matches(text):
+                positions[column.identifier] = index
+                break
+    return positions, len(positions)
+
+
+def find_header(columns: list[ImportColumn], head: list[list[Any]]) -> Header | None:
+    """Best header among the first rows; a two-row header is tried as (lower row, else upper row)."""
+    best: Header | None = None
+    norm = [[normalize_header(c) for c in row] for row in head]
+    for i, row in enumerate(norm):
+        candidates = [(row, i)]
+        if i + 1 < len(norm):
+            lower = norm[i + 1]
+            width = max(len(row), len(lower))
+            merged = []
+            for j in range(width):
+                top = row[j] if j < len(row) else ""
+                bottom = lower[j] if j < len(lower) else ""
+                merged.append(bottom or top)
+            candidates.append((merged, i + 1))
+        for texts, last in candidates:
+            positions, score = _match(columns, texts)
+            if score and (best is None or score > best.score):
+                best = Header(last + 1, positions, score)
+    return best
+
+
+# ---------------------------------------------------------------- the importer
+
+
+class Importer:
+    """Base class; see the module docstring for the contract."""
+
+    identifier = ""
+    verbose_name = ""
+    columns: list[ImportColumn] = []
+    # A row whose every mapped cell is empty ends nothing but is skipped; a footer such as
+    # "填表人：" (text only in the first columns, no required value) is skipped as well.
+    footer_markers = ("填表人", "填表日期", "审核人", "负责人", "制表")
+
+    def __init__(self, progress: Callable[[int, int], None] | None = None):
+        self.progress = progress
+        self.present: set[str] = set()  # identifiers of the columns the file's header has
+
+    # -- hooks
+    def validate_row(self, row: Row) -> None:
+        """Per-row checks across cells; add issues with ``row.error``."""
+
+    def validate_file(self, rows: list[Row]) -> None:
+        """Checks across rows and against the database (duplicates, other branches)."""
+
+    def commit(self, rows: list[Row]) -> dict[str, int]:
+        raise NotImplementedError
+
+    def count_changes(self, rows: list[Row]) -> dict[str, int]:
+        """What a commit would do ("added", "updated", "unchanged"), for the dry run."""
+        return {"rows": len(rows)}
+
+    # -- machinery
+    def column(self, identifier: str) -> ImportColumn:
+        return next(c for c in self.columns if c.identifier == identifier)
+
+    def _is_footer(self, raw: list[Any]) -> bool:
+        first = " ".join(str(c) for c in raw[:6] if c not in (None, ""))
+        return any(marker in first for marker in self.footer_markers)
+
+    def parse(self, data: bytes, filename: str) -> Report:
+        report = Report()
+        try:
+            ext = check_file(data, filename)
+            table = read_table(data, ext)
+            head: list[list[Any]] = []
+            for raw in table:
+                head.append(raw)
+                if len(head) >= HEADER_SCAN_ROWS:
+                    break
+        except FileRejected as exc:
+            report.file_issues.append(Issue(0, "", exc.code, exc.message))
+            return report
+        header = find_header(self.columns, head)
+        if header is None or header.score < 2:
+            report.file_issues.append(Issue(0, "", "no_header", "找不到表头行，请确认表格包含“姓名”等列名"))
+            return report
+        report.header_row = header.row
+        self.present = set(header.positions)
+        missing = [
+            c.verbose_name for c in self.columns if c.header_required and c.identifier not in header.positions
+        ]
+        if missing:
+            for name in missing:
+                report.file_issues.append(Issue(header.row, name, "missing_column", f"缺少必填列“{name}”"))
+            return report
+
+        def rows_after_header() -> Iterator[tuple[int, list[Any]]]:
+            for number, raw in enumerate(head, start=1):
+                if number > header.row:
+                    yield number, raw
+            number = len(head)
+            for raw in table:
+                number += 1
+                yield number, raw
+
+        try:
+            for number, raw in rows_after_header():
+                cells = {
+                    ident: normalize_cell(raw[i]) if i < len(raw) else None
+                    for ident, i in header.positions.items()
+                }
+                if all(v is None for v in cells.values()):
+                    continue
+                if self._is_footer(raw):
+                    continue
+                row = Row(number, raw)
+                for column in self.columns:
+                    if column.identifier not in header.positions:
+                        row.values[column.identifier] = None
+                        continue
+                    try:
+                        row.values[column.identifier] = column.clean(cells[column.identifier])
+                    except CellError as exc:
+                        row.values[column.identifier] = None
+                        row.error(column.verbose_name, exc.code, exc.message)
+                self.validate_row(row)
+                report.rows.append(row)
+                if self.progress and len(report.rows) % 1000 == 0:
+                    self.progress(len(report.rows), 0)
+        except FileRejected as exc:
+            report.file_issues.append(Issue(0, "", exc.code, exc.message))
+            return report
+        if not report.rows:
+            report.file_issues.append(Issue(0, "", "no_rows", "表头下没有数据行"))
+            return report
+        self.validate_file(report.rows)
+        return report
+
+    def run(self, data: bytes, filename: str, *, dry_run: bool) -> Report:
+        """Parse and check; unless ``dry_run``, commit when (and only when) the report is clean."""
+        from django.db import transaction
+
+        report = self.parse(data, filename)
+        if not report.ok:
+            if report.rows and not report.file_issues:
+                report.counts = self.count_changes([r for r in report.rows if not r.issues])
+            return report
+        if dry_run:
+            report.counts = self.count_changes(report.rows)
+            return report
+        with transaction.atomic():
+            report.counts = self.commit(report.rows)
+        report.committed = True
+        return report
+
+
+def issues_as_text(report: Report) -> list[str]:
+    """One Chinese line per issue: 第7行「公民身份号码」：身份证号校验位错误."""
+    lines = []
+    for issue in report.issues:
+        where = f"第{issue.row}行" if issue.row else "文件"
+        column = f"「{issue.column}」" if issue.column else ""
+        lines.append(f"{where}{column}：{issue.message}")
+    return lines

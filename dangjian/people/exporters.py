@@ -1,0 +1,77 @@
+"""The roster export in the familiar 花名册 layout: a title row, 序号, then the columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dangjian.core.exporting import ListExporter
+from dangjian.core.pii import mask_id, mask_phone
+
+from .importers import format_month
+from .models import Member, MemberStatus
+
+STATUS_LABELS = {MemberStatus.FULL: "正式党员", MemberStatus.PROBATIONARY: "预备党员"}
+
+
+class RosterExporter(ListExporter):
+    identifier = "roster"
+    verbose_name = "党员花名册"
+    headers = [
+        "序号",
+        "姓名",
+        "性别",
+        "年龄",
+        "民族",
+        "学历",
+        "党员状态",
+        "入党时间",
+        "转正时间",
+        "党龄",
+        "工作单位及职务",
+        "党内职务",
+        "联系电话",
+        "公民身份号码",
+        "流动党员",
+        "村两委干部",
+    ]
+    column_widths = {0: 6, 1: 10, 7: 11, 8: 11, 10: 22, 12: 14, 13: 21}
+
+    def __init__(
+        self, *, actor, members: QuerySet[Member], title: str, reveal: bool = False, today: date | None = None
+    ):
+        super().__init__(actor=actor, reveal=reveal)
+        self.members = members
+        self._title = title
+        self.today = today or timezone.localdate()
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    def iterate_rows(self) -> Iterator[list[Any]]:
+        qs = self.members.select_related("person").order_by("org__path", "person__name", "pk")
+        for n, m in enumerate(qs.iterator(chunk_size=2000), start=1):
+            p = m.person
+            yield [
+                n,
+                p.name,
+                p.sex,
+                p.age_on(self.today),
+                p.ethnicity,
+                p.education,
+                STATUS_LABELS.get(m.status, m.status),
+                format_month(m.joined_on),
+                format_month(m.full_on),
+                m.standing_years(self.today),
+                p.work_post,
+                m.party_post,
+                p.phone if self.reveal else mask_phone(p.phone),
+                p.id_number if self.reveal else mask_id(p.id_number),
+                "是" if m.is_floating else "",
+                "是" if m.is_village_cadre else "",
+            ]

@@ -1,0 +1,189 @@
+"""Reads on persons and members, always starting from ``scoped(...)``. Other modules use
+``members_visible_to`` and ``persons_visible_to`` to reach the roll."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from dangjian.core import idcard
+from dangjian.core.pii import blind_index
+from dangjian.core.scoping import scoped
+
+from .models import (
+    DevelopmentCase,
+    Household,
+    Member,
+    MembershipPeriod,
+    MemberStatus,
+    Person,
+    Stage,
+    Transfer,
+    TransferState,
+)
+
+AGE_BANDS = {
+    "u35": ("35岁以下", 0, 35),
+    "35-45": ("35–45岁", 35, 46),
+    "46-60": ("46–60岁", 46, 61),
+    "61-69": ("61–69岁", 61, 70),
+    "70+": ("70岁以上", 70, 200),
+}
+
+
+def _years_ago(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_range(min_age: int, max_age_exclusive: int, on: date) -> Q:
+    """Born so that ``min_age <= age < max_age_exclusive`` on ``on`` — an index-friendly date range."""
+    latest = _years_ago(on, min_age)
+    earliest = _years_ago(on, max_age_exclusive)
+    return Q(person__birth_date__lte=latest, person__birth_date__gt=earliest)
+
+
+def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool = True) -> QuerySet[Member]:
+    """Members in the actor's scope (on the roll today unless ``on_roll`` is False)."""
+    qs = scoped(Member.objects.all(), actor, capability)
+    if on_roll:
+        qs = qs.filter(left_on__isnull=True)
+    return qs
+
+
+def persons_visible_to(actor, capability: str = "members.view") -> QuerySet[Person]:
+    return scoped(Person.objects.all(), actor, capability)
+
+
+def households_visible_to(actor, capability: str = "members.view") -> QuerySet[Household]:
+    return scoped(Household.objects.all(), actor, capability)
+
+
+@dataclass
+class RosterFilter:
+    q: str = ""
+    status: str = ""
+    age_band: str = ""
+    education: str = ""
+    elder: bool = False
+    floating: bool = False
+    cadre: bool = False
+    org_code: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> RosterFilter:
+        def flag(name: str) -> bool:
+            return params.get(name) in ("1", "on", "true", "True")
+
+        return cls(
+            q=(params.get("q") or "").strip(),
+            status=params.get("status") or "",
+            age_band=params.get("age_band") or "",
+            education=params.get("education") or "",
+            elder=flag("elder"),
+            floating=flag("floating"),
+            cadre=flag("cadre"),
+            org_code=(params.get("org") or "").strip(),
+        )
+
+
+def search_q(text: str) -> Q:
+    """Name, pinyin initials (``wfx`` finds 王凤侠) or a full ID number through its blind index."""
+    text = text.strip()
+    if not text:
+        return Q()
+    try:
+        number = idcard.normalize_id(text)
+    except (idcard.IdNumberError, TypeError):
+        number = ""
+    if len(number) == 18 and number[:17].isdigit():
+        return Q(person__id_index=blind_index("id", number))
+    if text.isascii() and text.isalpha():
+        return Q(person__name_initials__startswith=text.lower())
+    return Q(person__name__contains=text)
+
+
+def roster(actor, f: RosterFilter, today: date | None = None) -> QuerySet[Member]:
+    """The roster rows for a filter: one query with person and org joined in."""
+    today = today or timezone.localdate()
+    qs = members_visible_to(actor).select_related("person", "org")
+    if f.org_code:
+        qs = qs.filter(org__code=f.org_code)
+    if f.q:
+        qs = qs.filter(search_q(f.q))
+    if f.status in MemberStatus.values:
+        qs = qs.filter(status=f.status)
+    if f.age_band in AGE_BANDS:
+        _, low, high = AGE_BANDS[f.age_band]
+        qs = qs.filter(birth_range(low, high, today))
+    if f.education:
+        qs = qs.filter(person__education=f.education)
+    if f.elder:
+        qs = qs.filter(person__birth_date__lte=_years_ago(today, 70))
+    if f.floating:
+        qs = qs.filter(is_floating=True)
+    if f.cadre:
+        qs = qs.filter(is_village_cadre=True)
+    return qs.order_by("org__path", "person__name", "pk")
+
+
+def member_history(member: Member) -> QuerySet[MembershipPeriod]:
+    return member.periods.select_related("org").order_by("started_on", "id")
+
+
+def transfers_visible_to(actor, capability: str = "members.view") -> QuerySet[Transfer]:
+    from dangjian.core.scoping import scope_q
+
+    # Both the sending and the receiving side see a transfer between two branches on the platform.
+    q = scope_q(actor, capability, "scope_path") | scope_q(actor, capability, "scope_path_to")
+    return Transfer.objects.filter(q).select_related("member__person", "from_org", "to_org")
+
+
+def open_transfers(actor) -> QuerySet[Transfer]:
+    return transfers_visible_to(actor).filter(
+        state__in=[TransferState.APPLIED, TransferState.APPROVED, TransferState.IN_TRANSIT]
+    )
+
+
+def development_visible_to(actor, capability: str = "members.view") -> QuerySet[DevelopmentCase]:
+    return scoped(DevelopmentCase.objects.select_related("person", "org"), actor, capability)
+
+
+def conversions_due(actor, within_days: int = 60, today: date | None = None) -> list[DevelopmentCase]:
+    """Probationary members whose 转正 falls due within ``within_days`` (or is overdue)."""
+    from datetime import timedelta
+
+    today = today or timezone.localdate()
+    cases = development_visible_to(actor).filter(stage=Stage.PROBATIONARY, voted_on__isnull=False)
+    horizon = today + timedelta(days=within_days)
+    return sorted(
+        (c for c in cases if c.conversion_due_on and c.conversion_due_on <= horizon),
+        key=lambda c: c.conversion_due_on,
+    )
+
+
+def months_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
+    """Members on the roll with no dues paid for the last ``months`` full months (自行脱党 warning).
+
+    Members who joined within that window are not flagged. People decide; the platform only flags.
+    """
+    today = today or timezone.localdate()
+    cutoff = months_back(today, months)
+    return (
+        members_visible_to(actor)
+        .annotate(last_paid=Max("dues_payments__month"))
+        .filter(Q(last_paid__lt=cutoff) | Q(last_paid__isnull=True))
+        .filter(Q(joined_on__lt=cutoff) | Q(joined_on__isnull=True))
+        .select_related("person", "org")
+        .order_by("org__path", "person__name")
+    )

@@ -1,0 +1,211 @@
+"""Writes on persons and members: one transaction and one audit entry each.
+
+Derived columns (blind indexes, pinyin initials, birth date and sex from the ID number) are filled
+here by ``prepare_person``, never in ``save()``, so bulk paths (import, seed) fill them the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+
+from dangjian.core import idcard
+from dangjian.core.audit import log_action
+from dangjian.core.pii import blind_index
+from dangjian.core.scoping import has_capability
+from dangjian.orgs.models import Level, Org
+
+from .models import Household, Member, MembershipPeriod, MemberStatus, Person
+
+
+class PeopleError(ValidationError):
+    pass
+
+
+def name_initials(name: str) -> str:
+    """王凤侠 → "wfx": the first letter of each syllable (non-Chinese characters kept as they are)."""
+    letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default", strict=False)
+    return "".join(letters).lower()[:50]
+
+
+def prepare_person(person: Person) -> Person:
+    """Fill the derived fields of an unsaved or changed person from its plain values."""
+    person.name = "".join((person.name or "").split())
+    person.name_initials = name_initials(person.name)
+    person.id_index = blind_index("id", person.id_number) if person.id_number else ""
+    person.phone_index = blind_index("phone", person.phone) if person.phone else ""
+    if person.id_number:
+        number = idcard.validate_id(person.id_number, today=timezone.localdate())
+        person.id_number = number
+        person.birth_date = idcard.birth_date(number)
+        person.sex = idcard.sex(number)
+    return person
+
+
+def _require(actor, capability: str, org: Org) -> None:
+    if actor == "system" or isinstance(actor, str) and actor.startswith("seed"):
+        return
+    if not has_capability(actor, capability, org):
+        raise PeopleError("该组织不在您的管理范围内。", code="out_of_scope")
+
+
+def _check_branch(org: Org) -> None:
+    if org.level != Level.BRANCH:
+        raise PeopleError("党员只能登记在党支部。", code="not_a_branch")
+
+
+def _id_or_error(id_number: str) -> str:
+    try:
+        return idcard.validate_id(id_number, today=timezone.localdate())
+    except idcard.IdNumberError as exc:
+        raise PeopleError(exc.message, code=exc.code) from None
+
+
+PERSON_FIELDS = ("name", "ethnicity", "education", "phone", "address", "work_post", "is_shareholder")
+MEMBER_FIELDS = (
+    "status",
+    "joined_on",
+    "full_on",
+    "party_post",
+    "is_village_cadre",
+    "is_floating",
+    "dues_category",
+)
+
+
+@transaction.atomic
+def create_person(
+    *, actor, org: Org, name: str, id_number: str = "", household: Household | None = None, **fields
+) -> Person:
+    """A resident (or a member-to-be); the ID number, if given, must be valid and not yet on file."""
+    _require(actor, "members.edit", org)
+    if not "".join(name.split()):
+        raise PeopleError("请填写姓名。", code="required")
+    number = _id_or_error(id_number) if id_number else ""
+    if number and Person.objects.filter(id_index=blind_index("id", number)).exists():
+        raise PeopleError("该身份证号已登记。", code="duplicate_id")
+    person = Person(org=org, name=name, id_number=number, household=household)
+    for key in PERSON_FIELDS:
+        if key in fields:
+            setattr(person, key, fields[key])
+    prepare_person(person)
+    person.save()
+    log_action(actor=actor, action="people.create_person", obj=person, org=org, data={"name": person.name})
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, **fields) -> Person:
+    _require(actor, "members.edit", person.org)
+    changed = []
+    for key, value in fields.items():
+        if key not in PERSON_FIELDS:
+            raise PeopleError(f"字段“{key}”不能在此修改。", code="field")
+        if getattr(person, key) != value:
+            setattr(person, key, value)
+            changed.append(key)
+    if changed:
+        prepare_person(person)
+        person.save()
+        # PII values never go into the audit log, only which fields changed.
+        log_action(actor=actor, action="people.update_person", obj=person, data={"fields": changed})
+    return person
+
+
+@transaction.atomic
+def enroll_member(
+    *,
+    actor,
+    person: Person,
+    org: Org,
+    status: str = MemberStatus.FULL,
+    joined_on: date | None = None,
+    full_on: date | None = None,
+    reason: str = "",
+    **fields,
+) -> Member:
+    """Put a person on a branch's roll and open their first history period."""
+    _require(actor, "members.edit", org)
+    _check_branch(org)
+    if Member.objects.filter(person=person).exists():
+        raise PeopleError("此人已在党员名册中。", code="already_member")
+    if status == MemberStatus.FULL and joined_on and full_on and full_on < joined_on:
+        raise PeopleError("转正日期不能早于入党日期。", code="dates")
+    member = Member(person=person, org=org, status=status, joined_on=joined_on, full_on=full_on)
+    for key in MEMBER_FIELDS:
+        if key in fields:
+            setattr(member, key, fields[key])
+    member.save()
+    MembershipPeriod.objects.create(
+        member=member, org=org, started_on=joined_on or timezone.localdate(), reason=reason or "入党"
+    )
+    log_action(actor=actor, action="people.enroll_member", obj=member, org=org, data={"person": person.pk})
+    return member
+
+
+@transaction.atomic
+def update_member(*, actor, member: Member, **fields) -> Member:
+    _require(actor, "members.edit", member.org)
+    changed = {}
+    for key, value in fields.items():
+        if key not in MEMBER_FIELDS:
+            raise PeopleError(f"字段“{key}”不能在此修改。", code="field")
+        if getattr(member, key) != value:
+            setattr(member, key, value)
+            changed[key] = value
+    if changed:
+        member.save(update_fields=[*changed, "updated_at"])
+        log_action(actor=actor, action="people.update_member", obj=member, data=changed)
+    return member
+
+
+@transaction.atomic
+def remove_member(*, actor, member: Member, left_on: date, reason: str) -> Member:
+    """Take a member off the roll (death, 出党, 自行脱党 decided by people); history is kept."""
+    _require(actor, "members.edit", member.org)
+    if member.left_on:
+        raise PeopleError("该党员已不在册。", code="already_left")
+    member.left_on, member.left_reason = left_on, reason
+    member.save(update_fields=["left_on", "left_reason", "updated_at"])
+    MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=left_on)
+    log_action(
+        actor=actor, action="people.remove_member", obj=member, data={"left_on": left_on, "reason": reason}
+    )
+    return member
+
+
+@transaction.atomic
+def reveal_person_pii(*, actor, person: Person, field: str = "id_number") -> str:
+    """The full ID number (or phone) for an actor holding ``pii.reveal`` on the person's org; audited."""
+    if field not in ("id_number", "phone"):
+        raise PeopleError("不支持的字段。", code="field")
+    if not has_capability(actor, "pii.reveal", person.org):
+        raise PeopleError("您无权查看完整个人信息。", code="forbidden")
+    log_action(actor=actor, action="people.reveal_pii", obj=person, data={"field": field})
+    return getattr(person, field)
+
+
+@transaction.atomic
+def save_household(
+    *, actor, org: Org, number: str, address: str = "", grid=None, household: Household | None = None
+) -> Household:
+    _require(actor, "members.edit", org)
+    number = number.strip()
+    if not number:
+        raise PeopleError("请填写户号。", code="required")
+    clash = Household.objects.filter(org=org, number=number)
+    if household is not None:
+        clash = clash.exclude(pk=household.pk)
+    if clash.exists():
+        raise PeopleError(f"户号“{number}”已存在。", code="duplicate")
+    if household is None:
+        household = Household.objects.create(org=org, number=number, address=address, grid=grid)
+    else:
+        household.number, household.address, household.grid = number, address, grid
+        household.save()
+    log_action(actor=actor, action="people.save_household", obj=household, org=org, data={"number": number})
+    return household
