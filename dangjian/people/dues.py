@@ -1,0 +1,116 @@
+"""Party dues (党费): the monthly amount from the rules of DOMAIN.md, payments, and the six-month flag.
+
+Rates apply to the whole after-tax monthly income at the rate of its bracket (not marginally):
+≤3000 元 0.5%, 3000–5000 1%, 5000–10000 1.5%, >10000 2%; retired ≤5000 0.5%, above 1%;
+farmers a fixed 0.2–1 元 (FARMER_DEFAULT_FEN when not set per member); students, unemployed
+and 低保 members 0.2 元. Amounts are integer 分, rounded half up.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from dangjian.core.audit import log_action
+from dangjian.core.scoping import has_capability
+
+from .models import DuesAssessment, DuesCategory, DuesPayment, Member
+from .services import PeopleError
+
+# (upper bound of the bracket in 分 inclusive, rate in per-mille tenths: 5 = 0.5%)
+SALARIED_BRACKETS = [(300_000, 5), (500_000, 10), (1_000_000, 15), (None, 20)]
+RETIRED_BRACKETS = [(500_000, 5), (None, 10)]
+FIXED_FEN = {DuesCategory.STUDENT: 20, DuesCategory.UNEMPLOYED: 20, DuesCategory.LOW_INCOME: 20}
+FARMER_DEFAULT_FEN = 100
+FARMER_RANGE_FEN = (20, 100)
+
+
+def _rate(brackets, income_fen: int) -> int:
+    for bound, rate in brackets:
+        if bound is None or income_fen <= bound:
+            return rate
+    raise AssertionError("unreachable")
+
+
+def monthly_dues_fen(category: str, income_fen: int = 0, farmer_fen: int | None = None) -> int:
+    """The monthly dues in 分 for a category and after-tax monthly income in 分."""
+    if income_fen < 0:
+        raise PeopleError("收入不能为负数。", code="income")
+    if category in FIXED_FEN:
+        return FIXED_FEN[category]
+    if category == DuesCategory.FARMER:
+        amount = FARMER_DEFAULT_FEN if farmer_fen is None else farmer_fen
+        low, high = FARMER_RANGE_FEN
+        if not low <= amount <= high:
+            raise PeopleError("农民党员每月交纳党费0.2元至1元。", code="farmer_range")
+        return amount
+    brackets = RETIRED_BRACKETS if category == DuesCategory.RETIRED else SALARIED_BRACKETS
+    rate = _rate(brackets, income_fen)
+    # income × rate / 1000, rounded half up, in whole 分.
+    return (income_fen * rate + 500) // 1000
+
+
+def _require(actor, member: Member) -> None:
+    if not has_capability(actor, "members.edit", member.org):
+        raise PeopleError("该党员不在您的管理范围内。", code="out_of_scope")
+
+
+@transaction.atomic
+def set_dues_assessment(
+    *,
+    actor,
+    member: Member,
+    year: int,
+    category: str,
+    monthly_income_fen: int = 0,
+    farmer_fen: int | None = None,
+) -> DuesAssessment:
+    """Set (at the start of the year) what the member pays monthly."""
+    _require(actor, member)
+    amount = monthly_dues_fen(category, monthly_income_fen, farmer_fen)
+    assessment, _ = DuesAssessment.objects.update_or_create(
+        member=member,
+        year=year,
+        defaults={"category": category, "monthly_income_fen": monthly_income_fen, "monthly_dues_fen": amount},
+    )
+    # The income is personal: log the category and amount, not the income.
+    log_action(
+        actor=actor,
+        action="people.set_dues_assessment",
+        obj=assessment,
+        org=member.org,
+        data={"member": member.pk, "year": year, "category": category, "monthly_dues_fen": amount},
+    )
+    return assessment
+
+
+@transaction.atomic
+def record_dues_payment(
+    *, actor, member: Member, month: date, paid_on: date, amount_fen: int | None = None
+) -> DuesPayment:
+    """Record one month's dues; a month is paid at most once (database constraint)."""
+    _require(actor, member)
+    month = month.replace(day=1)
+    if amount_fen is None:
+        assessment = DuesAssessment.objects.filter(member=member, year=month.year).first()
+        if assessment is None:
+            raise PeopleError(f"尚未核定该党员{month.year}年的党费标准。", code="no_assessment")
+        amount_fen = assessment.monthly_dues_fen
+    if amount_fen <= 0:
+        raise PeopleError("金额必须大于零。", code="amount")
+    try:
+        with transaction.atomic():
+            payment = DuesPayment.objects.create(
+                member=member, month=month, amount_fen=amount_fen, paid_on=paid_on
+            )
+    except IntegrityError:
+        raise PeopleError(f"{month:%Y年%m月}的党费已登记缴纳。", code="already_paid") from None
+    log_action(
+        actor=actor,
+        action="people.record_dues_payment",
+        obj=payment,
+        org=member.org,
+        data={"member": member.pk, "month": month, "amount_fen": amount_fen},
+    )
+    return payment

@@ -1,0 +1,131 @@
+"""Yearly figures of the roll (see core.metrics for the contract).
+
+On the roll at year end = joined on or before 31 December (or joining date unknown) and not left by
+then. Members carry their current branch, so a member transferred later counts where they are now.
+"""
+
+from datetime import date
+
+from django.db.models import Case, CharField, Count, Q, Value, When
+
+from dangjian.core.metrics import Metric, register
+from dangjian.orgs.models import Kind
+
+from .models import Member, MemberStatus
+
+AGE_BAND_LABELS = {
+    "u35": "35岁以下",
+    "35-45": "35–45岁",
+    "46-60": "46–60岁",
+    "61-69": "61–69岁",
+    "70+": "70岁以上",
+}
+
+
+def on_roll(year: int):
+    end = date(year, 12, 31)
+    return Member.objects.filter(Q(joined_on__lte=end) | Q(joined_on__isnull=True)).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=end)
+    )
+
+
+def _with_status(year: int):
+    end = date(year, 12, 31)
+    return on_roll(year).annotate(
+        status_at=Case(
+            When(full_on__lte=end, then=Value(MemberStatus.FULL)),
+            When(status=MemberStatus.FULL, full_on__isnull=True, then=Value(MemberStatus.FULL)),
+            default=Value(MemberStatus.PROBATIONARY),
+            output_field=CharField(),
+        )
+    )
+
+
+def _ago(end: date, years: int) -> date:
+    return end.replace(year=end.year - years)
+
+
+def _with_age_band(year: int):
+    end = date(year, 12, 31)
+    born = "person__birth_date"
+    return on_roll(year).annotate(
+        age_band=Case(
+            When(**{f"{born}__gt": _ago(end, 35)}, then=Value("u35")),
+            When(**{f"{born}__gt": _ago(end, 46)}, then=Value("35-45")),
+            When(**{f"{born}__gt": _ago(end, 61)}, then=Value("46-60")),
+            When(**{f"{born}__gt": _ago(end, 70)}, then=Value("61-69")),
+            When(**{f"{born}__isnull": False}, then=Value("70+")),
+            default=Value("unknown"),
+            output_field=CharField(),
+        )
+    )
+
+
+STATUS_LABELS = {MemberStatus.FULL.value: "正式党员", MemberStatus.PROBATIONARY.value: "预备党员"}
+
+register(
+    Metric(
+        key="members.on_roll",
+        label="党员",
+        unit="名",
+        area="党员",
+        facts=_with_status,
+        aggregate=Count("pk"),
+        approx=True,
+        order=30,
+        breakdown="status_at",
+        breakdown_labels=STATUS_LABELS,
+        description="年末在册党员（含预备党员）",
+    )
+)
+register(
+    Metric(
+        key="members.new",
+        label="新发展党员",
+        unit="名",
+        area="党员",
+        facts=lambda year: Member.objects.filter(joined_on__year=year),
+        aggregate=Count("pk"),
+        order=31,
+        description="当年入党（支部大会接收为预备党员）的人数",
+    )
+)
+register(
+    Metric(
+        key="members.by_status",
+        label="党员（按状态）",
+        unit="名",
+        area="党员",
+        facts=_with_status,
+        aggregate=Count("pk"),
+        order=32,
+        breakdown="status_at",
+        breakdown_labels=STATUS_LABELS,
+    )
+)
+register(
+    Metric(
+        key="members.by_kind",
+        label="党员（按组织类型）",
+        unit="名",
+        area="党员",
+        facts=on_roll,
+        aggregate=Count("pk"),
+        order=33,
+        breakdown="org__kind",
+        breakdown_labels={k.value: str(k.label) for k in Kind},
+    )
+)
+register(
+    Metric(
+        key="members.by_age_band",
+        label="党员（按年龄段）",
+        unit="名",
+        area="党员",
+        facts=_with_age_band,
+        aggregate=Count("pk"),
+        order=34,
+        breakdown="age_band",
+        breakdown_labels={**AGE_BAND_LABELS, "unknown": "未知"},
+    )
+)

@@ -1,0 +1,229 @@
+"""组织关系转接: 申请 → 转出审批 → 在途 → 接收 / 退回 / 超期 (DOMAIN.md).
+
+Away more than 6 months at a fixed place → a formal transfer letter (valid ``valid_days``, 90 by
+default, configurable per transfer); 6 months or less → a temporary certificate. A transfer between
+two branches on the platform moves the member when received and closes/opens history periods; one
+out to an organization off the platform takes the member off the roll when the receipt comes back;
+one in from outside creates the member when received.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core.audit import log_action
+from dangjian.core.pii import blind_index
+from dangjian.core.scoping import has_capability
+from dangjian.orgs.models import Level, Org
+
+from .models import Member, MembershipPeriod, MemberStatus, Person, Transfer, TransferKind, TransferState
+from .services import PeopleError, prepare_person
+
+DEFAULT_VALID_DAYS = 90
+FORMAL_AFTER_MONTHS = 6
+
+
+def _may(actor, org: Org | None) -> bool:
+    return org is not None and has_capability(actor, "members.edit", org)
+
+
+def _log(actor, transfer: Transfer, action: str, **data) -> None:
+    org = transfer.from_org or transfer.to_org
+    log_action(actor=actor, action=f"people.transfer.{action}", obj=transfer, org=org, data=data)
+
+
+def kind_for(months_away: int) -> str:
+    return TransferKind.FORMAL if months_away > FORMAL_AFTER_MONTHS else TransferKind.TEMPORARY
+
+
+@transaction.atomic
+def request_transfer_out(
+    *,
+    actor,
+    member: Member,
+    applied_on: date,
+    months_away: int,
+    to_org: Org | None = None,
+    outside_org_name: str = "",
+    reason: str = "",
+    valid_days: int = DEFAULT_VALID_DAYS,
+) -> Transfer:
+    if not _may(actor, member.org):
+        raise PeopleError("该党员不在您的管理范围内。", code="out_of_scope")
+    if member.left_on:
+        raise PeopleError("该党员已不在册。", code="left")
+    if to_org is None and not outside_org_name.strip():
+        raise PeopleError("请填写接收组织。", code="required")
+    if to_org is not None and (to_org.level != Level.BRANCH or to_org.pk == member.org_id):
+        raise PeopleError("接收组织须为另一个党支部。", code="to_org")
+    if Transfer.objects.filter(
+        member=member, state__in=[TransferState.APPLIED, TransferState.APPROVED, TransferState.IN_TRANSIT]
+    ).exists():
+        raise PeopleError("该党员已有未办结的转接。", code="open_transfer")
+    transfer = Transfer.objects.create(
+        member=member,
+        kind=kind_for(months_away),
+        from_org=member.org,
+        to_org=to_org,
+        outside_org_name=outside_org_name.strip(),
+        person_name=member.person.name,
+        reason=reason,
+        months_away=months_away,
+        applied_on=applied_on,
+        valid_days=valid_days,
+        scope_path=member.org.path,
+        scope_path_to=to_org.path if to_org else "",
+    )
+    _log(actor, transfer, "request_out", member=member.pk, kind=transfer.kind)
+    return transfer
+
+
+@transaction.atomic
+def request_transfer_in(
+    *,
+    actor,
+    to_org: Org,
+    person_name: str,
+    id_number: str,
+    outside_org_name: str,
+    applied_on: date,
+    months_away: int = 12,
+    reason: str = "",
+) -> Transfer:
+    """A member coming from an organization off the platform; the letter arrives already issued."""
+    if not _may(actor, to_org) or to_org.level != Level.BRANCH:
+        raise PeopleError("接收组织须为您管理范围内的党支部。", code="out_of_scope")
+    probe = Person(org=to_org, name=person_name, id_number=id_number)
+    try:
+        prepare_person(probe)
+    except Exception as exc:  # IdNumberError carries the Chinese message
+        raise PeopleError(str(exc), code=getattr(exc, "code", "id")) from None
+    if Member.objects.filter(person__id_index=probe.id_index, left_on__isnull=True).exists():
+        raise PeopleError("此人已在平台的党员名册中，请由转出支部发起转接。", code="on_platform")
+    transfer = Transfer.objects.create(
+        kind=kind_for(months_away),
+        state=TransferState.IN_TRANSIT,
+        to_org=to_org,
+        outside_org_name=outside_org_name.strip(),
+        person_name=probe.name,
+        person_id_number=probe.id_number,
+        reason=reason,
+        months_away=months_away,
+        applied_on=applied_on,
+        approved_on=applied_on,
+        issued_on=applied_on,
+        scope_path=to_org.path,
+    )
+    _log(actor, transfer, "request_in")
+    return transfer
+
+
+def _side(actor, transfer: Transfer, side: str) -> None:
+    org = transfer.from_org if side == "from" else transfer.to_org
+    if not _may(actor, org):
+        raise PeopleError(
+            "此环节须由{}办理。".format("转出支部" if side == "from" else "接收支部"), code="out_of_scope"
+        )
+
+
+def _state(transfer: Transfer, *allowed: str) -> None:
+    if transfer.state not in allowed:
+        raise PeopleError(f"当前状态为“{transfer.get_state_display()}”，不能办理此环节。", code="state")
+
+
+@transaction.atomic
+def approve_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
+    _side(actor, transfer, "from")
+    _state(transfer, TransferState.APPLIED)
+    transfer.state, transfer.approved_on = TransferState.APPROVED, on
+    transfer.save(update_fields=["state", "approved_on"])
+    _log(actor, transfer, "approve", on=on)
+    return transfer
+
+
+@transaction.atomic
+def issue_letter(*, actor, transfer: Transfer, on: date) -> Transfer:
+    """The letter (or certificate) is issued: the transfer is 在途 until a receipt comes back."""
+    _side(actor, transfer, "from")
+    _state(transfer, TransferState.APPROVED)
+    transfer.state, transfer.issued_on = TransferState.IN_TRANSIT, on
+    transfer.save(update_fields=["state", "issued_on"])
+    _log(actor, transfer, "issue", on=on, due_on=transfer.due_on)
+    return transfer
+
+
+def _close_period(member: Member, on: date, reason: str) -> None:
+    MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on, reason=reason)
+
+
+@transaction.atomic
+def receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
+    """The receipt: the member is on the receiving roll from ``on`` (or off the platform's roll)."""
+    _state(transfer, TransferState.IN_TRANSIT, TransferState.EXPIRED)
+    if transfer.to_org is not None:
+        _side(actor, transfer, "to")
+    else:
+        _side(actor, transfer, "from")  # the receipt from outside comes back to the sending branch
+    member = transfer.member
+    if member is not None and transfer.to_org is not None:
+        _close_period(member, on, "转出")
+        member.org = transfer.to_org
+        member.save(update_fields=["org", "updated_at"])
+        MembershipPeriod.objects.create(member=member, org=transfer.to_org, started_on=on, reason="转入")
+    elif member is not None:
+        _close_period(member, on, f"转出至{transfer.outside_org_name}")
+        member.left_on, member.left_reason = on, "转出"
+        member.save(update_fields=["left_on", "left_reason", "updated_at"])
+    else:
+        index = blind_index("id", transfer.person_id_number)
+        person = Person.objects.filter(id_index=index).first()
+        if person is None:
+            person = prepare_person(
+                Person(org=transfer.to_org, name=transfer.person_name, id_number=transfer.person_id_number)
+            )
+            person.save()
+        member = Member.objects.filter(person=person).first()
+        if member is None:
+            member = Member.objects.create(person=person, org=transfer.to_org, status=MemberStatus.FULL)
+        else:  # came back to the platform after leaving it
+            member.org, member.left_on, member.left_reason = transfer.to_org, None, ""
+            member.save()
+        MembershipPeriod.objects.create(
+            member=member, org=transfer.to_org, started_on=on, reason=f"由{transfer.outside_org_name}转入"
+        )
+        transfer.member = member
+    transfer.state, transfer.closed_on = TransferState.RECEIVED, on
+    transfer.save(update_fields=["state", "closed_on", "member"])
+    _log(actor, transfer, "receive", on=on)
+    return transfer
+
+
+@transaction.atomic
+def return_transfer(*, actor, transfer: Transfer, on: date, note: str = "") -> Transfer:
+    """退回: the receiving side refuses; the member stays where they were."""
+    _state(transfer, TransferState.IN_TRANSIT, TransferState.EXPIRED)
+    _side(actor, transfer, "to" if transfer.to_org is not None else "from")
+    transfer.state, transfer.closed_on, transfer.note = TransferState.RETURNED, on, note
+    transfer.save(update_fields=["state", "closed_on", "note"])
+    _log(actor, transfer, "return", on=on, note=note)
+    return transfer
+
+
+@transaction.atomic
+def mark_overdue_transfers(*, actor, today: date | None = None) -> int:
+    """超期: transfers in transit past their letter's validity, marked in one statement."""
+    today = today or timezone.localdate()
+    overdue = [
+        t.pk
+        for t in Transfer.objects.filter(state=TransferState.IN_TRANSIT, issued_on__isnull=False).only(
+            "pk", "issued_on", "valid_days", "state"
+        )
+        if t.is_overdue(today)
+    ]
+    if overdue:
+        Transfer.objects.filter(pk__in=overdue).update(state=TransferState.EXPIRED)
+        log_action(actor=actor, action="people.transfer.mark_overdue", data={"transfers": overdue})
+    return len(overdue)
