@@ -75,3 +75,28 @@ class RosterExporter(ListExporter):
                 "是" if m.is_floating else "",
                 "是" if m.is_village_cadre else "",
             ]
+
+
+class RejectedRowsExporter(ListExporter):
+    """The rows of an import that had problems, as uploaded, with a 问题 column to fix them by."""
+
+    identifier = "rejected_rows"
+    verbose_name = "问题行"
+
+    def __init__(self, *, actor, report):
+        super().__init__(actor=actor, reveal=True)
+        self.report = report
+        width = max((len(r.raw) for r in report.bad_rows), default=0)
+        self.headers = ["Excel行号", "问题", *[f"第{i + 1}列" for i in range(width)]]
+
+    @property
+    def title(self) -> str:
+        return "花名册导入问题行（修改后可重新上传）"
+
+    def iterate_rows(self) -> Iterator[list[Any]]:
+        for issue in self.report.file_issues:
+            yield [issue.row or "", issue.message]
+        for row in self.report.bad_rows:
+            problems = "；".join(f"{i.column}：{i.message}" if i.column else i.message for i in row.issues)
+            cells = ["" if c is None else c if isinstance(c, str | int | float) else str(c) for c in row.raw]
+            yield [row.number, problems, *cells]

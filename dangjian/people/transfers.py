@@ -172,6 +172,8 @@ def receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
         _close_period(member, on, "转出")
         member.org = transfer.to_org
         member.save(update_fields=["org", "updated_at"])
+        # The person is registered where their membership is, so the new branch sees their page.
+        Person.objects.filter(pk=member.person_id).update(org=transfer.to_org)
         MembershipPeriod.objects.create(member=member, org=transfer.to_org, started_on=on, reason="转入")
     elif member is not None:
         _close_period(member, on, f"转出至{transfer.outside_org_name}")

@@ -1,2 +1,25 @@
+from django.urls import path
+
+from . import views
+
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.roster, name="roster"),
+    path("export.xlsx", views.roster_export, name="export"),
+    path("p/<int:pk>/", views.person_detail, name="person"),
+    path("p/<int:pk>/reveal/", views.person_reveal, name="reveal"),
+    path("p/<int:pk>/transfer/", views.transfer_out, name="transfer_out"),
+    path("import/", views.import_page, name="import"),
+    path("import/<str:token>/commit/", views.import_commit, name="import_commit"),
+    path("import/<str:token>/rejected.xlsx", views.import_rejected, name="import_rejected"),
+    path("transfers/", views.transfer_list, name="transfers"),
+    path("transfers/in/", views.transfer_in, name="transfer_in"),
+    path("transfers/<int:pk>/<str:action>/", views.transfer_action, name="transfer_action"),
+    path("development/", views.development_list, name="development"),
+    path("development/apply/", views.development_apply, name="development_apply"),
+    path("development/<int:pk>/<str:step>/", views.development_step, name="development_step"),
+    path("dues/", views.dues_page, name="dues"),
+    path("dues/pay/", views.dues_pay, name="dues_pay"),
+    path("dues/assess/", views.dues_assess, name="dues_assess"),
+    path("households/", views.household_list, name="households"),
+]

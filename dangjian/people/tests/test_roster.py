@@ -1,0 +1,79 @@
+"""The roster page: filters, search by name / pinyin initials / full ID number, fixed query count."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from .factories import MemberFactory, fresh_id
+
+pytestmark = pytest.mark.django_db
+
+
+def names(client, **params) -> set[str]:
+    response = client.get(reverse("people:roster"), params)
+    assert response.status_code == 200
+    return {m.person.name for m in response.context["page"]}
+
+
+@pytest.fixture
+def roster(branch, secretary):
+    MemberFactory(org=branch, person__name="王凤侠", person__id_number=fresh_id(date(1950, 2, 3), "女"))
+    MemberFactory(org=branch, person__name="李建国", status="probationary", full_on=None, is_floating=True)
+    MemberFactory(org=branch, person__name="张秀英", is_village_cadre=True, person__education="本科")
+    return branch
+
+
+def test_search_by_pinyin_initials_finds_the_member(secretary_client, roster):
+    assert names(secretary_client, q="wfx") == {"王凤侠"}
+    assert names(secretary_client, q="WF") == {"王凤侠"}
+
+
+def test_search_by_name_and_by_full_id_number(secretary_client, roster):
+    from dangjian.people.models import Person
+
+    assert names(secretary_client, q="建国") == {"李建国"}
+    number = Person.objects.get(name="王凤侠").id_number
+    assert names(secretary_client, q=number.lower()) == {"王凤侠"}
+    assert names(secretary_client, q=number[:10]) == set()
+
+
+def test_filters_narrow_the_roster(secretary_client, roster):
+    assert names(secretary_client, status="probationary") == {"李建国"}
+    assert names(secretary_client, elder="1") == {"王凤侠"}
+    assert names(secretary_client, floating="1") == {"李建国"}
+    assert names(secretary_client, cadre="1") == {"张秀英"}
+    assert names(secretary_client, education="本科") == {"张秀英"}
+    assert names(secretary_client, age_band="70+") == {"王凤侠"}
+
+
+def test_roster_shows_masked_numbers_only(secretary_client, roster):
+    from dangjian.people.models import Person
+
+    page = secretary_client.get(reverse("people:roster")).content.decode()
+    for person in Person.objects.all():
+        assert person.id_number not in page
+        assert person.masked_id in page
+
+
+def _queries(client, params=None) -> int:
+    client.get(reverse("people:roster"), params or {})  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("people:roster"), params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_roster_page_issues_the_same_number_of_queries_for_5_or_60_members(secretary_client, branch):
+    MemberFactory.create_batch(5, org=branch)
+    small = _queries(secretary_client)
+    MemberFactory.create_batch(55, org=branch)
+    assert _queries(secretary_client) == small
+    assert _queries(secretary_client, {"page": 2}) == small
+
+
+def test_htmx_filter_returns_only_the_rows_partial(secretary_client, roster):
+    response = secretary_client.get(reverse("people:roster"), {"q": "wfx"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "王凤侠" in body and "<html" not in body

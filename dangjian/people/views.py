@@ -1,0 +1,585 @@
+"""Pages of the roll: roster, person page, import, transfers, development, dues, households."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core.audit import log_action
+from dangjian.core.importing import Report
+from dangjian.core.money import yuan_to_fen
+from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
+from dangjian.orgs.models import Level, Org
+from dangjian.orgs.selectors import orgs_visible_to
+
+from . import development, dues, selectors, transfers
+from .exporters import RosterExporter
+from .forms import (
+    ApplicationForm,
+    DuesAssessmentForm,
+    DuesPaymentForm,
+    ImportForm,
+    StepForm,
+    TransferInForm,
+    TransferOutForm,
+)
+from .importers import MemberImporter, import_members
+from .models import DevelopmentCase, Member, MemberStatus, Person, Transfer
+from .sections import sections
+from .selectors import AGE_BANDS, RosterFilter
+
+PAGE_SIZE = 50
+EDUCATION_CHOICES = ["小学", "初中", "高中", "中专", "大专", "本科", "研究生"]
+
+
+def _fail(request, exc: ValidationError) -> None:
+    messages.error(request, "；".join(exc.messages))
+
+
+def _branch(request, code: str, capability: str) -> Org:
+    org = get_scoped_or_404(Org.objects.all(), request.user, capability, code=(code or "").strip().upper())
+    if org.level != Level.BRANCH:
+        raise Http404
+    return org
+
+
+# ---------------------------------------------------------------- roster
+
+
+@require_GET
+@requires("members.view")
+def roster(request: HttpRequest) -> HttpResponse:
+    f = RosterFilter.from_params(request.GET)
+    page = Paginator(selectors.roster(request.user, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "f": f,
+        "today": timezone.localdate(),
+        "age_bands": [(k, v[0]) for k, v in AGE_BANDS.items()],
+        "educations": EDUCATION_CHOICES,
+        "statuses": MemberStatus.choices,
+        "branches": orgs_visible_to(request.user, "members.view").filter(level=Level.BRANCH).order_by("path"),
+        "may_import": has_capability(request.user, "members.import"),
+        "may_reveal": has_capability(request.user, "pii.reveal"),
+    }
+    if request.htmx:
+        return render(request, "people/roster.html#rows", context)
+    return render(request, "people/roster.html", context)
+
+
+@require_GET
+@requires("members.view")
+def roster_export(request: HttpRequest) -> HttpResponse:
+    f = RosterFilter.from_params(request.GET)
+    members = selectors.roster(request.user, f)
+    # Full data only when asked for and held on every org of the export; else masked.
+    reveal = request.GET.get("full") == "1" and has_capability(request.user, "pii.reveal")
+    if reveal:
+        in_reveal_scope = selectors.members_visible_to(request.user, "pii.reveal")
+        reveal = not members.exclude(pk__in=in_reveal_scope.values("pk")).exists()
+    org = Org.objects.filter(code=f.org_code).first() if f.org_code else None
+    title = f"{org.name if org else '党员'}花名册"
+    exporter = RosterExporter(actor=request.user, members=members, title=title, reveal=reveal)
+    with transaction.atomic():
+        log_action(
+            actor=request.user,
+            action="people.export_roster",
+            org=org,
+            data={"filter": request.GET.dict(), "full": reveal},
+        )
+    data = exporter.xlsx_bytes()
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(title)}.xlsx"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+# ---------------------------------------------------------------- person page
+
+
+@require_GET
+@requires("members.view")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(
+        Person.objects.select_related("org", "household__grid"), request.user, "members.view", pk=pk
+    )
+    member = Member.objects.filter(person=person).select_related("org").first()
+    today = timezone.localdate()
+    rendered = []
+    for section in sections():
+        html = section.render(person, request.user)
+        if html:
+            # The registry's contract: render() returns HTML built from the app's own templates.
+            rendered.append((section, mark_safe(html)))  # noqa: S308
+    context = {
+        "person": person,
+        "member": member,
+        "today": today,
+        "history": selectors.member_history(member) if member else [],
+        "transfers": Transfer.objects.filter(member=member).select_related("from_org", "to_org")
+        if member
+        else [],
+        "cases": DevelopmentCase.objects.filter(person=person).prefetch_related("steps"),
+        "dues": member.dues_payments.order_by("-month")[:12] if member else [],
+        "sections": rendered,
+        "may_reveal": has_capability(request.user, "pii.reveal", person.org),
+        "may_edit": has_capability(request.user, "members.edit", person.org),
+        "transfer_form": TransferOutForm(initial={"applied_on": today, "valid_days": 90}),
+        "step_labels": development.STEP_LABELS,
+    }
+    return render(request, "people/person.html", context)
+
+
+@require_POST
+@requires("pii.reveal")
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.select_related("org"), request.user, "pii.reveal", pk=pk)
+    field = request.POST.get("field", "id_number")
+    try:
+        value = _reveal(request.user, person, field)
+    except ValidationError:
+        raise Http404 from None
+    return render(request, "people/person.html#revealed", {"value": value})
+
+
+def _reveal(actor, person: Person, field: str) -> str:
+    from .services import reveal_person_pii
+
+    return reveal_person_pii(actor=actor, person=person, field=field)
+
+
+# ---------------------------------------------------------------- import
+
+
+def _import_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stash(request, org: Org, upload) -> str:
+    token = secrets.token_hex(16)
+    ext = Path(upload.name).suffix.lower()[:6]
+    (_import_dir() / f"{token}{ext}").write_bytes(upload.read())
+    meta = {"user": request.user.pk, "org": org.code, "filename": upload.name, "ext": ext}
+    (_import_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False))
+    return token
+
+
+def _unstash(request, token: str) -> tuple[dict, bytes]:
+    if not token.isalnum():
+        raise Http404
+    meta_path = _import_dir() / f"{token}.json"
+    if not meta_path.exists():
+        raise Http404
+    meta = json.loads(meta_path.read_text())
+    if meta["user"] != request.user.pk:
+        raise Http404
+    return meta, (_import_dir() / f"{token}{meta['ext']}").read_bytes()
+
+
+def _import_context(request, report: Report | None, form, token: str = "", org: Org | None = None) -> dict:
+    return {
+        "form": form,
+        "report": report,
+        "token": token,
+        "org": org,
+        "branches": orgs_visible_to(request.user, "members.import")
+        .filter(level=Level.BRANCH)
+        .order_by("path"),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@requires("members.import")
+def import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        org = _branch(request, form.cleaned_data["org"], "members.import")
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            form.add_error("file", f"文件超过{settings.IMPORT_MAX_BYTES // (1024 * 1024)}MB上限")
+        else:
+            token = _stash(request, org, upload)
+            meta, data = _unstash(request, token)
+            try:
+                report = import_members(
+                    actor=request.user, org=org, data=data, filename=meta["filename"], dry_run=True
+                )
+            except ValidationError as exc:
+                _fail(request, exc)
+            else:
+                return render(
+                    request, "people/import.html", _import_context(request, report, form, token, org)
+                )
+    return render(request, "people/import.html", _import_context(request, None, form))
+
+
+@require_POST
+@requires("members.import")
+def import_commit(request: HttpRequest, token: str) -> HttpResponse:
+    meta, data = _unstash(request, token)
+    org = _branch(request, meta["org"], "members.import")
+    try:
+        with transaction.atomic():
+            report = import_members(
+                actor=request.user, org=org, data=data, filename=meta["filename"], dry_run=False
+            )
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect("people:import")
+    if not report.committed:
+        return render(
+            request, "people/import.html", _import_context(request, report, ImportForm(), token, org)
+        )
+    c = report.counts
+    messages.success(
+        request, f"导入完成：新增{c['added']}名，更新{c['updated']}名，无变化{c['unchanged']}名。"
+    )
+    return redirect(f"{_roster_url()}?org={org.code}")
+
+
+def _roster_url() -> str:
+    from django.urls import reverse
+
+    return reverse("people:roster")
+
+
+@require_GET
+@requires("members.import")
+def import_rejected(request: HttpRequest, token: str) -> HttpResponse:
+    """The rejected rows as an xlsx: the original cells plus a 问题 column, to fix and upload again."""
+    meta, data = _unstash(request, token)
+    org = _branch(request, meta["org"], "members.import")
+    importer = MemberImporter(actor=request.user, org=org, filename=meta["filename"])
+    report = importer.parse(data, meta["filename"])
+    from .exporters import RejectedRowsExporter
+
+    exporter = RejectedRowsExporter(actor=request.user, report=report)
+    response = HttpResponse(
+        exporter.xlsx_bytes(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote('问题行')}.xlsx"
+    return response
+
+
+# ---------------------------------------------------------------- transfers
+
+
+@require_GET
+@requires("members.view")
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = list(selectors.transfers_visible_to(request.user).order_by("-applied_on", "-id")[:200])
+    context = {
+        "rows": rows,
+        "today": today,
+        "overdue": [t for t in rows if t.is_overdue(today)],
+        "in_form": TransferInForm(initial={"applied_on": today}),
+        "may_edit": has_capability(request.user, "members.edit"),
+    }
+    return render(request, "people/transfers.html", context)
+
+
+@require_POST
+@requires("members.edit")
+def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_scoped_or_404(
+        Member.objects.select_related("org", "person"), request.user, "members.edit", person_id=pk
+    )
+    form = TransferOutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写申请日期和外出时间。")
+        return redirect("people:person", pk=pk)
+    data = form.cleaned_data
+    to_org = None
+    if data["to_org"]:
+        # The receiving branch may be outside the sender's scope: look it up by code, branches only.
+        to_org = Org.objects.filter(code=data["to_org"].strip().upper(), level=Level.BRANCH).first()
+        if to_org is None:
+            messages.error(request, "接收党支部代码不存在。")
+            return redirect("people:person", pk=pk)
+    try:
+        transfers.request_transfer_out(
+            actor=request.user,
+            member=member,
+            applied_on=data["applied_on"],
+            months_away=data["months_away"],
+            to_org=to_org,
+            outside_org_name=data["outside_org_name"],
+            reason=data["reason"],
+            valid_days=data["valid_days"] or transfers.DEFAULT_VALID_DAYS,
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "转接申请已登记。")
+    return redirect("people:person", pk=pk)
+
+
+@require_POST
+@requires("members.edit")
+def transfer_in(request: HttpRequest) -> HttpResponse:
+    form = TransferInForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        org = _branch(request, data["to_org"], "members.edit")
+        try:
+            transfers.request_transfer_in(
+                actor=request.user,
+                to_org=org,
+                person_name=data["person_name"],
+                id_number=data["id_number"],
+                outside_org_name=data["outside_org_name"],
+                applied_on=data["applied_on"],
+                months_away=data["months_away"],
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "转入登记已保存，待接收。")
+    else:
+        messages.error(request, "请完整填写转入信息。")
+    return redirect("people:transfers")
+
+
+TRANSFER_ACTIONS = {
+    "approve": transfers.approve_transfer,
+    "issue": transfers.issue_letter,
+    "receive": transfers.receive_transfer,
+    "return": transfers.return_transfer,
+}
+
+
+@require_POST
+@requires("members.edit")
+def transfer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in TRANSFER_ACTIONS:
+        raise Http404
+    transfer = selectors.transfers_visible_to(request.user, "members.edit").filter(pk=pk).first()
+    if transfer is None:
+        raise Http404
+    try:
+        TRANSFER_ACTIONS[action](actor=request.user, transfer=transfer, on=timezone.localdate())
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "已办理。")
+    return redirect("people:transfers")
+
+
+# ---------------------------------------------------------------- development
+
+
+@require_GET
+@requires("members.view")
+def development_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    cases = (
+        selectors.development_visible_to(request.user)
+        .exclude(stage__in=["full"])
+        .order_by("org__path", "applied_on")
+    )
+    context = {
+        "cases": cases[:300],
+        "due": selectors.conversions_due(request.user, today=today),
+        "today": today,
+        "form": StepForm(initial={"on": today}),
+        "may_edit": has_capability(request.user, "members.edit"),
+    }
+    return render(request, "people/development.html", context)
+
+
+@require_POST
+@requires("members.edit")
+def development_apply(request: HttpRequest) -> HttpResponse:
+    form = ApplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写申请日期。")
+        return redirect("people:development")
+    person = get_scoped_or_404(
+        Person.objects.select_related("org"), request.user, "members.edit", pk=form.cleaned_data["person_id"]
+    )
+    org = person.org if person.org.level == Level.BRANCH else None
+    if org is None:
+        messages.error(request, "请在党支部下登记入党申请人。")
+        return redirect("people:person", pk=person.pk)
+    try:
+        development.register_application(
+            actor=request.user,
+            person=person,
+            org=org,
+            applied_on=form.cleaned_data["applied_on"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, "入党申请已登记。")
+    return redirect("people:person", pk=person.pk)
+
+
+@require_POST
+@requires("members.edit")
+def development_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    case = get_scoped_or_404(
+        DevelopmentCase.objects.select_related("org", "person"), request.user, "members.edit", pk=pk
+    )
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写日期。")
+        return redirect("people:development")
+    d = form.cleaned_data
+    common = {"actor": request.user, "case": case, "note": d["note"] or ""}
+    try:
+        if step == "talk":
+            development.record_talk(on=d["on"], **common)
+        elif step == "activist":
+            development.make_activist(on=d["on"], **common)
+        elif step == "review":
+            development.record_review(on=d["on"], **common)
+        elif step == "candidate":
+            development.make_candidate(on=d["on"], **common)
+        elif step == "training":
+            development.record_training(on=d["on"], hours=d["hours"] or 0, **common)
+        elif step == "vote":
+            names = [n.strip() for n in (d["introducers"] or "").replace(",", "、").split("、") if n.strip()]
+            introducers = list(
+                selectors.members_visible_to(request.user).filter(org=case.org, person__name__in=names)
+            )
+            development.admit_probationary(voted_on=d["on"], introducers=introducers, **common)
+        elif step == "approve":
+            development.record_approval(on=d["on"], **common)
+        elif step == "extend":
+            development.extend_probation(on=d["on"], months=d["months"] or 0, **common)
+        elif step == "full":
+            development.convert_to_full(on=d["on"], **common)
+        elif step == "stop":
+            development.stop_case(actor=request.user, case=case, on=d["on"], reason=d["note"] or "")
+        else:
+            raise Http404
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已登记：{development.STEP_LABELS.get(step, step)}。")
+    return redirect("people:development")
+
+
+# ---------------------------------------------------------------- dues
+
+
+def _month(text: str | None) -> date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in (text or "").split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@require_GET
+@requires("members.view")
+def dues_page(request: HttpRequest) -> HttpResponse:
+    month = _month(request.GET.get("month"))
+    unpaid = selectors.unpaid_dues(request.user, today=month)
+    page = Paginator(unpaid, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "month": month,
+        "pay_form": DuesPaymentForm(initial={"month": f"{month:%Y-%m}", "paid_on": timezone.localdate()}),
+        "may_edit": has_capability(request.user, "members.edit"),
+    }
+    return render(request, "people/dues.html", context)
+
+
+@require_POST
+@requires("members.edit")
+def dues_pay(request: HttpRequest) -> HttpResponse:
+    form = DuesPaymentForm(request.POST)
+    if form.is_valid():
+        member = get_scoped_or_404(
+            Member.objects.select_related("org"),
+            request.user,
+            "members.edit",
+            pk=form.cleaned_data["member_id"],
+        )
+        try:
+            dues.record_dues_payment(
+                actor=request.user,
+                member=member,
+                month=_month(form.cleaned_data["month"]),
+                paid_on=form.cleaned_data["paid_on"],
+            )
+        except ValidationError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, "党费缴纳已登记。")
+    else:
+        messages.error(request, "请填写所属月份和缴纳日期。")
+    return redirect(request.POST.get("next") or "people:dues")
+
+
+@require_POST
+@requires("members.edit")
+def dues_assess(request: HttpRequest) -> HttpResponse:
+    form = DuesAssessmentForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        member = get_scoped_or_404(
+            Member.objects.select_related("org"), request.user, "members.edit", pk=d["member_id"]
+        )
+        try:
+            dues.set_dues_assessment(
+                actor=request.user,
+                member=member,
+                year=d["year"],
+                category=d["category"],
+                monthly_income_fen=yuan_to_fen(d["monthly_income"] or 0),
+            )
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "党费标准已核定。")
+        return redirect("people:person", pk=member.person_id)
+    messages.error(request, "请填写年度和类别。")
+    return redirect("people:dues")
+
+
+# ---------------------------------------------------------------- households
+
+
+@require_GET
+@requires("members.view")
+def household_list(request: HttpRequest) -> HttpResponse:
+    households = (
+        selectors.households_visible_to(request.user)
+        .select_related("org", "grid")
+        .prefetch_related("persons")
+        .order_by("org__path", "number")
+    )
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        households = households.filter(address__contains=q) | households.filter(number=q)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/households.html", {"page": page, "q": q})
