@@ -78,6 +78,8 @@ class CommitteeTerm(models.Model):
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="terms", verbose_name="组织")
     elected_on = models.DateField("选举日期")
     term_years = models.PositiveSmallIntegerField("任期（年）")
+    # Derived from elected_on + term_years by the service; stored so "due soon" is one indexed query.
+    due_on = models.DateField("应换届日期", db_index=True)
     note = models.CharField("备注", max_length=200, blank=True)
 
     class Meta:
@@ -91,15 +93,16 @@ class CommitteeTerm(models.Model):
     def __str__(self) -> str:
         return f"{self.org} {self.elected_on:%Y}届"
 
-    @property
-    def due_on(self) -> date:
+    @staticmethod
+    def due_date(elected_on: date, term_years: int) -> date:
         try:
-            return self.elected_on.replace(year=self.elected_on.year + self.term_years)
+            return elected_on.replace(year=elected_on.year + term_years)
         except ValueError:  # elected on 29 February
-            return self.elected_on.replace(year=self.elected_on.year + self.term_years, day=28)
+            return elected_on.replace(year=elected_on.year + term_years, day=28)
 
 
 class Post(models.TextChoices):
+    # Declared in the order committees list their members.
     SECRETARY = "secretary", _("书记")
     DEPUTY = "deputy", _("副书记")
     ORGANIZATION = "organization", _("组织委员")

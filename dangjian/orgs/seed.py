@@ -166,7 +166,12 @@ def _committees(ctx: SeedContext, zone: Org) -> None:
             elected = date(2021, rng.randint(3, 12), rng.randint(1, 28))
         else:
             elected = date(rng.choice([2022, 2023, 2024]), rng.randint(1, 12), rng.randint(1, 28))
-        term = CommitteeTerm.objects.create(org=org, elected_on=elected, term_years=org.term_years)
+        term = CommitteeTerm.objects.create(
+            org=org,
+            elected_on=elected,
+            term_years=org.term_years,
+            due_on=CommitteeTerm.due_date(elected, org.term_years),
+        )
         size = 5 if org.level != Level.BRANCH or org.kind in (Kind.VILLAGE, Kind.COMMUNITY) else 3
         CommitteePost.objects.bulk_create(
             CommitteePost(term=term, post=p, holder_name=fake_name(rng), started_on=elected)

@@ -1,11 +1,19 @@
 from datetime import timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from dangjian.core.scoping import grants_for, scoped
 
-from .models import GRASSROOTS_LEVELS, TERM_WARNING_DAYS, CommitteeTerm, LiaisonGroup, Org
+from .models import (
+    GRASSROOTS_LEVELS,
+    TERM_WARNING_DAYS,
+    CommitteePost,
+    CommitteeTerm,
+    LiaisonGroup,
+    Org,
+    Post,
+)
 
 
 def orgs_visible_to(actor, capability: str = "orgs.view") -> QuerySet[Org]:
@@ -40,24 +48,25 @@ def ancestors_in_scope(actor, org: Org) -> list[Org]:
     return list(orgs_visible_to(actor).filter(path__in=paths).order_by("depth"))
 
 
+_POST_RANK = Case(*(When(post=p, then=Value(i)) for i, p in enumerate(Post.values)), default=Value(99))
+
+
 def current_term(org: Org) -> CommitteeTerm | None:
-    return org.terms.prefetch_related("posts").order_by("-elected_on").first()
+    posts = CommitteePost.objects.annotate(rank=_POST_RANK).order_by("rank", "id")
+    return org.terms.prefetch_related(Prefetch("posts", queryset=posts)).order_by("-elected_on").first()
 
 
-def terms_due_soon(actor, days: int = TERM_WARNING_DAYS) -> list[CommitteeTerm]:
-    """Current terms that fall due (换届) within ``days`` or are already overdue, in scope."""
-    today = timezone.localdate()
-    terms = scoped(CommitteeTerm.objects.select_related("org"), actor, "orgs.view").order_by(
-        "org_id", "-elected_on"
+def terms_due_soon(actor, days: int = TERM_WARNING_DAYS, limit: int = 20) -> list[CommitteeTerm]:
+    """Current (latest) terms in scope falling due (换届) within ``days`` or overdue, soonest first."""
+    horizon = timezone.localdate() + timedelta(days=days)
+    newer = CommitteeTerm.objects.filter(org=OuterRef("org"), elected_on__gt=OuterRef("elected_on"))
+    terms = scoped(CommitteeTerm.objects.select_related("org"), actor, "orgs.view")
+    return list(
+        terms.filter(due_on__lte=horizon).exclude(Exists(newer)).order_by("due_on", "org__path")[:limit]
     )
-    latest: dict[int, CommitteeTerm] = {}
-    for term in terms:
-        latest.setdefault(term.org_id, term)
-    horizon = today + timedelta(days=days)
-    return sorted((t for t in latest.values() if t.due_on <= horizon), key=lambda t: t.due_on)
 
 
 def liaison_groups_visible_to(actor) -> QuerySet[LiaisonGroup]:
-    return scoped(LiaisonGroup.objects.all(), actor, "orgs.view").prefetch_related(
+    return scoped(LiaisonGroup.objects.select_related("zone"), actor, "orgs.view").prefetch_related(
         Prefetch("orgs", queryset=Org.objects.order_by("path")), "members"
     )

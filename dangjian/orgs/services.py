@@ -130,7 +130,13 @@ def start_term(
         raise OrgError("任期应在1至10年之间。", code="term_years")
     if CommitteeTerm.objects.filter(org=org, elected_on=elected_on).exists():
         raise OrgError("该日期的换届已登记。", code="duplicate")
-    term = CommitteeTerm.objects.create(org=org, elected_on=elected_on, term_years=years, note=note)
+    term = CommitteeTerm.objects.create(
+        org=org,
+        elected_on=elected_on,
+        term_years=years,
+        due_on=CommitteeTerm.due_date(elected_on, years),
+        note=note,
+    )
     log_action(
         actor=actor,
         action="orgs.start_term",

@@ -30,7 +30,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         (top, list(selectors.children_in_scope(request.user, top)) if len(tops) == 1 else None)
         for top in tops
     ]
-    context = {"roots": roots, "due_terms": selectors.terms_due_soon(request.user)[:20]}
+    context = {"roots": roots, "due_terms": selectors.terms_due_soon(request.user)}
     return render(request, "orgs/tree.html", context)
 
 

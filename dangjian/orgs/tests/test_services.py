@@ -109,3 +109,16 @@ def test_add_child_form_with_a_duplicate_code_shows_an_error(admin_client):
     )
     assert response.status_code == 200
     assert "已存在" in response.content.decode() or "已被使用" in response.content.decode()
+
+
+def test_due_soon_lists_current_terms_only_and_in_scope(admin_user, secretary, time_machine):
+    from dangjian.orgs.selectors import terms_due_soon
+
+    time_machine.move_to("2026-04-01 10:00", tick=False)
+    services.start_term(actor=admin_user, org=org("T-A"), elected_on=date(2021, 5, 10), term_years=5)
+    services.start_term(actor=admin_user, org=org("T-B"), elected_on=date(2021, 3, 1), term_years=5)
+    services.start_term(actor=admin_user, org=org("T-B"), elected_on=date(2026, 3, 1), term_years=5)
+    assert [t.org.code for t in terms_due_soon(admin_user)] == ["T-A"]
+    assert [t.org.code for t in terms_due_soon(secretary)] == ["T-A"]
+    time_machine.move_to("2026-01-01 10:00", tick=False)
+    assert terms_due_soon(admin_user) == []
