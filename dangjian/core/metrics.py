@@ -22,7 +22,13 @@ class Metric:
     lookup to the path of the org each fact belongs to; ``aggregate`` turns the facts into one number
     (a count of rows by default). ``money`` figures are in 分. ``approx`` asks the summary to phrase
     the figure as the article does ("1600余名"); otherwise it prints exactly ("81个").
-    ``breakdown`` optionally names a field to split the figure by (for charts)."""
+    ``breakdown`` optionally names a field to split the figure by (for charts).
+
+    Optional presentation hints, read by the reports app: ``columns`` lists ``(values() lookup, header)``
+    pairs shown in the drill-down list of the records behind the figure (default: the record's
+    ``str()``); ``chart`` is "bar", "pie" or "line" for the breakdown's chart; metrics sharing a
+    ``chart_group`` (e.g. organizational life held vs due, split by month) are drawn as the series of
+    one chart."""
 
     key: str
     label: str
@@ -37,6 +43,9 @@ class Metric:
     breakdown: str | None = None
     breakdown_labels: dict | None = None
     description: str = ""
+    columns: tuple[tuple[str, str], ...] = ()
+    chart: str = ""
+    chart_group: str = ""
 
     def _subtree(self, org, year: int) -> QuerySet:
         return self.facts(year).filter(**{f"{self.path_field}__startswith": org.path})
@@ -47,9 +56,15 @@ class Metric:
 
     def by_child(self, org, year: int) -> dict[str, int]:
         """Figure per direct child of ``org`` (keyed by the child's path) in one grouped query."""
+        return self.by_depth(org, year, org.depth + 1)
+
+    def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
+        """Figure per org at tree ``depth`` under ``org`` (keyed by that org's path), one grouped query.
+
+        Facts sitting above ``depth`` (on ``org`` itself or on an intermediate node) are not counted."""
         from dangjian.orgs.models import Org
 
-        length = len(org.path) + Org.steplen
+        length = depth * Org.steplen
         rows = (
             self._subtree(org, year)
             .exclude(**{self.path_field: org.path})
@@ -58,7 +73,18 @@ class Metric:
             .annotate(v=self.aggregate)
             .order_by()
         )
-        return {row["child_path"]: int(row["v"] or 0) for row in rows}
+        return {row["child_path"]: int(row["v"] or 0) for row in rows if len(row["child_path"]) == length}
+
+    def own(self, org, year: int) -> int:
+        """Figure of the facts recorded on ``org`` itself (not on its descendants)."""
+        result = (
+            self.facts(year).filter(**{self.path_field: org.path}).aggregate(v=Coalesce(self.aggregate, 0))
+        )
+        return int(result["v"] or 0)
+
+    def records(self, org, year: int) -> QuerySet:
+        """The facts behind the figure for ``org``'s subtree (unscoped: callers scope them)."""
+        return self._subtree(org, year).order_by(self.path_field, "pk")
 
     def split(self, org, year: int) -> dict[str, int]:
         """Figure per value of ``breakdown`` in one grouped query."""
@@ -84,12 +110,49 @@ def register(metric: Metric) -> Metric:
     return metric
 
 
+def unregister(key: str) -> None:
+    """Remove a metric (tests registering a temporary metric clean up with this)."""
+    _registry.pop(key, None)
+
+
 def get(key: str) -> Metric:
     return _registry[key]
 
 
+def get_or_none(key: str) -> Metric | None:
+    return _registry.get(key)
+
+
 def all_metrics() -> list[Metric]:
     return sorted(_registry.values(), key=lambda m: (m.order, m.key))
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Named examples for the year-end summary (brands, training bases, campaign winners…).
+
+    Contract: ``fetch(org, year)`` returns display names (a short list, most notable first) drawn from
+    the records of ``org``'s subtree for ``year``, with at most a couple of queries."""
+
+    key: str
+    label: str
+    fetch: Callable
+
+
+_examples: dict[str, Examples] = {}
+
+
+def register_examples(key: str, label: str, fetch: Callable) -> Examples:
+    _examples[key] = Examples(key, label, fetch)
+    return _examples[key]
+
+
+def get_examples(key: str) -> Examples | None:
+    return _examples.get(key)
+
+
+def all_examples() -> list[Examples]:
+    return sorted(_examples.values(), key=lambda e: e.key)
 
 
 def autodiscover() -> None:

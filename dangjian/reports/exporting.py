@@ -1,0 +1,44 @@
+"""xlsx of any table the reports pages show, through core.exporting's ListExporter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpResponse
+
+from dangjian.core.exporting import ListExporter
+
+
+class TableExporter(ListExporter):
+    """A table already computed by a selector: headers and rows, with a title row above them.
+
+    Report tables hold figures and org names only — no personal data — except drill-down record lists,
+    whose columns are declared by the metric's owner, who must not list personal data there."""
+
+    identifier = "reports_table"
+
+    def __init__(self, *, actor, name: str, title: str, headers: list[str], rows: Iterable[list[Any]]):
+        super().__init__(actor=actor)
+        self.verbose_name = name
+        self._title = title
+        self.headers = headers
+        self._rows = rows
+        self.column_widths = {0: 28}
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    def iterate_rows(self) -> Iterator[list[Any]]:
+        yield from self._rows
+
+
+def xlsx_response(exporter: TableExporter, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        exporter.xlsx_bytes(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename + '.xlsx')}"
+    return response

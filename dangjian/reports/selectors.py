@@ -1,0 +1,265 @@
+"""Reads of the reports app: figures from the metrics registry for an org subtree, always scoped.
+
+Every figure is one aggregate query per metric over the subtree (``Metric.value``, ``by_child``,
+``by_depth``, ``split``), so what a page costs depends on how many metrics are registered, never on
+the size of the tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from dangjian.core.metrics import Metric, all_metrics
+from dangjian.core.scoping import get_scoped_or_404, grants_for, scoped
+from dangjian.orgs.models import GRASSROOTS_LEVELS, Org
+from dangjian.orgs.selectors import top_orgs_for
+
+from .models import SummaryText
+from .phrasing import dashboard_text
+from .summary_sections import DEFAULT_SECTIONS
+
+CAPABILITY = "reports.view"
+
+
+def org_for_report(actor, code: str | None, capability: str = CAPABILITY) -> Org:
+    """The org a report is about: ``code`` if in scope, else the actor's top org; 404 otherwise.
+
+    Figures cover the whole subtree, so the actor needs the capability on the subtree, not only on the
+    node: a node-only grant would otherwise reveal its children's figures."""
+    if code:
+        org = get_scoped_or_404(Org.objects.all(), actor, capability, code=code)
+    else:
+        org = top_orgs_for(actor, capability).first()
+        if org is None:
+            raise Http404
+    if not any(
+        g.subtree and org.path.startswith(g.path) and (capability in g.capabilities or "*" in g.capabilities)
+        for g in grants_for(actor)
+    ):
+        raise Http404
+    return org
+
+
+def ancestors_in_scope(actor, org: Org) -> list[Org]:
+    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
+    if not paths:
+        return []
+    return list(scoped(Org.objects.filter(path__in=paths), actor, CAPABILITY).order_by("depth"))
+
+
+def children_of(org: Org) -> list[Org]:
+    """Direct children (the caller holds a subtree grant on ``org``, so they are all in scope)."""
+    return list(Org.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path"))
+
+
+@dataclass
+class Tile:
+    metric: Metric
+    value: int
+
+    @property
+    def text(self) -> str:
+        return dashboard_text(self.metric, self.value)
+
+
+@dataclass
+class Area:
+    name: str
+    tiles: list[Tile] = field(default_factory=list)
+
+
+def tiles(org: Org, year: int, metrics: list[Metric] | None = None) -> list[Tile]:
+    return [Tile(m, m.value(org, year)) for m in (metrics or all_metrics())]
+
+
+def areas(tile_list: list[Tile]) -> list[Area]:
+    grouped: dict[str, Area] = {}
+    for tile in tile_list:
+        grouped.setdefault(tile.metric.area or "其他", Area(tile.metric.area or "其他")).tiles.append(tile)
+    return list(grouped.values())
+
+
+def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dict]:
+    """Chart specs (plain data for charts.js): one per metric with a breakdown, one per chart group."""
+    specs: list[dict] = []
+    groups: dict[str, dict] = {}
+    for metric in metrics or all_metrics():
+        if not metric.breakdown:
+            continue
+        split = metric.split(org, year)
+        if metric.chart_group:
+            spec = groups.get(metric.chart_group)
+            if spec is None:
+                spec = {
+                    "id": f"chart-{len(specs)}",
+                    "title": metric.chart_group,
+                    "type": metric.chart or "bar",
+                    "categories": [],
+                    "series": [],
+                    "keys": [],
+                }
+                groups[metric.chart_group] = spec
+                specs.append(spec)
+            for label in split:
+                if label not in spec["categories"]:
+                    spec["categories"].append(label)
+            spec["series"].append({"name": metric.label, "values": split})
+            spec["keys"].append(metric.key)
+        else:
+            specs.append(
+                {
+                    "id": f"chart-{len(specs)}",
+                    "title": f"{metric.label}（按{_breakdown_name(metric)}）",
+                    "type": metric.chart or ("pie" if 0 < len(split) <= 6 else "bar"),
+                    "categories": list(split),
+                    "series": [{"name": metric.label, "values": split}],
+                    "keys": [metric.key],
+                }
+            )
+    for spec in specs:
+        # Categories in a stable order; series values aligned to them (a month with no record is 0).
+        spec["series"] = [
+            {"name": s["name"], "data": [s["values"].get(c, 0) for c in spec["categories"]]}
+            for s in spec["series"]
+        ]
+    return specs
+
+
+def _breakdown_name(metric: Metric) -> str:
+    field_name = (metric.breakdown or "").split("__")[-1]
+    names = {"kind": "组织类型", "status": "状态", "month": "月份", "age_band": "年龄段", "level": "层级"}
+    return names.get(field_name, field_name)
+
+
+@dataclass
+class RollupRow:
+    org: Org | None  # None: the facts recorded on the parent itself
+    values: list[int]
+    texts: list[str] = field(default_factory=list)
+
+
+def export_value(metric: Metric, value: int) -> int | float:
+    """Spreadsheet cell of a figure: money in 元, counts as they are."""
+    return value / 100 if metric.money else value
+
+
+def rollup(org: Org, year: int, metrics: list[Metric] | None = None) -> tuple[list[Metric], list[RollupRow]]:
+    """Metric × child table: one grouped query per metric (``by_child``) plus one for the parent's own
+    facts, whatever the number of children."""
+    metrics = metrics or all_metrics()
+    children = children_of(org)
+    per_metric = [m.by_child(org, year) for m in metrics]
+    own = [m.own(org, year) for m in metrics]
+    rows = [RollupRow(child, [values.get(child.path, 0) for values in per_metric]) for child in children]
+    if any(own):
+        rows.insert(0, RollupRow(None, own))
+    for row in rows:
+        row.texts = [dashboard_text(m, v) for m, v in zip(metrics, row.values, strict=True)]
+    return metrics, rows
+
+
+def records(actor, metric: Metric, org: Org, year: int) -> QuerySet:
+    """The records behind a figure, scoped like every read."""
+    return scoped(metric.records(org, year), actor, CAPABILITY, path_field=metric.path_field)
+
+
+def record_columns(metric: Metric) -> list[tuple[str, str]]:
+    """(values() lookup, header) of the drill-down list; the org's name comes first."""
+    org_lookup = "name" if metric.path_field == "path" else metric.path_field.removesuffix("path") + "name"
+    columns = list(metric.columns) or [("__str__", "记录")]
+    if not any(lookup == org_lookup for lookup, _ in columns):
+        columns.insert(0, (org_lookup, "所属组织"))
+    return columns
+
+
+def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
+    columns = record_columns(metric)
+    if metric.columns:
+        return [list(row) for row in qs.values_list(*(lookup for lookup, _ in columns))]
+    org_lookup = columns[0][0]
+    # Without declared columns the record's own str() is shown next to its org.
+    objects = list(qs)
+    names = dict(qs.model.objects.filter(pk__in=[o.pk for o in objects]).values_list("pk", org_lookup))
+    return [[names.get(o.pk, ""), str(o)] for o in objects]
+
+
+def compare_years(org: Org, year_a: int, year_b: int, metrics: list[Metric] | None = None) -> list[dict]:
+    rows = []
+    for metric in metrics or all_metrics():
+        a, b = metric.value(org, year_a), metric.value(org, year_b)
+        rows.append(
+            {
+                "metric": metric,
+                "a": a,
+                "b": b,
+                "a_text": dashboard_text(metric, a),
+                "b_text": dashboard_text(metric, b),
+                "delta": b - a,
+                "delta_text": ("+" if b >= a else "-") + dashboard_text(metric, abs(b - a)),
+                "pct": (round((b - a) * 100 / a, 1) if a else None),
+            }
+        )
+    return rows
+
+
+def peers_of_kind(org: Org, kind: str, level: str) -> QuerySet[Org]:
+    qs = Org.objects.filter(path__startswith=org.path, kind=kind, active=True).exclude(pk=org.pk)
+    qs = qs.filter(level=level) if level else qs.filter(level__in=GRASSROOTS_LEVELS)
+    return qs.order_by("path")
+
+
+def compare_peers(org: Org, peers: list[Org], year: int, metrics: list[Metric] | None = None):
+    """Branch × metric table: per metric one grouped query per tree depth among ``peers`` (``by_depth``),
+    never a query per branch. A peer's figure counts its own facts and its subtree's."""
+    metrics = metrics or all_metrics()
+    depths = sorted({p.depth for p in peers})
+    table: list[dict[str, int]] = []
+    for metric in metrics:
+        values: dict[str, int] = {}
+        for depth in depths:
+            values.update(metric.by_depth(org, year, depth))
+        table.append(values)
+    rows = [RollupRow(peer, [values.get(peer.path, 0) for values in table]) for peer in peers]
+    for row in rows:
+        row.texts = [dashboard_text(m, v) for m, v in zip(metrics, row.values, strict=True)]
+    return metrics, rows
+
+
+def summary_overrides(org: Org, year: int) -> dict[str, tuple[str, str]]:
+    """The latest saved version of each section, in one query."""
+    latest: dict[str, tuple[str, str]] = {}
+    for text in SummaryText.objects.filter(org=org, year=year).order_by("section", "-version"):
+        latest.setdefault(text.section, (text.heading, text.body))
+    return latest
+
+
+def summary_versions(org: Org, year: int) -> dict[str, SummaryText]:
+    latest: dict[str, SummaryText] = {}
+    for text in (
+        SummaryText.objects.filter(org=org, year=year)
+        .select_related("created_by")
+        .order_by("section", "-version")
+    ):
+        latest.setdefault(text.section, text)
+    return latest
+
+
+def section_texts(org: Org, year: int) -> list[dict]:
+    """Each section's current text (edited or default) for the edit form."""
+    versions = summary_versions(org, year)
+    out = []
+    for section in DEFAULT_SECTIONS:
+        saved = versions.get(section.key)
+        out.append(
+            {
+                "key": section.key,
+                "heading": saved.heading if saved else section.heading,
+                "body": saved.body if saved else section.body,
+                "saved": saved,
+                "default": section,
+            }
+        )
+    return out

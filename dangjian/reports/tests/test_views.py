@@ -1,0 +1,236 @@
+"""Dashboard, drill-down, comparisons and the overview page: scope, bounded queries, registry-driven."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.core.models import AuditEntry
+from dangjian.orgs.models import Kind, Level, Org
+from dangjian.reports.models import SummaryText
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("reports:dashboard")
+
+
+def _add_branches(parent_code: str, count: int) -> None:
+    for i in range(count):
+        parent = Org.objects.get(code=parent_code)
+        branch = Org.objects.add_child(
+            parent,
+            instance=Org(code=f"X{i:03d}", name=f"新村{i}党支部", level=Level.BRANCH, kind=Kind.VILLAGE),
+        )
+        Org.objects.add_child(
+            branch,
+            instance=Org(code=f"X{i:03d}-G", name=f"新村{i}党小组", level=Level.GROUP, kind=Kind.VILLAGE),
+        )
+
+
+def _queries(client, url) -> int:
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_home_opens_the_dashboard_of_the_actors_top_org(admin_client):
+    response = admin_client.get("/")
+    assert response.status_code == 302 and response.url == DASHBOARD
+    page = admin_client.get(DASHBOARD)
+    assert page.status_code == 200
+    assert page.context["org"].code == "T"
+
+
+def test_secretary_dashboard_defaults_to_their_branch(secretary_client):
+    page = secretary_client.get(DASHBOARD)
+    assert page.context["org"].code == "T-A"
+
+
+@pytest.mark.parametrize("code", ["T", "T-B", "NOPE"])
+def test_secretary_gets_404_for_an_org_out_of_scope(secretary_client, code):
+    assert secretary_client.get(DASHBOARD, {"org": code}).status_code == 404
+    assert secretary_client.get(reverse("reports:summary"), {"org": code}).status_code == 404
+    drill = reverse("reports:drill", args=["orgs.grassroots"])
+    assert secretary_client.get(drill, {"org": code}).status_code == 404
+    assert secretary_client.get(reverse("reports:compare_years"), {"org": code}).status_code == 404
+    assert secretary_client.get(reverse("reports:compare_peers"), {"org": code}).status_code == 404
+
+
+def test_a_node_only_grant_does_not_reveal_its_subtrees_figures(roles, zone, branch, client):
+    from conftest import make_user
+
+    user = make_user("nodeonly", roles["viewer"], Org.objects.get(code="T"), subtree=False)
+    client.force_login(user)
+    assert client.get(DASHBOARD, {"org": "T"}).status_code == 404
+
+
+def test_the_dashboard_issues_the_same_number_of_queries_for_3_or_30_branches(admin_client):
+    small = _queries(admin_client, DASHBOARD + "?year=2023")
+    _add_branches("T", 27)
+    large = _queries(admin_client, DASHBOARD + "?year=2023")
+    assert small == large
+
+
+def test_the_drill_down_issues_the_same_number_of_queries_for_3_or_30_branches(admin_client):
+    url = reverse("reports:drill", args=["orgs.grassroots"]) + "?org=T&year=2023"
+    small = _queries(admin_client, url)
+    _add_branches("T", 27)
+    assert _queries(admin_client, url) == small
+
+
+def test_the_peer_comparison_issues_the_same_number_of_queries_for_3_or_30_branches(admin_client):
+    url = reverse("reports:compare_peers") + "?org=T&year=2023&kind=village&level=branch"
+    small = _queries(admin_client, url)
+    _add_branches("T", 27)
+    assert _queries(admin_client, url) == small
+
+
+def test_a_newly_registered_metric_appears_as_a_tile_with_its_drill_down(admin_client, temp_metric):
+    Org.objects.filter(code__in=["T-A", "T-C1"]).update(founded_on=date(2023, 4, 1))
+    page = admin_client.get(DASHBOARD, {"year": 2023}).content.decode()
+    assert 'data-metric="testing.founded"' in page
+    assert "新建支部" in page
+    drill = admin_client.get(reverse("reports:drill", args=["testing.founded"]), {"org": "T", "year": 2023})
+    assert drill.status_code == 200
+    body = drill.content.decode()
+    assert "T-A" in body and "T-C1" in body  # the records behind the figure
+    children = dict((c.code, v) for c, v in drill.context["child_rows"])
+    assert children == {"T-A": "1", "T-B": "0", "T-C": "1"}
+
+
+def test_drilling_into_a_child_shows_its_own_children(admin_client, temp_metric):
+    Org.objects.filter(code="T-C1").update(founded_on=date(2023, 4, 1))
+    drill = admin_client.get(reverse("reports:drill", args=["testing.founded"]), {"org": "T-C", "year": 2023})
+    assert [(c.code, v) for c, v in drill.context["child_rows"]] == [("T-C1", "1")]
+
+
+def test_an_unknown_metric_is_404(admin_client):
+    assert admin_client.get(reverse("reports:drill", args=["no.such"])).status_code == 404
+
+
+def test_charts_are_passed_as_json_data_and_drawn_by_a_static_script(admin_client):
+    page = admin_client.get(DASHBOARD, {"year": 2023}).content.decode()
+    assert 'id="report-charts"' in page
+    assert "reports/charts.js" in page
+    assert "<script>" not in page  # CSP: no inline scripts
+
+
+@pytest.mark.parametrize("table", ["tiles", "rollup", "chart-0"])
+def test_every_dashboard_table_exports_to_xlsx(admin_client, table):
+    response = admin_client.get(DASHBOARD, {"year": 2023, "export": "xlsx", "table": table})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content[:2] == b"PK"
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("reports:compare_years", {"a": 2022, "b": 2023}),
+        ("reports:compare_peers", {"kind": "village", "level": "branch", "year": 2023}),
+    ],
+)
+def test_comparisons_render_and_export(admin_client, name, params):
+    page = admin_client.get(reverse(name), params)
+    assert page.status_code == 200
+    export = admin_client.get(reverse(name), {**params, "export": "xlsx"})
+    assert export.content[:2] == b"PK"
+
+
+def test_drill_down_tables_export_to_xlsx(admin_client):
+    url = reverse("reports:drill", args=["orgs.grassroots"])
+    for table in ("children", "records"):
+        response = admin_client.get(url, {"org": "T", "year": 2023, "export": "xlsx", "table": table})
+        assert response.content[:2] == b"PK"
+
+
+def test_peer_comparison_lists_branches_of_the_kind_side_by_side(admin_client):
+    page = admin_client.get(
+        reverse("reports:compare_peers"), {"kind": "village", "level": "branch", "year": 2023}
+    )
+    assert [row.org.code for row in page.context["rows"]] == ["T-A", "T-B"]
+
+
+def test_compare_years_puts_two_years_side_by_side(admin_client, temp_metric):
+    Org.objects.filter(code="T-A").update(founded_on=date(2022, 4, 1))
+    Org.objects.filter(code__in=["T-B", "T-C1"]).update(founded_on=date(2023, 4, 1))
+    page = admin_client.get(reverse("reports:compare_years"), {"a": 2022, "b": 2023})
+    row = next(r for r in page.context["rows"] if r["metric"].key == "testing.founded")
+    assert (row["a"], row["b"], row["delta"]) == (1, 2, 1)
+
+
+def test_summary_page_shows_the_overview_and_offers_downloads(admin_client):
+    page = admin_client.get(reverse("reports:summary"), {"year": 2023})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "数据截至" in body
+    for fmt in ("docx", "html", "md"):
+        response = admin_client.get(reverse("reports:summary_download"), {"year": 2023, "format": fmt})
+        assert response.status_code == 200
+        assert "attachment" in response["Content-Disposition"]
+
+
+def test_staff_edit_the_prose_and_the_figures_stay_bound(admin_client):
+    url = reverse("reports:summary_edit")
+    response = admin_client.post(
+        url,
+        {
+            "org": "T",
+            "year": 2023,
+            "section": "intro",
+            "heading": "",
+            "body": "全区{orgs.grassroots}个基层组织团结奋进。",
+        },
+    )
+    assert response.status_code == 302
+    text = SummaryText.objects.get(section="intro")
+    assert text.version == 1 and "{orgs.grassroots}" in text.body
+    assert AuditEntry.objects.filter(action="reports.save_summary_section").count() == 1
+    md = admin_client.get(
+        reverse("reports:summary_download"), {"year": 2023, "format": "md"}
+    ).content.decode()
+    assert "全区4个基层组织团结奋进。" in md
+    Org.objects.get(code="T-B").delete()
+    md = admin_client.get(
+        reverse("reports:summary_download"), {"year": 2023, "format": "md"}
+    ).content.decode()
+    assert "全区3个基层组织团结奋进。" in md
+
+
+def test_each_edit_is_a_new_version_and_an_unchanged_save_writes_nothing(admin_client):
+    url = reverse("reports:summary_edit")
+    data = {
+        "org": "T",
+        "year": 2023,
+        "section": "intro",
+        "heading": "",
+        "body": "第一稿{orgs.grassroots}个。",
+    }
+    admin_client.post(url, data)
+    admin_client.post(url, data)
+    admin_client.post(url, {**data, "body": "第二稿{orgs.grassroots}个。"})
+    assert list(SummaryText.objects.order_by("version").values_list("version", flat=True)) == [1, 2]
+    assert AuditEntry.objects.filter(action="reports.save_summary_section").count() == 2
+
+
+def test_an_invalid_template_is_refused_with_a_message(admin_client):
+    response = admin_client.post(
+        reverse("reports:summary_edit"),
+        {"org": "T", "year": 2023, "section": "intro", "heading": "", "body": "坏的{orgs.grassroots|nope}"},
+        follow=True,
+    )
+    assert "过滤器" in response.content.decode()
+    assert not SummaryText.objects.exists()
+
+
+def test_a_secretary_without_reports_edit_cannot_edit_the_prose(secretary_client):
+    response = secretary_client.post(
+        reverse("reports:summary_edit"),
+        {"org": "T-A", "year": 2023, "section": "intro", "heading": "", "body": "改{orgs.grassroots}"},
+    )
+    assert response.status_code == 404
+    assert not SummaryText.objects.exists()
