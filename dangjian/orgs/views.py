@@ -166,7 +166,8 @@ def add_post(request: HttpRequest, code: str, term_id: int) -> HttpResponse:
 @requires("orgs.view")
 def liaison_groups(request: HttpRequest) -> HttpResponse:
     groups = selectors.liaison_groups_visible_to(request.user)
-    return render(request, "orgs/liaison_groups.html", {"groups": groups})
+    zones = [o for o in selectors.top_orgs_for(request.user) if has_capability(request.user, "orgs.edit", o)]
+    return render(request, "orgs/liaison_groups.html", {"groups": groups, "zones": zones})
 
 
 @require_http_methods(["GET", "POST"])
