@@ -177,7 +177,16 @@ def _import_dir() -> Path:
     return path
 
 
+STASH_MAX_AGE_SECONDS = 24 * 3600
+
+
 def _stash(request, org: Org, upload) -> str:
+    import time
+
+    # Uploads wait here between the dry run and the commit; a day later they are dropped.
+    for old in _import_dir().iterdir():
+        if old.stat().st_mtime < time.time() - STASH_MAX_AGE_SECONDS:
+            old.unlink(missing_ok=True)
     token = secrets.token_hex(16)
     ext = Path(upload.name).suffix.lower()[:6]
     (_import_dir() / f"{token}{ext}").write_bytes(upload.read())
@@ -252,6 +261,8 @@ def import_commit(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "people/import.html", _import_context(request, report, ImportForm(), token, org)
         )
+    for leftover in _import_dir().glob(f"{token}.*"):
+        leftover.unlink(missing_ok=True)
     c = report.counts
     messages.success(
         request, f"导入完成：新增{c['added']}名，更新{c['updated']}名，无变化{c['unchanged']}名。"
