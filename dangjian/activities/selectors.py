@@ -120,6 +120,12 @@ def member_attendance(member, actor, limit: int = 50) -> QuerySet[Attendance]:
     ).order_by("-activity__date")[:limit]
 
 
+def member_attendance_totals(member, actor) -> dict[str, int]:
+    return scoped(Attendance.objects.filter(member=member), actor, "activities.view").aggregate(
+        total=Count("pk"), present=Count("pk", filter=Q(status=Participation.PRESENT))
+    )
+
+
 def appraisals_for(org: Org, year: int) -> dict[int, str]:
     return dict(Appraisal.objects.filter(org=org, year=year).values_list("member_id", "grade"))
 
@@ -256,7 +262,7 @@ def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix
     rules_by_zone = _rules_for(root)
     zone_paths = sorted(rules_by_zone, key=len, reverse=True)
     counts = held_counts(root, year)
-    labels = dict(Kind.choices)
+    labels = {value: str(label) for value, label in Kind.choices}
     # Rules in force per zone and period, computed once, not per branch.
     in_force_cache: dict[tuple[str, str, int], dict[str, dict]] = {}
 

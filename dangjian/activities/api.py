@@ -1,0 +1,293 @@
+from datetime import date, time
+
+from django.http import Http404
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from dangjian.api.common import ErrorOut, page, requires_api
+from dangjian.core.scoping import get_scoped_or_404
+from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import orgs_visible_to
+
+from . import selectors, services
+from .models import Activity, Lecturer, Status, ThemeCategory, TrainingBase
+from .services import Mark
+
+router = Router(tags=["组织生活"])
+
+
+class ActivityOut(Schema):
+    id: int
+    org_code: str
+    kind: str
+    kind_display: str
+    status: str
+    title: str
+    date: date
+    place: str
+    host: str
+    recorder: str
+    theme_category: str | None
+    lecturer: str | None
+    audience: int
+    expected: int
+    present: int
+    quorate: bool | None
+
+
+class ActivityDetailOut(ActivityOut):
+    agenda: str
+    minutes: str
+    start_time: time | None
+    participants: list[str]
+    training_base: str | None
+    days: int | None
+    hours: int | None
+    trainees: int
+    photos: list[int]
+
+
+class ActivityPage(Schema):
+    items: list[ActivityOut]
+    count: int
+
+
+class ActivityIn(Schema):
+    org: str
+    kind: str
+    title: str
+    date: date
+    status: str = Status.HELD
+    start_time: time | None = None
+    minutes_long: int | None = None
+    place: str = ""
+    host: str = ""
+    recorder: str = ""
+    agenda: str = ""
+    minutes: str = ""
+    theme_category_id: int | None = None
+    lecturer_id: int | None = None
+    lecturer_name: str = ""
+    audience: int = 0
+    training_base_id: int | None = None
+    days: int | None = None
+    hours: int | None = None
+    series: str = ""
+    participants: list[str] = []
+
+
+class MarkIn(Schema):
+    member_id: int
+    status: str
+    reason: str = ""
+
+
+class AttendanceOut(Schema):
+    member_id: int
+    name: str
+    status: str
+    reason: str
+    voting: bool
+    checked_in: bool
+
+
+class AttendanceResult(Schema):
+    added: int
+    changed: int
+    expected: int
+    present: int
+    quorate: bool | None
+
+
+class CellOut(Schema):
+    month: int
+    state: str
+    held: int
+    missing: list[str]
+
+
+class ComplianceRowOut(Schema):
+    code: str
+    name: str
+    cells: list[CellOut]
+    missed: int
+
+
+class ComplianceOut(Schema):
+    org: str
+    year: int
+    branches: int
+    overdue: list[str]
+    rows: list[ComplianceRowOut]
+
+
+def _out(a: Activity) -> dict:
+    return {
+        "id": a.pk,
+        "org_code": a.org.code,
+        "kind": a.kind,
+        "kind_display": a.get_kind_display(),
+        "status": a.status,
+        "title": a.title,
+        "date": a.date,
+        "place": a.place,
+        "host": a.host,
+        "recorder": a.recorder,
+        "theme_category": a.theme_category.name if a.theme_category else None,
+        "lecturer": a.lecturer_name or (a.lecturer.name if a.lecturer else None),
+        "audience": a.audience,
+        "expected": a.expected,
+        "present": a.present,
+        "quorate": selectors.quorate(a),
+    }
+
+
+def _one(request, activity_id: int, capability: str = "activities.view") -> Activity:
+    qs = selectors.with_counts(Activity.objects.select_related("org", "theme_category", "lecturer"))
+    return get_scoped_or_404(qs, request.auth, capability, pk=activity_id)
+
+
+def _detail(a: Activity) -> dict:
+    return {
+        **_out(a),
+        "agenda": a.agenda,
+        "minutes": a.minutes,
+        "start_time": a.start_time,
+        "participants": list(a.participants.order_by("path").values_list("code", flat=True)),
+        "training_base": a.training_base.name if a.training_base_id else None,
+        "days": a.days,
+        "hours": a.hours,
+        "trainees": a.trainees.count(),
+        "photos": list(a.photos.values_list("pk", flat=True)),
+    }
+
+
+@router.get("/activities", response={200: ActivityPage, 401: ErrorOut}, summary="组织生活列表")
+@requires_api("activities.view")
+def list_activities(
+    request,
+    limit: int = 50,
+    offset: int = 0,
+    year: int | None = None,
+    kind: str | None = None,
+    org: str | None = Query(None, description="只列出该组织代码及其下级组织的活动"),
+):
+    qs = selectors.activities_visible_to(request.auth)
+    if org:
+        root = orgs_visible_to(request.auth, "activities.view").filter(code=org).first()
+        if root is None:
+            raise Http404
+        qs = qs.filter(org__path__startswith=root.path)
+    if year:
+        qs = qs.filter(date__year=year)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return page(selectors.with_counts(qs).order_by("-date", "-id"), limit, offset, _out)
+
+
+@router.get(
+    "/activities/compliance", response={200: ComplianceOut, 401: ErrorOut, 404: ErrorOut}, summary="合规日历"
+)
+@requires_api("activities.view")
+def compliance(request, org: str, year: int | None = None):
+    root = get_scoped_or_404(Org.objects.all(), request.auth, "activities.view", code=org)
+    year = year or timezone.localdate().year
+    matrix = selectors.compliance_matrix(root, year)
+    return {
+        "org": root.code,
+        "year": year,
+        "branches": len(matrix.rows),
+        "overdue": [r.code for r in matrix.overdue],
+        "rows": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "missed": len(r.missed),
+                "cells": [
+                    {"month": c.month, "state": c.state, "held": c.held, "missing": c.missing}
+                    for c in r.cells
+                ],
+            }
+            for r in matrix.rows
+        ],
+    }
+
+
+@router.get(
+    "/activities/{activity_id}",
+    response={200: ActivityDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="活动详情",
+)
+@requires_api("activities.view")
+def get_activity(request, activity_id: int):
+    return _detail(_one(request, activity_id))
+
+
+def _ref(model, pk: int | None, org: Org):
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk, zone__path=org.path[: Org.steplen]).first()
+    if obj is None:
+        raise services.ActivityError("所选主题大类、讲师或培训基地不存在。", code="foreign")
+    return obj
+
+
+@router.post(
+    "/activities",
+    response={201: ActivityDetailOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="记录活动",
+)
+@requires_api("activities.edit")
+def create_activity(request, body: ActivityIn):
+    org = get_scoped_or_404(Org.objects.all(), request.auth, "activities.edit", code=body.org)
+    participants = list(orgs_visible_to(request.auth, "activities.view").filter(code__in=body.participants))
+    if len(participants) != len(set(body.participants)):
+        raise Http404
+    data = body.dict(exclude={"org", "participants", "theme_category_id", "lecturer_id", "training_base_id"})
+    activity = services.record_activity(
+        actor=request.auth,
+        org=org,
+        participants=participants,
+        theme_category=_ref(ThemeCategory, body.theme_category_id, org),
+        lecturer=_ref(Lecturer, body.lecturer_id, org),
+        training_base=_ref(TrainingBase, body.training_base_id, org),
+        **data,
+    )
+    return 201, _detail(_one(request, activity.pk))
+
+
+@router.get(
+    "/activities/{activity_id}/attendance",
+    response={200: list[AttendanceOut], 401: ErrorOut, 404: ErrorOut},
+    summary="出席名单",
+)
+@requires_api("activities.view")
+def get_attendance(request, activity_id: int):
+    activity = _one(request, activity_id)
+    rows = activity.attendance.select_related("member__person").order_by("member__person__name")
+    return [
+        {
+            "member_id": r.member_id,
+            "name": r.member.person.name,
+            "status": r.status,
+            "reason": r.reason,
+            "voting": r.voting,
+            "checked_in": r.checked_in_at is not None,
+        }
+        for r in rows
+    ]
+
+
+@router.put(
+    "/activities/{activity_id}/attendance",
+    response={200: AttendanceResult, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="登记出席",
+)
+@requires_api("activities.edit")
+def put_attendance(request, activity_id: int, marks: list[MarkIn]):
+    activity = _one(request, activity_id, "activities.edit")
+    counts = services.set_attendance(
+        actor=request.auth, activity=activity, marks=[Mark(m.member_id, m.status, m.reason) for m in marks]
+    )
+    t = selectors.turnout(activity)
+    return {**counts, "expected": t.expected, "present": t.present, "quorate": t.quorate}

@@ -1,0 +1,226 @@
+"""The 组织生活台账 of an organization and year: print-friendly HTML, xlsx (xlsxwriter) and PDF (the same
+HTML printed by Debian's headless Chromium, which renders the CJK fonts of fonts-noto-cjk offline)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+import xlsxwriter
+from django.db.models import Q
+from django.template.loader import render_to_string
+
+from dangjian.orgs.models import Org
+
+from . import selectors
+from .models import Activity, Appraisal, Attendance, Grade, Kind, Participation, Status
+
+PDF_TIMEOUT_SECONDS = 120
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+
+
+class PdfUnavailable(RuntimeError):
+    pass
+
+
+def disposition(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def ledger_data(org: Org, year: int) -> dict:
+    """Everything the ledger shows, in a fixed number of queries whatever the number of meetings."""
+    activities = list(
+        selectors.with_counts(
+            Activity.objects.filter(Q(org=org) | Q(participants=org))
+            .filter(date__year=year)
+            .exclude(status=Status.CANCELLED)
+            .select_related("theme_category", "lecturer", "training_base")
+        )
+        .order_by("date", "id")
+        .distinct()
+    )
+    missing: dict[int, list[Attendance]] = defaultdict(list)
+    for row in (
+        Attendance.objects.filter(activity__in=[a.pk for a in activities])
+        .exclude(status=Participation.PRESENT)
+        .select_related("member__person")
+        .order_by("activity_id", "status", "member__person__name")
+    ):
+        missing[row.activity_id].append(row)
+    for a in activities:
+        a.missing_rows = missing.get(a.pk, [])
+        a.quorate = selectors.quorate(a)
+    appraisals = list(
+        Appraisal.objects.filter(org=org, year=year)
+        .select_related("member__person")
+        .order_by("member__person__name")
+    )
+    grade_counts = Counter(a.grade for a in appraisals)
+    matrix = selectors.compliance_matrix(org, year)
+    return {
+        "org": org,
+        "year": year,
+        "activities": activities,
+        # A list, not the Counter: templates look ``.items`` up as a key first, and a Counter answers 0.
+        "by_kind": list(Counter(a.get_kind_display() for a in activities if a.status == Status.HELD).items()),
+        "matrix": matrix,
+        "months": range(1, 13),
+        "appraisals": appraisals,
+        "grade_counts": [(label, grade_counts.get(value, 0)) for value, label in Grade.choices],
+    }
+
+
+def _turnout(a) -> str:
+    if a.kind == Kind.PARTY_CONGRESS and a.quorate is False:
+        return "未达法定人数，表决无效"
+    return ""
+
+
+def ledger_xlsx(org: Org, year: int) -> bytes:
+    data = ledger_data(org, year)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    title = book.add_format({"bold": True, "font_size": 14})
+    head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1, "text_wrap": True})
+    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    day = book.add_format({"border": 1, "num_format": "yyyy-mm-dd", "valign": "top"})
+
+    def sheet(name: str, headers: list[str], widths: list[int]):
+        ws = book.add_worksheet(name)
+        ws.write_string(0, 0, f"{org.name} {year}年组织生活台账 · {name}", title)
+        for i, (h, w) in enumerate(zip(headers, widths, strict=True)):
+            ws.write_string(2, i, h, head)
+            ws.set_column(i, i, w)
+        ws.freeze_panes(3, 0)
+        return ws
+
+    def put(ws, r: int, values: list) -> None:
+        for c, v in enumerate(values):
+            if v is None or v == "":
+                ws.write_blank(r, c, None, cell)
+            elif isinstance(v, int):
+                ws.write_number(r, c, v, cell)
+            elif hasattr(v, "year"):
+                ws.write_datetime(r, c, v, day)
+            else:
+                # Always a string cell: text starting with "=" never becomes a formula.
+                ws.write_string(r, c, str(v), cell)
+
+    ws = sheet(
+        "会议活动",
+        [
+            "日期",
+            "类型",
+            "主题",
+            "主题大类",
+            "地点",
+            "主持人",
+            "记录人",
+            "主讲人",
+            "受众",
+            "应到",
+            "实到",
+            "请假",
+            "缺席",
+            "备注",
+            "议程",
+            "会议记录",
+        ],
+        [11, 14, 30, 10, 16, 8, 8, 8, 6, 6, 6, 6, 6, 16, 30, 40],
+    )
+    for r, a in enumerate(data["activities"], start=3):
+        absent = a.expected - a.present - a.on_leave
+        put(
+            ws,
+            r,
+            [
+                a.date,
+                a.get_kind_display(),
+                a.title,
+                a.theme_category.name if a.theme_category else "",
+                a.place,
+                a.host,
+                a.recorder,
+                a.lecturer_name or (a.lecturer.name if a.lecturer else ""),
+                a.audience or None,
+                a.expected,
+                a.present,
+                a.on_leave,
+                absent,
+                _turnout(a) or ("计划" if a.status == Status.PLANNED else ""),
+                a.agenda,
+                a.minutes,
+            ],
+        )
+    ws = sheet("缺席请假", ["日期", "会议", "姓名", "情况", "原因"], [11, 30, 10, 8, 20])
+    r = 3
+    for a in data["activities"]:
+        for row in a.missing_rows:
+            put(ws, r, [a.date, a.title, row.member.person.name, row.get_status_display(), row.reason])
+            r += 1
+    ws = sheet("合规日历", ["组织", *[f"{m}月" for m in range(1, 13)]], [24] + [12] * 12)
+    states = {"ok": "✓", "gap": "缺", "due": "待", "future": "", "none": ""}
+    for r, row in enumerate(data["matrix"].rows, start=3):
+        put(
+            ws,
+            r,
+            [row.name]
+            + [
+                states[c.state] + ("：" + "、".join(c.missing) if c.missing and c.state == "gap" else "")
+                for c in row.cells
+            ],
+        )
+    ws = sheet("民主评议", ["姓名", "评议等次"], [12, 12])
+    for r, a in enumerate(data["appraisals"], start=3):
+        put(ws, r, [a.member.person.name, a.get_grade_display()])
+    book.close()
+    return buffer.getvalue()
+
+
+def chromium_path() -> str | None:
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print ``html`` (self-contained: inline CSS, no network) to PDF with headless Chromium."""
+    binary = chromium_path()
+    if binary is None:
+        raise PdfUnavailable("本机未安装 Chromium，无法生成 PDF；请使用打印页面或 Excel 导出。")
+    with tempfile.TemporaryDirectory(prefix="dangjian-pdf-") as tmp:
+        source, target = Path(tmp) / "ledger.html", Path(tmp) / "ledger.pdf"
+        source.write_text(html, encoding="utf-8")
+        command = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={tmp}/profile",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
+        try:
+            # A fixed argument list (no shell); the only inputs are our own temporary paths.
+            subprocess.run(command, capture_output=True, timeout=PDF_TIMEOUT_SECONDS, check=False)  # noqa: S603
+        except subprocess.TimeoutExpired:
+            raise PdfUnavailable("生成 PDF 超时，请稍后重试。") from None
+        if not target.exists() or target.stat().st_size == 0:
+            raise PdfUnavailable("生成 PDF 失败，请使用打印页面。")
+        return target.read_bytes()
+
+
+def ledger_pdf(org: Org, year: int) -> bytes:
+    html = render_to_string("activities/ledger.html", {**ledger_data(org, year), "screen": False})
+    return html_to_pdf(html)

@@ -1,0 +1,378 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
+from dangjian.orgs.models import Level, Org
+from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
+from dangjian.people.models import Member
+
+from . import exporters, selectors, services
+from .forms import ActivityForm, PhotoForm, RuleForm
+from .models import Activity, ActivityPhoto, ComplianceRule, Grade, Kind, Participation, Status
+from .services import Mark
+
+
+def _org(request, code: str, capability: str = "activities.view") -> Org:
+    return get_scoped_or_404(Org.objects.all(), request.user, capability, code=code)
+
+
+def _activity(request, pk: int, capability: str = "activities.view") -> Activity:
+    return get_scoped_or_404(
+        Activity.objects.select_related("org", "theme_category", "lecturer", "training_base"),
+        request.user,
+        capability,
+        pk=pk,
+    )
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= year <= 2100:
+        raise Http404
+    return year
+
+
+def _default_org(request, capability: str = "activities.view") -> Org | None:
+    code = request.GET.get("org", "").strip().upper()
+    if code:
+        return _org(request, code, capability)
+    return top_orgs_for(request.user, capability).first()
+
+
+@require_GET
+@requires("activities.view")
+def index(request: HttpRequest) -> HttpResponse:
+    org = _default_org(request)
+    year = _year(request)
+    qs = selectors.activities_visible_to(request.user)
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    qs = qs.filter(date__year=year)
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(selectors.with_counts(qs).order_by("-date", "-id"), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "org": org,
+        "year": year,
+        "kind": kind,
+        "kinds": Kind.choices,
+        "can_edit": org is not None and has_capability(request.user, "activities.edit", org),
+    }
+    return render(request, "activities/index.html", context)
+
+
+def _save(request, form: ActivityForm, org: Org, activity: Activity | None) -> Activity | None:
+    codes = form.codes()
+    participants = list(orgs_visible_to(request.user, "activities.view").filter(code__in=codes))
+    missing = sorted(set(codes) - {o.code for o in participants})
+    if missing:
+        form.add_error("participant_codes", f"这些组织代码不存在或不在您的范围内：{'、'.join(missing)}")
+        return None
+    data = {f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS}
+    try:
+        if activity is None:
+            return services.record_activity(actor=request.user, org=org, participants=participants, **data)
+        return services.update_activity(
+            actor=request.user, activity=activity, participants=participants, **data
+        )
+    except ValidationError as exc:
+        form.add_error(None, "；".join(exc.messages))
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@requires("activities.edit")
+def new(request: HttpRequest) -> HttpResponse:
+    org = _default_org(request, "activities.edit")
+    if org is None:
+        raise Http404
+    initial = {"date": timezone.localdate(), "kind": request.GET.get("kind") or Kind.THEME_DAY}
+    form = ActivityForm(request.POST or None, org=org, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        activity = _save(request, form, org, None)
+        if activity is not None:
+            messages.success(request, "已保存。")
+            return redirect("activities:detail", pk=activity.pk)
+    return render(
+        request, "activities/form.html", {"form": form, "org": org, "title": f"{org.name} · 记录活动"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("activities.edit")
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk, "activities.edit")
+    initial = {"participant_codes": ", ".join(activity.participants.values_list("code", flat=True))}
+    form = ActivityForm(
+        request.POST or None, org=activity.org, instance=Activity.objects.get(pk=pk), initial=initial
+    )
+    if request.method == "POST" and form.is_valid() and _save(request, form, activity.org, activity):
+        messages.success(request, "已保存。")
+        return redirect("activities:detail", pk=activity.pk)
+    return render(
+        request,
+        "activities/form.html",
+        {"form": form, "org": activity.org, "title": f"编辑 {activity.title}"},
+    )
+
+
+@require_GET
+@requires("activities.view")
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk)
+    can_edit = has_capability(request.user, "activities.edit", activity.org)
+    rows = activity.attendance.select_related("member__person").order_by("status", "member__person__name")
+    context = {
+        "a": activity,
+        "turnout": selectors.turnout(activity),
+        "rows": rows,
+        "photos": activity.photos.all(),
+        "participants": activity.participants.order_by("path"),
+        "trainees": selectors.trainees_of(activity)[:200],
+        "trainee_count": activity.trainees.count(),
+        "can_edit": can_edit,
+        "photo_form": PhotoForm(),
+        "checkin_open": can_edit
+        and activity.status != Status.CANCELLED
+        and timezone.now() < services.checkin_expires_at(activity),
+    }
+    return render(request, "activities/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("activities.edit")
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """A phone-sized roll: one row per member with present / leave / absent and a reason."""
+    activity = _activity(request, pk, "activities.edit")
+    members = list(services.eligible_members(activity).select_related("person").order_by("org__path", "pk"))
+    current = {a.member_id: a for a in activity.attendance.all()}
+    error = None
+    if request.method == "POST":
+        marks = []
+        for m in members:
+            status = request.POST.get(f"s{m.pk}", "")
+            if status:
+                marks.append(Mark(m.pk, status, request.POST.get(f"r{m.pk}", "")))
+        # A member id posted that is not on the roll is refused by the service, not silently dropped.
+        listed = {m.pk for m in members}
+        for key in request.POST:
+            if key.startswith("s") and key[1:].isdigit() and int(key[1:]) not in listed:
+                marks.append(Mark(int(key[1:]), request.POST[key], request.POST.get(f"r{key[1:]}", "")))
+        try:
+            services.set_attendance(actor=request.user, activity=activity, marks=marks)
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+        else:
+            messages.success(request, "出席情况已保存。")
+            return redirect("activities:detail", pk=activity.pk)
+    rows = [(m, current.get(m.pk)) for m in members]
+    context = {
+        "a": activity,
+        "rows": rows,
+        "error": error,
+        "choices": Participation.choices,
+        "post": request.POST,
+    }
+    return render(request, "activities/attendance.html", context, status=400 if error else 200)
+
+
+@require_POST
+@requires("activities.edit")
+def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk, "activities.edit")
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的照片。")
+    else:
+        try:
+            services.add_photo(
+                actor=request.user,
+                activity=activity,
+                upload=form.cleaned_data["image"],
+                caption=form.cleaned_data["caption"],
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "照片已上传。")
+    return redirect("activities:detail", pk=activity.pk)
+
+
+@require_GET
+@requires("activities.view")
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    item = get_scoped_or_404(ActivityPhoto.objects.all(), request.user, "activities.view", pk=photo_id)
+    response = FileResponse(item.image.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _checkin_url(request, activity: Activity) -> str:
+    return request.build_absolute_uri(reverse("activities:checkin", args=[services.checkin_token(activity)]))
+
+
+@require_GET
+@requires("activities.edit")
+def qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The check-in QR code as SVG, drawn on the server (no outside service)."""
+    activity = _activity(request, pk, "activities.edit")
+    image = qrcode.make(
+        _checkin_url(request, activity), image_factory=qrcode.image.svg.SvgPathImage, box_size=12
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@authenticated
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """Where a member's phone lands after scanning: one tap to check in; a second scan counts once."""
+    context: dict = {"token": token}
+    try:
+        activity = services.activity_for_token(token)
+    except ValidationError as exc:
+        context["error"] = "；".join(exc.messages)
+        return render(request, "activities/checkin.html", context, status=400)
+    context["a"] = activity
+    context["member"] = services.member_for_user(request.user)
+    if request.method == "POST":
+        try:
+            _, created = services.check_in(user=request.user, token=token)
+        except ValidationError as exc:
+            context["error"] = "；".join(exc.messages)
+            return render(request, "activities/checkin.html", context, status=400)
+        context["done"] = "签到成功！" if created else "您已签到，无需重复签到。"
+    return render(request, "activities/checkin.html", context)
+
+
+@require_GET
+@requires("activities.view")
+def compliance(request: HttpRequest) -> HttpResponse:
+    org = _default_org(request)
+    if org is None:
+        raise Http404
+    year = _year(request)
+    matrix = selectors.compliance_matrix(org, year)
+    rows = matrix.rows
+    only_gaps = request.GET.get("gaps") == "1"
+    if only_gaps:
+        rows = matrix.overdue
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    context = {
+        "org": org,
+        "year": year,
+        "matrix": matrix,
+        "page": page,
+        "only_gaps": only_gaps,
+        "months": range(1, 13),
+        "overdue": matrix.overdue,
+    }
+    return render(request, "activities/compliance.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("activities.view")
+def rules(request: HttpRequest, code: str) -> HttpResponse:
+    zone = _org(request, code)
+    if zone.level != Level.WORKING_COMMITTEE:
+        raise Http404
+    can_edit = has_capability(request.user, "activities.edit", zone)
+    form = RuleForm(request.POST or None, initial={"valid_from": date(timezone.localdate().year, 1, 1)})
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.save_rule(actor=request.user, zone=zone, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, "；".join(exc.messages))
+            else:
+                messages.success(request, "频次规则已保存，自生效日期起适用。")
+                return redirect("activities:rules", code=zone.code)
+    history = ComplianceRule.objects.filter(zone=zone).select_related("created_by")
+    return render(
+        request,
+        "activities/rules.html",
+        {"zone": zone, "history": history, "form": form, "can_edit": can_edit},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("activities.edit")
+def appraisal(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    org = _org(request, code, "activities.edit")
+    members = list(
+        Member.objects.filter(org__path__startswith=org.path, left_on__isnull=True)
+        .select_related("person")
+        .order_by("org__path", "pk")
+    )
+    current = selectors.appraisals_for(org, year)
+    error = None
+    if request.method == "POST":
+        grades = {m.pk: request.POST[f"g{m.pk}"] for m in members if request.POST.get(f"g{m.pk}")}
+        try:
+            services.record_appraisals(actor=request.user, org=org, year=year, grades=grades)
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+            current.update(grades)
+        else:
+            messages.success(request, "民主评议结果已保存。")
+            return redirect("activities:appraisal", code=org.code, year=year)
+    rows = [(m, current.get(m.pk, "")) for m in members]
+    context = {"org": org, "year": year, "rows": rows, "grades": Grade.choices, "error": error}
+    return render(request, "activities/appraisal.html", context, status=400 if error else 200)
+
+
+@require_GET
+@requires("activities.view")
+def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    org = _org(request, code)
+    data = exporters.ledger_data(org, year)
+    return render(request, "activities/ledger.html", {**data, "screen": True})
+
+
+@require_GET
+@requires("activities.view")
+def ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    org = _org(request, code)
+    content = exporters.ledger_xlsx(org, year)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = exporters.disposition(f"{org.name}{year}年组织生活台账.xlsx")
+    return response
+
+
+@require_GET
+@requires("activities.view")
+def ledger_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    org = _org(request, code)
+    try:
+        content = exporters.ledger_pdf(org, year)
+    except exporters.PdfUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = exporters.disposition(f"{org.name}{year}年组织生活台账.pdf")
+    return response
