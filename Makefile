@@ -34,7 +34,8 @@ $(VENDOR)/.built: package.json
 run: setup
 	@$(BIN)/python manage.py demo_logins
 	@echo "服务地址 http://127.0.0.1:$(PORT)/"
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+		$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
 dev: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

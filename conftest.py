@@ -13,6 +13,12 @@ from dangjian.orgs.models import Kind, Level, Org
 PASSWORD = "Test-pass-2023"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def roles(db):
     from django.db import transaction

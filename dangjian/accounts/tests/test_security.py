@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from conftest import PASSWORD
+from conftest import PASSWORD, make_user
 from dangjian.accounts.models import ApiToken, RoleAssignment
 from dangjian.core.models import AuditEntry
 
@@ -24,8 +24,13 @@ def test_a_long_password_mixing_three_classes_is_accepted():
     validate_password("Qibin-river-2023")
 
 
-def test_passwords_are_hashed_with_argon2(secretary):
-    assert secretary.password.startswith("argon2")
+def test_passwords_are_hashed_with_argon2(settings, zone):
+    from config import settings as configured
+
+    settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS
+    user = make_user("hashed", None, zone)
+    assert user.password.startswith("argon2")
+    assert user.check_password(PASSWORD)
 
 
 def test_successful_and_failed_logins_are_audited(client, secretary):
