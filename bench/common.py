@@ -23,7 +23,7 @@ PG_NAME = os.environ.get("BENCH_PG_NAME", "dangjian_bench")
 def setup(db: str, fresh: bool = True) -> None:
     """Point Django at a benchmark database (``sqlite`` or ``pg``), recreate it and migrate."""
     if db == "sqlite":
-        path = ROOT / "var" / "bench.sqlite3"
+        path = Path(os.environ.get("BENCH_SQLITE_PATH", ROOT / "var" / "bench.sqlite3"))
         if fresh:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)

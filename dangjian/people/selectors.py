@@ -104,7 +104,10 @@ def search_q(text: str) -> Q:
     if len(number) == 18 and number[:17].isdigit():
         return Q(person__id_index=blind_index("id", number))
     if text.isascii() and text.isalpha():
-        return Q(person__name_initials__startswith=text.lower())
+        # A range rather than LIKE 'wfx%': SQLite's LIKE is case-insensitive and skips the index.
+        low = text.lower()
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        return Q(person__name_initials__gte=low, person__name_initials__lt=high)
     return Q(person__name__contains=text)
 
 

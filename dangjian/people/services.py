@@ -7,6 +7,7 @@ here by ``prepare_person``, never in ``save()``, so bulk paths (import, seed) fi
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +27,7 @@ class PeopleError(ValidationError):
     pass
 
 
+@lru_cache(maxsize=65536)
 def name_initials(name: str) -> str:
     """王凤侠 → "wfx": the first letter of each syllable (non-Chinese characters kept as they are)."""
     letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default", strict=False)

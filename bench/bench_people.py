@@ -1,0 +1,327 @@
+"""People: import of a generated 100,000-row 花名册 (rows/s, peak memory) against a naive one-save()-
+per-row loop, export of the same roll, and the roster page on a 500,000-member database.
+
+BENCH_PEOPLE_ROWS / BENCH_PEOPLE_NAIVE_ROWS / BENCH_PEOPLE_TOTAL shrink it for a quick look.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import figure, page, peak_rss_mb, setup  # noqa: E402
+
+DATABASES = ("sqlite", "pg")
+ROWS = int(os.environ.get("BENCH_PEOPLE_ROWS", 100_000))
+NAIVE_ROWS = int(os.environ.get("BENCH_PEOPLE_NAIVE_ROWS", 5_000))
+TOTAL = int(os.environ.get("BENCH_PEOPLE_TOTAL", 500_000))
+HEADER = [
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生年月",
+    "公民身份号码",
+    "学历",
+    "党员状态",
+    "入党时间",
+    "转正时间",
+    "工作单位及职务",
+    "联系电话",
+]
+
+
+def _ids(n: int, seed: str):
+    """``n`` unique valid fictitious ID numbers (county codes 4106xx–4199xx so they never run out)."""
+    from dangjian.core.idcard import make_id
+
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    while len(seen) < n:
+        sex = rng.choice("男女")
+        birth = date(1935, 1, 1) + timedelta(days=rng.randrange(24_000))
+        county = f"4{rng.randrange(106, 199):03d}{rng.randrange(1, 30):02d}"
+        number = make_id(county, birth, rng.randrange(100), sex)
+        if number not in seen:
+            seen.add(number)
+            yield number, birth, sex
+
+
+def write_roster(path: Path, n: int, seed: str) -> None:
+    import xlsxwriter
+
+    from dangjian.core.seeding import fake_name
+
+    rng = random.Random(seed)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("花名册")
+    sheet.write_string(0, 0, "基准测试党支部党员花名册")
+    for c, h in enumerate(HEADER):
+        sheet.write_string(1, c, h)
+    for i, (number, birth, sex) in enumerate(_ids(n, seed), start=2):
+        joined = max(birth.replace(day=1) + timedelta(days=365 * 22), date(1960, 1, 1))
+        joined = min(joined, date(2022, 6, 1))
+        full = joined.year < 2022
+        row = [
+            i - 1,
+            fake_name(rng),
+            sex,
+            "汉族",
+            f"{birth:%Y.%m}",
+            number,
+            rng.choice(["初中", "高中", "大专", "本科"]),
+            "正式党员" if full else "预备党员",
+            f"{joined:%Y.%m}",
+            f"{joined.year + 1}.{joined.month:02d}" if full else "",
+            rng.choice(["村民", "个体", "退休", "教师"]),
+            f"139{rng.randrange(10**8):08d}",
+        ]
+        for c, v in enumerate(row):
+            if isinstance(v, int):
+                sheet.write_number(i, c, v)
+            else:
+                sheet.write_string(i, c, v)
+    book.close()
+
+
+def naive_import(data: bytes, org, actor) -> int:
+    """The loop a first version would write: parse, then one save() per person, member and period."""
+    from django.db import transaction
+
+    from dangjian.people.importers import MemberImporter
+    from dangjian.people.models import Member, MembershipPeriod, MemberStatus, Person
+    from dangjian.people.services import prepare_person
+
+    importer = MemberImporter(actor=actor, org=org)
+    report = importer.parse(data, "naive.xlsx")
+    with transaction.atomic():
+        for row in report.rows:
+            v = row.values
+            person = Person(
+                org=org,
+                name=v["name"],
+                id_number=v["id_number"],
+                ethnicity=v["ethnicity"] or "",
+                education=v["education"] or "",
+                phone=v["phone"] or "",
+                work_post=v["work_post"] or "",
+            )
+            prepare_person(person)
+            person.save()
+            member = Member(
+                person=person,
+                org=org,
+                status=v["status"] or MemberStatus.FULL,
+                joined_on=v["joined_on"],
+                full_on=v["full_on"],
+            )
+            member.save()
+            MembershipPeriod(member=member, org=org, started_on=member.joined_on).save()
+    return len(report.rows)
+
+
+def build_tree(branches: int):
+    from dangjian.orgs.models import Kind, Level, Org
+
+    zone = Org.objects.add_root(
+        instance=Org(code="B", name="基准区", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE)
+    )
+    result = []
+    per = 20
+    for c in range(max(1, branches // per)):
+        committee = Org.objects.add_child(
+            Org.objects.get(pk=zone.pk),
+            instance=Org(code=f"B-{c:03d}", name=f"第{c}党委", level=Level.COMMITTEE, kind=Kind.VILLAGE),
+        )
+        for b in range(per):
+            result.append(
+                Org.objects.add_child(
+                    Org.objects.get(pk=committee.pk),
+                    instance=Org(
+                        code=f"B-{c:03d}-{b:02d}",
+                        name=f"第{c}-{b}支部",
+                        level=Level.BRANCH,
+                        kind=Kind.VILLAGE,
+                    ),
+                )
+            )
+    return Org.objects.get(pk=zone.pk), result
+
+
+def fill(total: int, branches, start_seed: str) -> None:
+    """Members up to ``total`` over the branches: real encryption and blind indexes, raw executemany
+    (the ORM's per-value overhead would dominate the set-up time, and set-up is not what we measure)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dangjian.core.pii import blind_index, get_cipher
+    from dangjian.core.seeding import fake_name
+    from dangjian.people.models import Member
+    from dangjian.people.services import name_initials
+
+    rng = random.Random(start_seed)
+    cipher = get_cipher()
+    now = timezone.now()
+    have = Member.objects.count()
+    ids = _ids(total - have + 10, start_seed)
+    person_sql = (
+        "INSERT INTO people_person (org_id, name, name_initials, id_number, id_index, sex, birth_date, ethnicity,"
+        " education, phone, phone_index, address, work_post, is_shareholder, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', %s, %s, %s)"
+    )
+    member_sql = (
+        "INSERT INTO people_member (person_id, org_id, status, joined_on, party_post, is_village_cadre,"
+        " is_floating, left_reason, dues_category, created_at, updated_at)"
+        " VALUES (%s, %s, 'full', %s, '', %s, %s, '', 'salaried', %s, %s)"
+    )
+    batch = 10_000
+    while have < total:
+        n = min(batch, total - have)
+        rows = []
+        for _ in range(n):
+            number, birth, sex = next(ids)
+            name = fake_name(rng)
+            phone = f"138{rng.randrange(10**8):08d}"
+            org = branches[rng.randrange(len(branches))].pk
+            rows.append(
+                (
+                    org,
+                    name,
+                    name_initials(name),
+                    cipher.encrypt(number),
+                    blind_index("id", number),
+                    sex,
+                    birth,
+                    "汉族",
+                    rng.choice(["初中", "高中", "大专", "本科"]),
+                    cipher.encrypt(phone),
+                    blind_index("phone", phone),
+                    False,
+                    now,
+                    now,
+                )
+            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM people_person")
+            last = cursor.fetchone()[0]
+            cursor.executemany(person_sql, rows)
+            cursor.execute("SELECT id, org_id FROM people_person WHERE id > %s ORDER BY id", [last])
+            members = [
+                (
+                    pid,
+                    org,
+                    date(1990, 1, 1) + timedelta(days=rng.randrange(11_000)),
+                    rng.random() < 0.03,
+                    rng.random() < 0.05,
+                    now,
+                    now,
+                )
+                for pid, org in cursor.fetchall()
+            ]
+            cursor.executemany(member_sql, members)
+        have += n
+
+
+def main(db: str) -> None:
+    setup(db)
+    from django.db import connection, transaction
+
+    from conftest import make_user
+    from dangjian.accounts.models import Role
+    from dangjian.accounts.services import ensure_default_roles
+    from dangjian.people.exporters import RosterExporter
+    from dangjian.people.importers import MemberImporter
+    from dangjian.people.models import Member
+
+    with transaction.atomic():
+        ensure_default_roles(actor="bench")
+    zone, branches = build_tree(1000)
+    admin = make_user("bench-admin", Role.objects.get(identifier="zone_admin"), zone)
+    target = branches[0]
+
+    tmp = Path(tempfile.mkdtemp())
+    roster_file = tmp / "roster.xlsx"
+    naive_file = tmp / "naive.xlsx"
+    write_roster(roster_file, ROWS, "bulk")
+    write_roster(naive_file, NAIVE_ROWS, "naive")
+    data = roster_file.read_bytes()
+    figure("generated roster file", f"{ROWS:,} rows, {len(data) / 1e6:.1f}", "MB")
+
+    rss_before = peak_rss_mb()
+    start = time.perf_counter()
+    report = MemberImporter(actor=admin, org=target).run(data, "roster.xlsx", dry_run=False)
+    bulk_s = time.perf_counter() - start
+    assert report.committed, report.issues[:5]
+    bulk_rate = ROWS / bulk_s
+    figure("import (dry-run checks + all-or-nothing bulk commit)", f"{bulk_rate:,.0f}", "rows/s")
+    figure("  wall time", f"{bulk_s:.1f}", "s")
+    figure("  peak RSS of the process after import", f"{peak_rss_mb():.0f}", "MB")
+    figure("  peak RSS growth during import", f"{peak_rss_mb() - rss_before:.0f}", "MB")
+
+    start = time.perf_counter()
+    again = MemberImporter(actor=admin, org=target).run(data, "roster.xlsx", dry_run=False)
+    figure(
+        "re-import of the same file (all unchanged)", f"{ROWS / (time.perf_counter() - start):,.0f}", "rows/s"
+    )
+    assert again.counts["unchanged"] == ROWS
+
+    naive_data = naive_file.read_bytes()
+    start = time.perf_counter()
+    naive_import(naive_data, branches[1], admin)
+    naive_s = time.perf_counter() - start
+    naive_rate = NAIVE_ROWS / naive_s
+    figure(f"naive import, one save() per row ({NAIVE_ROWS:,} rows)", f"{naive_rate:,.0f}", "rows/s")
+    figure("bulk import / naive import", f"{bulk_rate / naive_rate:.1f}", "× faster")
+
+    rss_before = peak_rss_mb()
+    out = tmp / "export.xlsx"
+    start = time.perf_counter()
+    with out.open("wb") as fh:
+        written = RosterExporter(
+            actor=admin, members=Member.objects.filter(org=target), title="花名册", reveal=True
+        ).write_xlsx(fh)
+    export_s = time.perf_counter() - start
+    figure(
+        f"export of the same roll ({written:,} rows, xlsx constant_memory)",
+        f"{written / export_s:,.0f}",
+        "rows/s",
+    )
+    figure("  peak RSS growth during export", f"{peak_rss_mb() - rss_before:.0f}", "MB")
+
+    start = time.perf_counter()
+    fill(TOTAL, branches, "fill")
+    figure(
+        f"filled the database to {Member.objects.count():,} members in",
+        f"{time.perf_counter() - start:.0f}",
+        "s",
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    secretary = make_user("bench-sec", Role.objects.get(identifier="secretary"), branches[5])
+    for label, user, path in [
+        ("roster page 1, zone admin (500k in scope)", admin, "/people/"),
+        ("roster page 200, zone admin", admin, "/people/?page=200"),
+        ("roster search by initials 'wfx', zone admin", admin, "/people/?q=wfx"),
+        ("roster filter 70岁以上 + 村两委干部, zone admin", admin, "/people/?elder=1&cadre=1"),
+        ("roster page 1, branch secretary", secretary, "/people/"),
+    ]:
+        ms, queries, status = page(user, path)
+        figure(label, f"{ms:.0f} ms, {queries} queries, HTTP {status}")
+    one = Member.objects.filter(org=target).values_list("person_id", flat=True).first()
+    ms, queries, status = page(admin, f"/people/p/{one}/")
+    figure("person page", f"{ms:.0f} ms, {queries} queries, HTTP {status}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "sqlite")
