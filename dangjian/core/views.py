@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET
 
-from .models import AuditEntry
-from .scoping import authenticated, has_capability, public, requires, scoped
+from .scoping import authenticated, has_capability, public, requires
+from .selectors import audit_entries_visible_to
 
 
 @require_GET
@@ -33,7 +33,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 @requires("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = scoped(AuditEntry.objects.select_related("actor"), request.user, "audit.view")
+    entries = audit_entries_visible_to(request.user)
     action = request.GET.get("action", "").strip()
     if action:
         entries = entries.filter(action__startswith=action)
