@@ -71,7 +71,7 @@ class Issue:
 @dataclass
 class Row:
     number: int
-    raw: list[Any]
+    raw: list[Any]  # the cells as read; kept only for rows with issues once parsing is done
     values: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
@@ -485,6 +485,9 @@ class Importer:
             report.file_issues.append(Issue(0, "", "no_rows", "表头下没有数据行"))
             return report
         self.validate_file(report.rows)
+        for row in report.rows:
+            if not row.issues:
+                row.raw = []  # only rejected rows are written back out; keep memory flat for big files
         return report
 
     def run(self, data: bytes, filename: str, *, dry_run: bool) -> Report:
