@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Aggregate, Count, QuerySet
+from django.db.models import Aggregate, Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, Substr
 
 
@@ -46,6 +46,22 @@ class Metric:
     columns: tuple[tuple[str, str], ...] = ()
     chart: str = ""
     chart_group: str = ""
+    additive: bool | None = None
+
+    @property
+    def is_additive(self) -> bool:
+        """True when the figure of a subtree is the sum of its parts (row counts, sums), so one grouped
+        query answers the total, the org's own facts and every child's. ``additive`` overrides the
+        guess made from ``aggregate`` (a distinct count of anything but the pk is not additive)."""
+        if self.additive is not None:
+            return self.additive
+        agg = self.aggregate
+        if isinstance(agg, Sum):
+            return not agg.distinct
+        if isinstance(agg, Count):
+            source = agg.get_source_expressions()[0]
+            return not agg.distinct or (isinstance(source, F) and source.name in ("pk", "id"))
+        return False
 
     def _subtree(self, org, year: int) -> QuerySet:
         return self.facts(year).filter(**{f"{self.path_field}__startswith": org.path})
@@ -74,6 +90,31 @@ class Metric:
             .order_by()
         )
         return {row["child_path"]: int(row["v"] or 0) for row in rows if len(row["child_path"]) == length}
+
+    def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
+        """(figure of the subtree, figure of ``org``'s own facts, figure per direct child): one grouped
+        query for an additive metric, three otherwise."""
+        if not self.is_additive:
+            return self.value(org, year), self.own(org, year), self.by_child(org, year)
+        from dangjian.orgs.models import Org
+
+        length = len(org.path) + Org.steplen
+        rows = (
+            self._subtree(org, year)
+            .annotate(child_path=Substr(self.path_field, 1, length))
+            .values("child_path")
+            .annotate(v=self.aggregate)
+            .order_by()
+        )
+        children: dict[str, int] = {}
+        own = 0
+        for row in rows:
+            # A fact on ``org`` itself has a path shorter than a child's: its prefix is ``org.path``.
+            if len(row["child_path"]) == length:
+                children[row["child_path"]] = int(row["v"] or 0)
+            else:
+                own += int(row["v"] or 0)
+        return own + sum(children.values()), own, children
 
     def own(self, org, year: int) -> int:
         """Figure of the facts recorded on ``org`` itself (not on its descendants)."""

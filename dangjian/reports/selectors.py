@@ -71,6 +71,19 @@ class Area:
     tiles: list[Tile] = field(default_factory=list)
 
 
+def _same_facts_once(memo: dict, kind: tuple, metric: Metric, org: Org, year: int, compute):
+    """Two metrics over the very same facts and aggregate (one registered for a tile, one for a chart)
+    are queried once per table; ``memo`` lives for one table only."""
+    key = (*kind, metric.facts, metric.path_field, metric.aggregate, org.path, year)
+    try:
+        hash(key)
+    except TypeError:
+        return compute(org, year)
+    if key not in memo:
+        memo[key] = compute(org, year)
+    return memo[key]
+
+
 def tiles(org: Org, year: int, metrics: list[Metric] | None = None) -> list[Tile]:
     return [Tile(m, m.value(org, year)) for m in (metrics or all_metrics())]
 
@@ -86,10 +99,16 @@ def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dic
     """Chart specs (plain data for charts.js): one per metric with a breakdown, one per chart group."""
     specs: list[dict] = []
     groups: dict[str, dict] = {}
+    memo: dict = {}
+    drawn: set = set()
     for metric in metrics or all_metrics():
         if not metric.breakdown:
             continue
-        split = metric.split(org, year)
+        seen = (metric.facts, metric.breakdown, metric.chart_group)
+        if not metric.chart_group and seen in drawn:
+            continue  # a chart-only twin of a tile metric: the same split is drawn once
+        drawn.add(seen)
+        split = _same_facts_once(memo, ("split", metric.breakdown), metric, org, year, metric.split)
         if metric.chart_group:
             spec = groups.get(metric.chart_group)
             if spec is None:
@@ -112,7 +131,7 @@ def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dic
             specs.append(
                 {
                     "id": f"chart-{len(specs)}",
-                    "title": f"{metric.label}（按{_breakdown_name(metric)}）",
+                    "title": _chart_title(metric),
                     "type": metric.chart or ("pie" if 0 < len(split) <= 6 else "bar"),
                     "categories": list(split),
                     "series": [{"name": metric.label, "values": split}],
@@ -128,10 +147,21 @@ def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dic
     return specs
 
 
-def _breakdown_name(metric: Metric) -> str:
-    field_name = (metric.breakdown or "").split("__")[-1]
-    names = {"kind": "组织类型", "status": "状态", "month": "月份", "age_band": "年龄段", "level": "层级"}
-    return names.get(field_name, field_name)
+_BREAKDOWN_NAMES = {
+    "kind": "组织类型",
+    "status": "状态",
+    "status_at": "状态",
+    "month": "月份",
+    "age_band": "年龄段",
+    "level": "层级",
+}
+
+
+def _chart_title(metric: Metric) -> str:
+    if "按" in metric.label:
+        return metric.label
+    name = _BREAKDOWN_NAMES.get((metric.breakdown or "").split("__")[-1])
+    return f"{metric.label}（按{name}）" if name else metric.label
 
 
 @dataclass
@@ -146,19 +176,24 @@ def export_value(metric: Metric, value: int) -> int | float:
     return value / 100 if metric.money else value
 
 
-def rollup(org: Org, year: int, metrics: list[Metric] | None = None) -> tuple[list[Metric], list[RollupRow]]:
-    """Metric × child table: one grouped query per metric (``by_child``) plus one for the parent's own
-    facts, whatever the number of children."""
+def rollup(
+    org: Org, year: int, metrics: list[Metric] | None = None
+) -> tuple[list[Metric], list[RollupRow], list[Tile]]:
+    """Metric × child table and the tiles: per metric one grouped query when the figure is additive
+    (``Metric.rollup``), three otherwise — whatever the number of children."""
     metrics = metrics or all_metrics()
     children = children_of(org)
-    per_metric = [m.by_child(org, year) for m in metrics]
-    own = [m.own(org, year) for m in metrics]
-    rows = [RollupRow(child, [values.get(child.path, 0) for values in per_metric]) for child in children]
+    memo: dict = {}
+    figures = [_same_facts_once(memo, ("rollup",), m, org, year, m.rollup) for m in metrics]
+    rows = [
+        RollupRow(child, [per_child.get(child.path, 0) for _, _, per_child in figures]) for child in children
+    ]
+    own = [own for _, own, _ in figures]
     if any(own):
         rows.insert(0, RollupRow(None, own))
     for row in rows:
         row.texts = [dashboard_text(m, v) for m, v in zip(metrics, row.values, strict=True)]
-    return metrics, rows
+    return metrics, rows, [Tile(m, total) for m, (total, _, _) in zip(metrics, figures, strict=True)]
 
 
 def records(actor, metric: Metric, org: Org, year: int) -> QuerySet:
@@ -180,8 +215,9 @@ def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
     if metric.columns:
         return [list(row) for row in qs.values_list(*(lookup for lookup, _ in columns))]
     org_lookup = columns[0][0]
-    # Without declared columns the record's own str() is shown next to its org.
-    objects = list(qs)
+    # Without declared columns the record's own str() is shown next to its org; select_related()
+    # follows the non-null foreign keys so a str() that names a related row costs no query per row.
+    objects = list(qs.select_related())
     names = dict(qs.model.objects.filter(pk__in=[o.pk for o in objects]).values_list("pk", org_lookup))
     return [[names.get(o.pk, ""), str(o)] for o in objects]
 

@@ -61,9 +61,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     table = request.GET.get("table", "")
     if _wants_xlsx(request):
         return _dashboard_export(request, org, year, metrics, table)
-    tiles = selectors.tiles(org, year, metrics)
+    rollup_metrics, rollup_rows, tiles = selectors.rollup(org, year, metrics)
     charts = selectors.charts(org, year, metrics)
-    rollup_metrics, rollup_rows = selectors.rollup(org, year, metrics)
     context = {
         "org": org,
         "year": year,
@@ -80,7 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _dashboard_export(request, org, year, metrics, table: str) -> HttpResponse:
     if table == "rollup":
-        rollup_metrics, rows = selectors.rollup(org, year, metrics)
+        rollup_metrics, rows, _ = selectors.rollup(org, year, metrics)
         headers = ["组织"] + [_header(m) for m in rollup_metrics]
         data = [
             [(r.org.name if r.org else f"{org.name}（本级）")]
@@ -131,10 +130,8 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
             actor=request.user, name="明细", title=title, headers=[h for _, h in columns], rows=rows
         )
         return xlsx_response(exporter, title)
-    value = metric.value(org, year)
+    value, own, by_child = metric.rollup(org, year)
     children = selectors.children_of(org)
-    by_child = metric.by_child(org, year)
-    own = metric.own(org, year)
     child_rows = [(child, by_child.get(child.path, 0)) for child in children]
     if _wants_xlsx(request):
         title = f"{org.name} {year}年 {metric.label} 下级分布"

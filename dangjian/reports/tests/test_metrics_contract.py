@@ -53,3 +53,36 @@ def test_brand_examples_name_the_village_and_its_brand(zone, branch):
     Org.objects.filter(code="T-A").update(brand="孝善党建")
     provider = metrics.get_examples("orgs.brands")
     assert provider.fetch(Org.objects.get(code="T"), 2023) == ["甲村“孝善党建”"]
+
+
+def test_rollup_answers_total_own_and_children_in_one_query_for_an_additive_metric(
+    founded, django_assert_num_queries
+):
+    Org.objects.filter(code="T").update(level="branch", founded_on=date(2023, 1, 1))
+    zone = Org.objects.get(code="T")
+    assert founded.is_additive
+    with django_assert_num_queries(1):
+        total, own, children = founded.rollup(zone, 2023)
+    assert (total, own) == (4, 1)
+    assert children == founded.by_child(zone, 2023)
+
+
+def test_a_distinct_count_of_a_field_is_not_additive_and_rolls_up_with_three_queries(
+    founded, django_assert_num_queries
+):
+    from django.db.models import Count
+
+    distinct_kinds = metrics.Metric(
+        "testing.kinds",
+        "类型数",
+        "种",
+        "测试",
+        facts=founded.facts,
+        path_field="path",
+        aggregate=Count("kind", distinct=True),
+    )
+    assert not distinct_kinds.is_additive
+    zone = Org.objects.get(code="T")
+    with django_assert_num_queries(3):
+        total, own, children = distinct_kinds.rollup(zone, 2023)
+    assert total == 2  # village and community, not the sum of the children's 1 + 1 + 1
