@@ -119,6 +119,7 @@ def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dic
                     "categories": [],
                     "series": [],
                     "keys": [],
+                    "order": [str(v) for v in (metric.breakdown_labels or {}).values()],
                 }
                 groups[metric.chart_group] = spec
                 specs.append(spec)
@@ -139,6 +140,10 @@ def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dic
                 }
             )
     for spec in specs:
+        order = spec.pop("order", None)
+        if order:
+            # A group's months (or kinds) merged from several metrics follow the labels' own order.
+            spec["categories"].sort(key=lambda c: order.index(c) if c in order else len(order))
         # Categories in a stable order; series values aligned to them (a month with no record is 0).
         spec["series"] = [
             {"name": s["name"], "data": [s["values"].get(c, 0) for c in spec["categories"]]}

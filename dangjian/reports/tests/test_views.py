@@ -234,3 +234,37 @@ def test_a_secretary_without_reports_edit_cannot_edit_the_prose(secretary_client
     )
     assert response.status_code == 404
     assert not SummaryText.objects.exists()
+
+
+def test_metrics_sharing_a_chart_group_are_drawn_as_series_of_one_chart(admin_client, only_metrics):
+    from django.db.models import Count
+
+    from dangjian.core import metrics
+
+    only_metrics()
+    for key, label, year_field in (
+        ("testing.due", "应开", "founded_on"),
+        ("testing.held", "实开", "founded_on"),
+    ):
+        metrics.register(
+            metrics.Metric(
+                key=key,
+                label=label,
+                unit="次",
+                area="测试",
+                facts=lambda year, f=year_field, k=key: Org.objects.filter(
+                    **{f"{f}__year": year}, level=Level.COMMITTEE if k == "testing.due" else Level.BRANCH
+                ),
+                path_field="path",
+                aggregate=Count("pk"),
+                breakdown="founded_on__month",
+                breakdown_labels={m: f"{m}月" for m in range(1, 13)},
+                chart_group="组织生活应开与实开（按月）",
+            )
+        )
+    Org.objects.filter(code__in=["T-A", "T-B"]).update(founded_on=date(2023, 3, 1))
+    Org.objects.filter(code="T-C").update(founded_on=date(2023, 4, 1))
+    charts = admin_client.get(DASHBOARD, {"year": 2023}).context["charts"]
+    assert len(charts) == 1
+    assert charts[0]["categories"] == ["3月", "4月"]
+    assert charts[0]["series"] == [{"name": "应开", "data": [0, 1]}, {"name": "实开", "data": [2, 0]}]
