@@ -3,8 +3,9 @@ from datetime import date, time
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja import Status as Reply
 
-from dangjian.api.common import ErrorOut, page, requires_api
+from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import orgs_visible_to
@@ -182,7 +183,9 @@ def list_activities(
         qs = qs.filter(date__year=year)
     if kind:
         qs = qs.filter(kind=kind)
-    return page(selectors.with_counts(qs).order_by("-date", "-id"), limit, offset, _out)
+    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    items, count = selectors.page_with_counts(qs.order_by("-date", "-id"), limit, offset)
+    return {"items": [_out(a) for a in items], "count": count}
 
 
 @router.get(
@@ -253,7 +256,7 @@ def create_activity(request, body: ActivityIn):
         training_base=_ref(TrainingBase, body.training_base_id, org),
         **data,
     )
-    return 201, _detail(_one(request, activity.pk))
+    return Reply(201, _detail(_one(request, activity.pk)))
 
 
 @router.get(

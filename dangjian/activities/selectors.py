@@ -31,6 +31,17 @@ def activities_visible_to(actor, capability: str = "activities.view") -> QuerySe
     return scoped(Activity.objects.select_related("org", "theme_category", "lecturer"), actor, capability)
 
 
+def page_with_counts(qs: QuerySet[Activity], limit: int, offset: int) -> tuple[list[Activity], int]:
+    """One page of ``qs`` with 应到/实到: the count and the slice run on the plain query, and the
+    attendance is aggregated only for the page's rows (never for the whole city's)."""
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    annotated = with_counts(
+        Activity.objects.filter(pk__in=ids).select_related("org", "theme_category", "lecturer")
+    )
+    by_id = {a.pk: a for a in annotated}
+    return [by_id[pk] for pk in ids], qs.count()
+
+
 def with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
     """应到 (rows), 实到 (present), and the voting members among them, as annotations."""
     present = Q(attendance__status=Participation.PRESENT)
@@ -135,7 +146,7 @@ def appraisals_for(org: Org, year: int) -> dict[int, str]:
 QUARTER_END = {3: 1, 6: 2, 9: 3, 12: 4}
 
 
-@dataclass
+@dataclass(slots=True)
 class Requirement:
     kind: str
     label: str
@@ -156,6 +167,10 @@ class Cell:
     @property
     def missing(self) -> list[str]:
         return [r.label for r in self.requirements if r.state in ("missed", "due")]
+
+    @property
+    def tooltip(self) -> str:
+        return "；".join(f"{r.label} {r.held}/{r.min_count}" for r in self.requirements)
 
 
 @dataclass
@@ -216,22 +231,29 @@ def _in_force(rules: list[dict], start: date) -> dict[str, dict]:
     return {k: r for k, r in chosen.items() if r["min_count"] > 0}
 
 
-def held_counts(root: Org, year: int) -> dict[tuple[int, int, str], int]:
-    """(org id, month, kind) → meetings held, over the subtree, in two grouped queries whatever its size:
-    the org's own activities and the zone-wide ones it took part in."""
+def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
+    """org id → kind → meetings held per month (index 1–12), over the subtree, in two grouped queries
+    whatever its size: the org's own activities and the zone-wide ones it took part in."""
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    counts: dict[tuple[int, int, str], int] = defaultdict(int)
+    counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
+
+    def add(org_id: int, kind: str, month: int, n: int) -> None:
+        per_kind = counts[org_id]
+        if kind not in per_kind:
+            per_kind[kind] = [0] * 13
+        per_kind[kind][month] += n
+
     own = (
         Activity.objects.filter(
             org__path__startswith=root.path, date__gte=start, date__lt=end, status=Status.HELD
         )
         .annotate(month=ExtractMonth("date"))
-        .values("org_id", "month", "kind")
+        .values_list("org_id", "kind", "month")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for r in own:
-        counts[(r["org_id"], r["month"], r["kind"])] += r["n"]
+    for org_id, kind, month, n in own:
+        add(org_id, kind, month, n)
     through = Activity.participants.through
     joined = (
         through.objects.filter(
@@ -241,93 +263,91 @@ def held_counts(root: Org, year: int) -> dict[tuple[int, int, str], int]:
             activity__status=Status.HELD,
         )
         .annotate(month=ExtractMonth("activity__date"))
-        .values("org_id", "month", "activity__kind")
+        .values_list("org_id", "activity__kind", "month")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for r in joined:
-        counts[(r["org_id"], r["month"], r["activity__kind"])] += r["n"]
+    for org_id, kind, month, n in joined:
+        add(org_id, kind, month, n)
     return counts
+
+
+_EMPTY = [0] * 13
+
+
+def _checks(rules: list[dict], year: int) -> list[list[tuple]]:
+    """Per month (index 1–12): the (kind, label, period, number, first month, last month, min, start, end)
+    of every requirement whose period ends that month, under the rules in force for that period."""
+    labels = {value: str(label) for value, label in Kind.choices}
+    out: list[list[tuple]] = [[] for _ in range(13)]
+    for month in range(1, 13):
+        periods = [(Period.MONTH, month, month, month)]
+        if month in QUARTER_END:
+            q = QUARTER_END[month]
+            periods.append((Period.QUARTER, q, 3 * q - 2, 3 * q))
+        if month == 12:
+            periods.append((Period.YEAR, 1, 1, 12))
+        for period, number, first, last in periods:
+            start, end = _period_bounds(year, period, number)
+            for kind, rule in _in_force(rules, start).items():
+                if rule["period"] == period:
+                    out[month].append(
+                        (kind, labels[kind], period, number, first, last, rule["min_count"], start, end)
+                    )
+    return out
 
 
 def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix:
     """Branches under ``root`` × months of ``year``: which required meetings were held, are due, were
-    missed. A fixed number of queries (branches, rules, two grouped counts) whatever the branch count."""
+    missed. A fixed number of queries (branches, rules, two grouped counts) whatever the branch count;
+    the rules in force are resolved once per zone, not per branch."""
     today = today or timezone.localdate()
-    branches = list(
+    branches = (
         Org.objects.filter(path__startswith=root.path, level=Level.BRANCH, active=True)
         .order_by("path")
-        .values("id", "code", "name", "path")
+        .values_list("id", "code", "name", "path")
     )
     rules_by_zone = _rules_for(root)
     zone_paths = sorted(rules_by_zone, key=len, reverse=True)
+    checks_by_zone = {z: _checks(rules_by_zone[z], year) for z in zone_paths}
+    no_checks: list[list[tuple]] = [[] for _ in range(13)]
     counts = held_counts(root, year)
-    labels = {value: str(label) for value, label in Kind.choices}
-    # Rules in force per zone and period, computed once, not per branch.
-    in_force_cache: dict[tuple[str, str, int], dict[str, dict]] = {}
-
-    def rules_at(zone_path: str, period: str, number: int) -> list[dict]:
-        key = (zone_path, period, number)
-        if key not in in_force_cache:
-            start = _period_bounds(year, period, number)[0]
-            in_force_cache[key] = _in_force(rules_by_zone[zone_path], start)
-        return [r for r in in_force_cache[key].values() if r["period"] == period]
-
+    future_month = [date(year, m, 1) > today if m else False for m in range(13)]
     rows = []
-    for b in branches:
-        zone_path = next((z for z in zone_paths if b["path"].startswith(z)), None)
-        monthly = [defaultdict(int) for _ in range(13)]
-        held = [0] * 13
-        for month in range(1, 13):
-            for kind in labels:
-                n = counts.get((b["id"], month, kind))
-                if n:
-                    monthly[month][kind] = n
-                    held[month] += n
+    for org_id, code, name, path in branches:
+        zone_path = next((z for z in zone_paths if path.startswith(z)), None)
+        checks = checks_by_zone[zone_path] if zone_path is not None else no_checks
+        per_kind = counts.get(org_id, {})
+        totals = [0] * 13
+        for monthly in per_kind.values():
+            for m in range(1, 13):
+                totals[m] += monthly[m]
         cells = []
         for month in range(1, 13):
-            cell = Cell(month=month, held=held[month])
-            if zone_path is not None:
-                checks = [(Period.MONTH, month, range(month, month + 1))]
-                if month in QUARTER_END:
-                    q = QUARTER_END[month]
-                    checks.append((Period.QUARTER, q, range(3 * q - 2, 3 * q + 1)))
-                if month == 12:
-                    checks.append((Period.YEAR, 1, range(1, 13)))
-                for period, number, months in checks:
-                    start, end = _period_bounds(year, period, number)
-                    for rule in rules_at(zone_path, period, number):
-                        n = sum(monthly[m][rule["kind"]] for m in months)
-                        if n >= rule["min_count"]:
-                            state = "met"
-                        elif end <= today:
-                            state = "missed"
-                        elif start <= today:
-                            state = "due"
-                        else:
-                            state = "future"
-                        cell.requirements.append(
-                            Requirement(
-                                rule["kind"],
-                                labels[rule["kind"]],
-                                period,
-                                number,
-                                rule["min_count"],
-                                n,
-                                state,
-                            )
-                        )
-            states = {r.state for r in cell.requirements}
+            requirements = []
+            for kind, label, period, number, first, last, minimum, start, end in checks[month]:
+                monthly = per_kind.get(kind, _EMPTY)
+                n = monthly[first] if first == last else sum(monthly[first : last + 1])
+                if n >= minimum:
+                    state = "met"
+                elif end <= today:
+                    state = "missed"
+                elif start <= today:
+                    state = "due"
+                else:
+                    state = "future"
+                requirements.append(Requirement(kind, label, period, number, minimum, n, state))
+            states = {r.state for r in requirements}
             if "missed" in states:
-                cell.state = "gap"
+                cell_state = "gap"
             elif "due" in states:
-                cell.state = "due"
-            elif "future" in states or (not states and date(year, month, 1) > today):
-                cell.state = "future"
-            elif states:
-                cell.state = "ok"
-            cells.append(cell)
-        rows.append(BranchRow(b["id"], b["code"], b["name"], b["path"], cells))
+                cell_state = "due"
+            elif "future" in states or (not states and future_month[month]):
+                cell_state = "future"
+            else:
+                cell_state = "ok" if states else "none"
+            cells.append(Cell(month, totals[month], cell_state, requirements))
+        rows.append(BranchRow(org_id, code, name, path, cells))
     return Matrix(root=root, year=year, today=today, rows=rows)
 
 

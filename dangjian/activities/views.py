@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
-from dangjian.people.models import Member
+from dangjian.people.selectors import members_visible_to
 
 from . import exporters, selectors, services
 from .forms import ActivityForm, PhotoForm, RuleForm
@@ -67,7 +67,8 @@ def index(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in Kind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(selectors.with_counts(qs).order_by("-date", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("-date", "-id"), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.page_with_counts(page.object_list, 50, 0)[0]
     context = {
         "page": page,
         "org": org,
@@ -324,7 +325,8 @@ def rules(request: HttpRequest, code: str) -> HttpResponse:
 def appraisal(request: HttpRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code, "activities.edit")
     members = list(
-        Member.objects.filter(org__path__startswith=org.path, left_on__isnull=True)
+        members_visible_to(request.user, "activities.edit")
+        .filter(org__path__startswith=org.path)
         .select_related("person")
         .order_by("org__path", "pk")
     )
