@@ -109,6 +109,8 @@ class Report:
 
 
 _SPACES = re.compile(r"\s+")
+# Format characters that pasted cells carry: soft hyphen, zero-width and bidi marks, BOM.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def normalize_cell(value: Any) -> Any:
@@ -116,8 +118,9 @@ def normalize_cell(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value)
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+        if value.isascii():  # the common case, and NFKC would not change it
+            return value.strip() or None
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value)).strip()
         return text or None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         # Spreadsheet numbers arrive as floats; 1.0 is the 序号 1.

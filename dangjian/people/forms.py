@@ -57,3 +57,13 @@ class DuesAssessmentForm(forms.Form):
     monthly_income = forms.DecimalField(
         label="月税后收入（元）", min_value=0, decimal_places=2, required=False
     )
+
+
+class ResidentForm(forms.Form):
+    org = forms.CharField(label="村/社区组织代码", max_length=32)
+    household_number = forms.CharField(label="户号", max_length=40)
+    address = forms.CharField(label="地址（新户时填写）", max_length=200, required=False)
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", max_length=30, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    is_shareholder = forms.BooleanField(label="集体经济组织成员（股东）", required=False)

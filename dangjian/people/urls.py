@@ -22,4 +22,5 @@ urlpatterns = [
     path("dues/pay/", views.dues_pay, name="dues_pay"),
     path("dues/assess/", views.dues_assess, name="dues_assess"),
     path("households/", views.household_list, name="households"),
+    path("residents/new/", views.resident_new, name="resident_new"),
 ]

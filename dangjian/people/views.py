@@ -593,4 +593,50 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if q:
         households = households.filter(address__contains=q) | households.filter(number=q)
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/households.html", {"page": page, "q": q})
+    from .forms import ResidentForm
+
+    context = {
+        "page": page,
+        "q": q,
+        "may_edit": has_capability(request.user, "members.edit"),
+        "resident_form": ResidentForm(),
+    }
+    return render(request, "people/households.html", context)
+
+
+@require_POST
+@requires("members.edit")
+def resident_new(request: HttpRequest) -> HttpResponse:
+    """A resident who is not (yet) a member, in a household of a village or community."""
+    from .forms import ResidentForm
+    from .models import Household
+    from .services import create_person, save_household
+
+    form = ResidentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请完整填写居民信息。")
+        return redirect("people:households")
+    d = form.cleaned_data
+    org = get_scoped_or_404(Org.objects.all(), request.user, "members.edit", code=d["org"].strip().upper())
+    try:
+        with transaction.atomic():
+            household = Household.objects.filter(org=org, number=d["household_number"].strip()).first()
+            if household is None:
+                household = save_household(
+                    actor=request.user, org=org, number=d["household_number"], address=d["address"]
+                )
+            person = create_person(
+                actor=request.user,
+                org=org,
+                name=d["name"],
+                id_number=d["id_number"],
+                household=household,
+                phone=d["phone"],
+                address=household.address,
+                is_shareholder=d["is_shareholder"],
+            )
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect("people:households")
+    messages.success(request, f"已登记居民“{person.name}”。")
+    return redirect("people:person", pk=person.pk)

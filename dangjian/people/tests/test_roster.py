@@ -77,3 +77,30 @@ def test_htmx_filter_returns_only_the_rows_partial(secretary_client, roster):
     response = secretary_client.get(reverse("people:roster"), {"q": "wfx"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "王凤侠" in body and "<html" not in body
+
+
+def test_secretary_registers_a_resident_in_a_new_household(secretary_client, branch):
+    from dangjian.people.models import Household, Person
+
+    number = fresh_id(date(1940, 3, 3), "男")
+    response = secretary_client.post(
+        reverse("people:resident_new"),
+        {
+            "org": "T-A",
+            "household_number": "A001",
+            "address": "甲村1组",
+            "name": "赵老汉",
+            "id_number": number,
+        },
+    )
+    assert response.status_code == 302
+    person = Person.objects.get(name="赵老汉")
+    assert person.household == Household.objects.get(number="A001") and person.birth_date == date(1940, 3, 3)
+    assert not hasattr(person, "membership") or person.membership is None
+
+
+def test_outsider_cannot_register_a_resident_in_another_village(outsider_client, branch):
+    response = outsider_client.post(
+        reverse("people:resident_new"), {"org": "T-A", "household_number": "A001", "name": "赵老汉"}
+    )
+    assert response.status_code == 404
