@@ -22,10 +22,15 @@ def _brands(org, year: int) -> list[str]:
     rows = (
         Org.objects.filter(path__startswith=org.path, active=True)
         .exclude(brand="")
+        .exclude(pk=org.pk)
         .order_by("path")
         .values_list("name", "short_name", "brand")[:20]
     )
     return [f"{_ORG_SUFFIX.sub('', short or name)}“{brand.strip(_QUOTES)}”" for name, short, brand in rows]
+
+
+def _own_brand(org, year: int) -> list[str]:
+    return [org.brand.strip(_QUOTES)] if org.brand else []
 
 
 def _from_selector(module: str, function: str):
@@ -42,6 +47,8 @@ def _from_selector(module: str, function: str):
 def register_builtin_examples() -> None:
     if get_examples("orgs.brands") is None:
         register_examples("orgs.brands", "党建品牌", _brands)
+    if get_examples("orgs.own_brand") is None:
+        register_examples("orgs.own_brand", "本级党建品牌", _own_brand)
     for key, label, function in (
         ("activities.training_bases", "培训基地", "training_bases"),
         ("activities.theme_categories", "活动主题类别", "theme_category_names"),

@@ -284,13 +284,22 @@ def _plain(ctx: _Context, text: str) -> str:
 
 
 def build_summary(
-    org, year: int, overrides: dict[str, tuple[str, str]] | None = None, metrics: list[Metric] | None = None
+    org,
+    year: int,
+    overrides: dict[str, tuple[str, str]] | None = None,
+    metrics: list[Metric] | None = None,
+    progress=None,
 ) -> Summary:
     """Render the overview of ``org``'s subtree for ``year``; ``overrides`` maps a section key to the
-    staff's edited (heading, body)."""
+    staff's edited (heading, body); ``progress(metric)`` is called before each figure is read (the
+    command line shows a progress bar with it — a city's figures take seconds)."""
     overrides = overrides or {}
     metrics = all_metrics() if metrics is None else metrics
-    values = {m.key: m.value(org, year) for m in metrics}
+    values = {}
+    for metric in metrics:
+        if progress is not None:
+            progress(metric)
+        values[metric.key] = metric.value(org, year)
     ctx = _Context(org, year, values)
     templates: list[SectionTemplate] = [
         SectionTemplate(s.key, *overrides[s.key]) if s.key in overrides else s for s in DEFAULT_SECTIONS

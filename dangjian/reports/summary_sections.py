@@ -40,6 +40,7 @@ DEFAULT_SECTIONS: list[SectionTemplate] = [
         "",
         "旗帜就是方向，党建引领发展。\n"
         "{year}年，{org}始终坚持“高质量党建助力高质量发展”的理念，围绕“党建引领做示范·全域赋能促发展”这一核心，"
+        "[叫响“{ex:orgs.own_brand}”党建品牌。]"
         "[{orgs.grassroots}个基层党组织齐心向党，][{members.on_roll}名党员倾情投入，]广大群众积极参与，"
         "凝心聚力、奋勇争先、争做示范，不断开创各项事业发展新局面。",
     ),

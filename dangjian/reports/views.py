@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core.metrics import all_examples, all_metrics, get_or_none
 from dangjian.core.scoping import has_capability, requires
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Kind, Level
+from dangjian.orgs.selectors import top_orgs_for
 
 from . import selectors, services, writers
 from .exporting import TableExporter, xlsx_response
@@ -73,6 +74,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rollup_metrics": rollup_metrics,
         "rollup_rows": rollup_rows,
         "q": _query(org=org.code, year=year),
+        # A liaison-group member may hold several separate subtrees: let them switch between them.
+        "tops": list(top_orgs_for(request.user, "reports.view")),
     }
     return render(request, "reports/dashboard.html", context)
 

@@ -132,3 +132,13 @@ def test_the_default_templates_are_all_valid():
         assert isinstance(section, SectionTemplate)
         check_template(section.heading)
         check_template(section.body)
+
+
+def test_the_orgs_own_brand_and_its_branches_brands_are_named_from_the_records(tree, only_metrics):
+    only_metrics("orgs.grassroots")
+    Org.objects.filter(code="T").update(brand="富美鹤城·示范有我")
+    Org.objects.filter(code="T-A").update(brand="孝善党建")
+    Org.objects.filter(code="T-B").update(brand="乡贤联谊")
+    text = _md(Org.objects.get(code="T"))
+    assert "叫响“富美鹤城·示范有我”党建品牌。4个基层党组织齐心向党" in text
+    assert "甲村“孝善党建”、乙村“乡贤联谊”等特色品牌" in text

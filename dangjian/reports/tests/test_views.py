@@ -268,3 +268,25 @@ def test_metrics_sharing_a_chart_group_are_drawn_as_series_of_one_chart(admin_cl
     assert len(charts) == 1
     assert charts[0]["categories"] == ["3月", "4月"]
     assert charts[0]["series"] == [{"name": "应开", "data": [0, 1]}, {"name": "实开", "data": [2, 0]}]
+
+
+def test_the_summary_page_issues_the_same_number_of_queries_for_3_or_30_branches(admin_client):
+    url = reverse("reports:summary") + "?year=2023"
+    small = _queries(admin_client, url)
+    _add_branches("T", 27)
+    assert _queries(admin_client, url) == small
+
+
+def test_a_liaison_member_with_two_subtrees_can_switch_between_them(roles, community, client):
+    from conftest import make_user
+    from dangjian.orgs.models import LiaisonGroup
+
+    user = make_user("liaison")
+    group = LiaisonGroup.objects.create(zone=Org.objects.get(code="T"), name="第一联络组")
+    group.orgs.set(Org.objects.filter(code__in=["T-A", "T-C"]))
+    group.members.add(user)
+    client.force_login(user)
+    page = client.get(DASHBOARD)
+    assert [t.code for t in page.context["tops"]] == ["T-A", "T-C"]
+    assert client.get(DASHBOARD, {"org": "T-C"}).status_code == 200
+    assert client.get(DASHBOARD, {"org": "T-B"}).status_code == 404

@@ -1,7 +1,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
+from dangjian.core.metrics import all_metrics
 from dangjian.orgs.models import Org
 from dangjian.reports import writers
 from dangjian.reports.selectors import summary_overrides
@@ -23,7 +25,21 @@ class Command(BaseCommand):
             raise CommandError(f"组织代码“{org}”不存在。")
         if not 2000 <= year <= 2100:
             raise CommandError("年度不正确。")
-        summary = build_summary(found, year, summary_overrides(found, year))
+        metrics = all_metrics()
+        bar = None
+        if options["verbosity"] > 0 and (output or format == "docx"):
+            bar = tqdm(total=len(metrics), desc="读取指标", unit="项", file=self.stderr._out, leave=False)
+        try:
+            summary = build_summary(
+                found,
+                year,
+                summary_overrides(found, year),
+                metrics,
+                progress=(lambda m: bar.update(1)) if bar else None,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         data = writers.render(summary, format)
         if output:
             Path(output).write_bytes(data)
