@@ -195,7 +195,7 @@ def list_activities(
 def compliance(request, org: str, year: int | None = None):
     root = get_scoped_or_404(Org.objects.all(), request.auth, "activities.view", code=org)
     year = year or timezone.localdate().year
-    matrix = selectors.compliance_matrix(root, year)
+    matrix = selectors.compliance_for(request.auth, [root], year)
     return {
         "org": root.code,
         "year": year,

@@ -211,3 +211,19 @@ register(
         order=214,
     )
 )
+
+
+def _register_examples() -> None:
+    """Named examples for the year-end summary (the registry arrives with the reports work)."""
+    from dangjian.core import metrics
+
+    register_examples = getattr(metrics, "register_examples", None)
+    if register_examples is None:
+        return
+    from . import selectors
+
+    register_examples("activities.training_bases", "培训基地", selectors.training_bases)
+    register_examples("activities.theme_categories", "活动主题大类", selectors.theme_category_names)
+
+
+_register_examples()

@@ -187,7 +187,7 @@ class BranchRow:
 
 @dataclass
 class Matrix:
-    root: Org
+    root: Org | None
     year: int
     today: date
     rows: list[BranchRow]
@@ -359,6 +359,26 @@ def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix
             cells.append(Cell(month, totals[month], cell_state, requirements))
         rows.append(BranchRow(org_id, code, name, path, cells))
     return Matrix(root=root, year=year, today=today, rows=rows)
+
+
+def compliance_for(actor, roots: list[Org], year: int, today: date | None = None) -> Matrix:
+    """The matrix over each of ``roots`` (a liaison group's assigned orgs, say), keeping only branches the
+    actor may see: a grant on a committee alone (not its subtree) shows none of its branches."""
+    visible = set(
+        scoped(Org.objects.filter(level=Level.BRANCH), actor, "activities.view", "path").values_list(
+            "id", flat=True
+        )
+    )
+    rows: list[BranchRow] = []
+    seen: set[int] = set()
+    for root in roots:
+        for row in compliance_matrix(root, year, today).rows:
+            if row.org_id in visible and row.org_id not in seen:
+                seen.add(row.org_id)
+                rows.append(row)
+    return Matrix(
+        root=roots[0] if len(roots) == 1 else None, year=year, today=today or timezone.localdate(), rows=rows
+    )
 
 
 def trainees_of(activity: Activity) -> QuerySet[Trainee]:

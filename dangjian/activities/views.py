@@ -271,11 +271,15 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @requires("activities.view")
 def compliance(request: HttpRequest) -> HttpResponse:
-    org = _default_org(request)
-    if org is None:
+    """Branches × months for the chosen org, or for every top of the actor's scope (a liaison group
+    member sees all the orgs the group supervises)."""
+    code = request.GET.get("org", "").strip().upper()
+    roots = [_org(request, code)] if code else list(top_orgs_for(request.user, "activities.view"))
+    if not roots:
         raise Http404
+    org = roots[0] if len(roots) == 1 else None
     year = _year(request)
-    matrix = selectors.compliance_matrix(org, year)
+    matrix = selectors.compliance_for(request.user, roots, year)
     rows = matrix.rows
     only_gaps = request.GET.get("gaps") == "1"
     if only_gaps:

@@ -314,3 +314,20 @@ def test_person_page_section_shows_the_members_attendance(secretary, outsider, o
     section = next(s for s in sections.sections() if s.key == "activities.attendance")
     assert "甲村五月支委会" in section.render(roll[0].person, secretary)
     assert "甲村五月支委会" not in section.render(roll[0].person, outsider)
+
+
+def test_liaison_group_member_sees_the_matrix_of_every_supervised_org(
+    client, roles, zone, branch, other_branch, community
+):
+    from conftest import make_user
+    from dangjian.orgs.models import LiaisonGroup, Org
+
+    services.ensure_default_rules(zone)
+    liaison = make_user("liaison")
+    group = LiaisonGroup.objects.create(zone=zone, name="第一联络组")
+    group.orgs.set([Org.objects.get(code="T-A"), Org.objects.get(code="T-C")])
+    group.members.add(liaison)
+    client.force_login(liaison)
+    page = client.get(reverse("activities:compliance") + "?year=2023").content.decode()
+    assert "甲村党支部" in page and "丙社区第一党支部" in page
+    assert "乙村党支部" not in page
