@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from dangjian.core.metrics import Metric, all_metrics
+from dangjian.core.pii import EncryptedTextField, mask_id
 from dangjian.core.scoping import get_scoped_or_404, grants_for, scoped
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Org
 from dangjian.orgs.selectors import top_orgs_for
@@ -215,10 +216,34 @@ def record_columns(metric: Metric) -> list[tuple[str, str]]:
     return columns
 
 
+def _encrypted_columns(model, lookups: list[str]) -> set[int]:
+    """Indexes of columns that read an encrypted (personal) field: they are masked, never shown."""
+    hidden: set[int] = set()
+    for index, lookup in enumerate(lookups):
+        current = model
+        field_obj = None
+        for part in lookup.split("__"):
+            try:
+                field_obj = current._meta.get_field(part)
+            except Exception:  # an annotation or a transform: not a stored personal field
+                field_obj = None
+                break
+            current = field_obj.related_model or current
+        if isinstance(field_obj, EncryptedTextField):
+            hidden.add(index)
+    return hidden
+
+
 def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
     columns = record_columns(metric)
     if metric.columns:
-        return [list(row) for row in qs.values_list(*(lookup for lookup, _ in columns))]
+        lookups = [lookup for lookup, _ in columns]
+        hidden = _encrypted_columns(qs.model, lookups)
+        rows = [list(row) for row in qs.values_list(*lookups)]
+        for row in rows:
+            for index in hidden:
+                row[index] = mask_id(row[index]) if row[index] else ""
+        return rows
     org_lookup = columns[0][0]
     # Without declared columns the record's own str() is shown next to its org; select_related()
     # follows the non-null foreign keys so a str() that names a related row costs no query per row.

@@ -290,3 +290,28 @@ def test_a_liaison_member_with_two_subtrees_can_switch_between_them(roles, commu
     assert [t.code for t in page.context["tops"]] == ["T-A", "T-C"]
     assert client.get(DASHBOARD, {"org": "T-C"}).status_code == 200
     assert client.get(DASHBOARD, {"org": "T-B"}).status_code == 404
+
+
+def test_a_drill_down_column_reading_personal_data_is_masked(admin_client):
+    from dangjian.core import metrics
+    from dangjian.people.models import Person
+
+    Person.objects.create(org=Org.objects.get(code="T-A"), name="王凤侠", id_number="410611199001011234")
+    metric = metrics.register(
+        metrics.Metric(
+            key="testing.persons",
+            label="人员",
+            unit="人",
+            area="测试",
+            facts=lambda year: Person.objects.all(),
+            columns=(("name", "姓名"), ("id_number", "身份证号")),
+        )
+    )
+    try:
+        page = admin_client.get(reverse("reports:drill", args=[metric.key]), {"org": "T", "year": 2023})
+    finally:
+        metrics.unregister(metric.key)
+    body = page.content.decode()
+    assert "王凤侠" in body
+    assert "410611199001011234" not in body
+    assert "410***********1234" in body
