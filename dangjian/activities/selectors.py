@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
@@ -156,12 +156,38 @@ class Requirement:
     state: str  # met | missed | due | future
 
 
-@dataclass
+def _state(n: int, minimum: int, start: date, end: date, today: date) -> str:
+    if n >= minimum:
+        return "met"
+    if end <= today:
+        return "missed"
+    return "due" if start <= today else "future"
+
+
 class Cell:
-    month: int
-    held: int = 0
-    state: str = "none"  # ok | gap | due | future | none
-    requirements: list[Requirement] = field(default_factory=list)
+    """One branch-month. Its state is computed eagerly (cheap); the list of requirements behind it only
+    when a page or export shows the cell, so a 10,000-branch matrix builds no million small objects."""
+
+    __slots__ = ("month", "held", "state", "_checks", "_per_kind", "_today", "_requirements")
+
+    def __init__(self, month: int, held: int, state: str, checks=(), per_kind=None, today=None):
+        self.month, self.held, self.state = month, held, state
+        self._checks, self._per_kind, self._today = checks, per_kind or {}, today
+        self._requirements: list[Requirement] | None = None
+
+    @property
+    def requirements(self) -> list[Requirement]:
+        if self._requirements is None:
+            out = []
+            for kind, label, period, number, first, last, minimum, start, end in self._checks:
+                n = sum(self._per_kind.get(kind, _EMPTY)[first : last + 1])
+                out.append(
+                    Requirement(
+                        kind, label, period, number, minimum, n, _state(n, minimum, start, end, self._today)
+                    )
+                )
+            self._requirements = out
+        return self._requirements
 
     @property
     def missing(self) -> list[str]:
@@ -181,8 +207,12 @@ class BranchRow:
     cells: list[Cell]
 
     @property
+    def has_gap(self) -> bool:
+        return any(c.state == "gap" for c in self.cells)
+
+    @property
     def missed(self) -> list[Requirement]:
-        return [r for c in self.cells for r in c.requirements if r.state == "missed"]
+        return [r for c in self.cells if c.state == "gap" for r in c.requirements if r.state == "missed"]
 
 
 @dataclass
@@ -194,7 +224,7 @@ class Matrix:
 
     @property
     def overdue(self) -> list[BranchRow]:
-        return [r for r in self.rows if r.missed]
+        return [r for r in self.rows if r.has_gap]
 
 
 def _period_bounds(year: int, period: str, number: int) -> tuple[date, date]:
@@ -334,29 +364,28 @@ def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix
                 totals[m] += monthly[m]
         cells = []
         for month in range(1, 13):
-            requirements = []
+            month_checks = checks[month]
             missed = due = future = False
-            for kind, label, period, number, first, last, minimum, start, end in checks[month]:
+            for kind, _label, _period, _number, first, last, minimum, start, end in month_checks:
                 monthly = per_kind.get(kind, _EMPTY)
                 n = monthly[first] if first == last else sum(monthly[first : last + 1])
                 if n >= minimum:
-                    state = "met"
-                elif end <= today:
-                    state, missed = "missed", True
+                    continue
+                if end <= today:
+                    missed = True
                 elif start <= today:
-                    state, due = "due", True
+                    due = True
                 else:
-                    state, future = "future", True
-                requirements.append(Requirement(kind, label, period, number, minimum, n, state))
+                    future = True
             if missed:
                 cell_state = "gap"
             elif due:
                 cell_state = "due"
-            elif future or (not requirements and future_month[month]):
+            elif future or (not month_checks and future_month[month]):
                 cell_state = "future"
             else:
-                cell_state = "ok" if requirements else "none"
-            cells.append(Cell(month, totals[month], cell_state, requirements))
+                cell_state = "ok" if month_checks else "none"
+            cells.append(Cell(month, totals[month], cell_state, month_checks, per_kind, today))
         rows.append(BranchRow(org_id, code, name, path, cells))
     return Matrix(root=root, year=year, today=today, rows=rows)
 
