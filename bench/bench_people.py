@@ -38,8 +38,9 @@ HEADER = [
 ]
 
 
-def _ids(n: int, seed: str):
-    """``n`` unique valid fictitious ID numbers (county codes 4106xx–4199xx so they never run out)."""
+def _ids(n: int, seed: str, province: str = "41"):
+    """``n`` unique valid fictitious ID numbers; each data set uses its own province prefix so sets
+    never collide (county codes PP0101–PP9929)."""
     from dangjian.core.idcard import make_id
 
     rng = random.Random(seed)
@@ -47,14 +48,14 @@ def _ids(n: int, seed: str):
     while len(seen) < n:
         sex = rng.choice("男女")
         birth = date(1935, 1, 1) + timedelta(days=rng.randrange(24_000))
-        county = f"4{rng.randrange(106, 199):03d}{rng.randrange(1, 30):02d}"
+        county = f"{province}{rng.randrange(1, 100):02d}{rng.randrange(1, 30):02d}"
         number = make_id(county, birth, rng.randrange(100), sex)
         if number not in seen:
             seen.add(number)
             yield number, birth, sex
 
 
-def write_roster(path: Path, n: int, seed: str) -> None:
+def write_roster(path: Path, n: int, seed: str, province: str = "41") -> None:
     import xlsxwriter
 
     from dangjian.core.seeding import fake_name
@@ -65,7 +66,7 @@ def write_roster(path: Path, n: int, seed: str) -> None:
     sheet.write_string(0, 0, "基准测试党支部党员花名册")
     for c, h in enumerate(HEADER):
         sheet.write_string(1, c, h)
-    for i, (number, birth, sex) in enumerate(_ids(n, seed), start=2):
+    for i, (number, birth, sex) in enumerate(_ids(n, seed, province), start=2):
         joined = max(birth.replace(day=1) + timedelta(days=365 * 22), date(1960, 1, 1))
         joined = min(joined, date(2022, 6, 1))
         full = joined.year < 2022
@@ -170,7 +171,7 @@ def fill(total: int, branches, start_seed: str) -> None:
     cipher = get_cipher()
     now = timezone.now()
     have = Member.objects.count()
-    ids = _ids(total - have + 10, start_seed)
+    ids = _ids(total - have + 10, start_seed, "43")
     person_sql = (
         "INSERT INTO people_person (org_id, name, name_initials, id_number, id_index, sex, birth_date, ethnicity,"
         " education, phone, phone_index, address, work_post, is_shareholder, created_at, updated_at)"
@@ -250,7 +251,7 @@ def main(db: str) -> None:
     roster_file = tmp / "roster.xlsx"
     naive_file = tmp / "naive.xlsx"
     write_roster(roster_file, ROWS, "bulk")
-    write_roster(naive_file, NAIVE_ROWS, "naive")
+    write_roster(naive_file, NAIVE_ROWS, "naive", "42")
     data = roster_file.read_bytes()
     figure("generated roster file", f"{ROWS:,} rows, {len(data) / 1e6:.1f}", "MB")
 

@@ -54,7 +54,7 @@ class RosterExporter(ListExporter):
         return self._title
 
     def iterate_rows(self) -> Iterator[list[Any]]:
-        qs = self.members.select_related("person").order_by("org__path", "person__name", "pk")
+        qs = self.members.select_related("person").order_by("org_id", "person_id")
         for n, m in enumerate(qs.iterator(chunk_size=2000), start=1):
             p = m.person
             yield [

@@ -54,7 +54,7 @@ class Person(models.Model):
     id_number = EncryptedTextField("身份证号", blank=True)
     id_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     sex = models.CharField("性别", max_length=2, choices=Sex.choices, blank=True)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
     ethnicity = models.CharField("民族", max_length=20, blank=True)
     education = models.CharField("学历", max_length=20, blank=True)
     phone = EncryptedTextField("联系电话", blank=True)
@@ -137,6 +137,8 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["org", "left_on"]),
             models.Index(fields=["joined_on"]),
+            # The roster's order (see selectors.roster): a page is an index range, not a sort.
+            models.Index(fields=["org", "person"], name="member_roster_order"),
         ]
 
     def __str__(self) -> str:
