@@ -37,7 +37,7 @@ from .forms import (
     TransferOutForm,
 )
 from .importers import MemberImporter, import_members
-from .models import DevelopmentCase, Member, MemberStatus, Person, Transfer
+from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
 
@@ -141,6 +141,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "cases": DevelopmentCase.objects.filter(person=person).prefetch_related("steps"),
         "dues": member.dues_payments.order_by("-month")[:12] if member else [],
+        "assessment": member.dues_assessments.order_by("-year").first() if member else None,
+        "dues_categories": DuesCategory.choices,
         "sections": rendered,
         "may_reveal": has_capability(request.user, "pii.reveal", person.org),
         "may_edit": has_capability(request.user, "members.edit", person.org),

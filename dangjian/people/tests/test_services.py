@@ -310,3 +310,16 @@ def test_metrics_count_members_on_the_roll_at_year_end(admin_user, branch, zone)
     assert metrics.get("members.new").value(zone, 2023) == 1
     assert metrics.get("members.by_kind").split(zone, 2023) == {"村": 2}
     assert sum(metrics.get("members.by_age_band").split(zone, 2023).values()) == 2
+
+
+def test_person_page_assesses_dues_and_shows_the_monthly_amount(secretary_client, branch):
+    from django.urls import reverse
+
+    member = MemberFactory(org=branch)
+    response = secretary_client.post(
+        reverse("people:dues_assess"),
+        {"member_id": member.pk, "year": 2024, "category": "salaried", "monthly_income": "4000"},
+    )
+    assert response.status_code == 302
+    page = secretary_client.get(reverse("people:person", args=[member.person_id])).content.decode()
+    assert "每月40.00元" in page
