@@ -104,3 +104,13 @@ def test_outsider_cannot_register_a_resident_in_another_village(outsider_client,
         reverse("people:resident_new"), {"org": "T-A", "household_number": "A001", "name": "赵老汉"}
     )
     assert response.status_code == 404
+
+
+def test_member_api_filters_and_paginates(client, secretary, roster, token_for):
+    headers = token_for(secretary)
+    body = client.get("/api/v1/members?q=wfx", **headers).json()
+    assert [i["name"] for i in body["items"]] == ["王凤侠"] and body["count"] == 1
+    body = client.get("/api/v1/members?limit=2&offset=2", **headers).json()
+    assert body["count"] == 3 and len(body["items"]) == 1
+    body = client.get("/api/v1/members?status=probationary&floating=true", **headers).json()
+    assert [i["name"] for i in body["items"]] == ["李建国"]
