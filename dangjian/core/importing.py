@@ -60,7 +60,7 @@ class CellError(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     row: int  # the row number Excel shows (1-based); 0 for the whole file
     column: str  # the column's Chinese name, or "" for the whole row
@@ -68,7 +68,7 @@ class Issue:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     raw: list[Any]  # the cells as read; kept only for rows with issues once parsing is done
