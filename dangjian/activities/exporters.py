@@ -148,7 +148,7 @@ def ledger_xlsx(org: Org, year: int) -> bytes:
                 a.place,
                 a.host,
                 a.recorder,
-                a.lecturer_name or (a.lecturer.name if a.lecturer else ""),
+                a.speaker,
                 a.audience or None,
                 a.expected,
                 a.present,

@@ -191,6 +191,10 @@ class Activity(models.Model):
         return datetime.combine(self.date, self.start_time or time(8, 0), tzinfo=tz)
 
     @property
+    def speaker(self) -> str:
+        return self.lecturer_name or (self.lecturer.name if self.lecturer_id else "")
+
+    @property
     def is_lecture(self) -> bool:
         return self.kind in LECTURE_KINDS
 

@@ -398,13 +398,17 @@ def compliance_for(actor, roots: list[Org], year: int, today: date | None = None
             "id", flat=True
         )
     )
-    rows: list[BranchRow] = []
-    seen: set[int] = set()
-    for root in roots:
-        for row in compliance_matrix(root, year, today).rows:
-            if row.org_id in visible and row.org_id not in seen:
-                seen.add(row.org_id)
-                rows.append(row)
+    # One matrix over the roots' nearest common ancestor keeps the query count fixed however many orgs a
+    # liaison group supervises; the visible set then trims it to the actor's branches.
+    common = roots[0].path
+    for root in roots[1:]:
+        while not root.path.startswith(common):
+            common = common[: -Org.steplen]
+    if common:
+        top = roots[0] if common == roots[0].path else Org.objects.get(path=common)
+        rows = [r for r in compliance_matrix(top, year, today).rows if r.org_id in visible]
+    else:  # roots in different trees (several cities): one matrix each
+        rows = [r for root in roots for r in compliance_matrix(root, year, today).rows if r.org_id in visible]
     return Matrix(
         root=roots[0] if len(roots) == 1 else None, year=year, today=today or timezone.localdate(), rows=rows
     )
