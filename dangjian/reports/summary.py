@@ -329,6 +329,24 @@ def build_summary(
     )
 
 
+def preview_section(org, year: int, key: str, heading: str, body: str) -> RenderedSection | None:
+    """One section as it would print, reading only the figures its text names (for the edit form's
+    preview); None when none of its figures has records. Raises TemplateError for invalid text."""
+    check_template(heading)
+    check_template(body)
+    keys = referenced_keys(body) | referenced_keys(heading)
+    values = {}
+    for metric_key in sorted(keys):
+        metric = get_or_none(metric_key)
+        if metric is not None:
+            values[metric_key] = metric.value(org, year)
+    ctx = _Context(org, year, values)
+    if key == TITLE_KEY:
+        return RenderedSection(key, _plain(ctx, heading), [[Piece(_plain(ctx, body))]])
+    paragraphs = render_body(ctx, body)
+    return RenderedSection(key, _plain(ctx, heading), paragraphs) if paragraphs else None
+
+
 def _other_figures(ctx: _Context, metrics: list[Metric], referenced: set[str]) -> RenderedSection | None:
     """Registered figures no sentence mentions yet still belong in the overview: one line per area."""
     by_area: dict[str, list[Piece]] = {}

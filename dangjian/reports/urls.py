@@ -11,4 +11,5 @@ urlpatterns = [
     path("summary/", views.summary, name="summary"),
     path("summary/download/", views.summary_download, name="summary_download"),
     path("summary/edit/", views.summary_edit, name="summary_edit"),
+    path("summary/preview/", views.summary_preview, name="summary_preview"),
 ]

@@ -19,8 +19,8 @@ from dangjian.orgs.selectors import top_orgs_for
 from . import selectors, services, writers
 from .exporting import TableExporter, xlsx_response
 from .phrasing import dashboard_text
-from .summary import build_summary
-from .summary_sections import TITLE_KEY
+from .summary import build_summary, preview_section
+from .summary_sections import TITLE_KEY, default_section
 
 FIRST_YEAR = 2015
 
@@ -299,3 +299,25 @@ def summary_edit(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "章节文稿已保存，数字仍随业务记录自动生成。")
     return redirect(reverse("reports:summary") + _query(org=org.code, year=year) + f"#section-{section}")
+
+
+@require_POST
+@requires("reports.edit")
+def summary_preview(request: HttpRequest) -> HttpResponse:
+    """The edited text of one section rendered with the records' figures, without saving (htmx)."""
+    org = selectors.org_for_report(request.user, request.POST.get("org"), "reports.edit")
+    year = _year(request.POST.get("year"))
+    section = request.POST.get("section", "")
+    if default_section(section) is None:
+        raise Http404
+    error = ""
+    rendered = None
+    try:
+        rendered = preview_section(
+            org, year, section, request.POST.get("heading", ""), request.POST.get("body", "")
+        )
+    except ValidationError as exc:
+        error = "；".join(exc.messages)
+    return render(
+        request, "reports/summary.html#preview", {"rendered": rendered, "error": error, "section": section}
+    )

@@ -315,3 +315,21 @@ def test_a_drill_down_column_reading_personal_data_is_masked(admin_client):
     assert "王凤侠" in body
     assert "410611199001011234" not in body
     assert "410***********1234" in body
+
+
+def test_staff_preview_an_edit_with_the_records_figures_without_saving(admin_client):
+    url = reverse("reports:summary_preview")
+    data = {
+        "org": "T",
+        "year": 2023,
+        "section": "intro",
+        "heading": "",
+        "body": "全区{orgs.grassroots}个组织。",
+    }
+    body = admin_client.post(url, data).content.decode()
+    assert "全区" in body and ">4<" in body
+    assert not SummaryText.objects.exists()
+    empty = admin_client.post(url, {**data, "body": "会议{activities.office_meetings}次。"}).content.decode()
+    assert "省略" in empty
+    bad = admin_client.post(url, {**data, "body": "{坏}"}).content.decode()
+    assert "无法识别" in bad
