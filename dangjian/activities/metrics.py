@@ -29,6 +29,15 @@ def _district_lectures(year: int):
     return _held(year, kind__in=[Kind.LECTURE, Kind.PREACH], lecturer__kind=LecturerKind.DISTRICT)
 
 
+# Drill-down columns (read by the reports app) for figures counted from activities.
+ACTIVITY_COLUMNS = (("date", "日期"), ("org__name", "组织"), ("kind", "类型"), ("title", "主题"))
+LECTURE_COLUMNS = (
+    ("date", "日期"),
+    ("org__name", "组织"),
+    ("lecturer__name", "主讲人"),
+    ("audience", "受众"),
+)
+
 AREA = "组织生活"
 STUDY = "学习教育"
 
@@ -39,6 +48,7 @@ register(
         unit="次",
         area=STUDY,
         facts=lambda year: _held(year, kind=Kind.THEME_OFFICE),
+        columns=ACTIVITY_COLUMNS,
         order=200,
     )
 )
@@ -49,6 +59,7 @@ register(
         unit="次",
         area=STUDY,
         facts=lambda year: _held(year, kind=Kind.THEME_PROMOTION),
+        columns=ACTIVITY_COLUMNS,
         order=201,
     )
 )
@@ -60,6 +71,7 @@ register(
         area=STUDY,
         facts=lambda year: _held(year, kind=Kind.LECTURE, lecturer__kind=LecturerKind.LEADER),
         aggregate=Count("lecturer", distinct=True),
+        columns=LECTURE_COLUMNS,
         order=202,
     )
 )
@@ -71,6 +83,7 @@ register(
         area=STUDY,
         facts=lambda year: _held(year, kind=Kind.SEMINAR),
         approx=True,
+        columns=ACTIVITY_COLUMNS,
         order=203,
     )
 )
@@ -81,6 +94,7 @@ register(
         unit="次",
         area=AREA,
         facts=lambda year: _held(year, kind=Kind.THEME_DAY, org__level=Level.WORKING_COMMITTEE),
+        columns=ACTIVITY_COLUMNS,
         order=204,
         description="由党工委统一组织、各支部参加的主题党日",
     )
@@ -93,6 +107,7 @@ register(
         area=STUDY,
         facts=_roster,
         path_field="zone__path",
+        columns=(("name", "姓名"), ("title", "职务/单位"), ("listed_from", "入库日期")),
         order=205,
     )
 )
@@ -103,6 +118,7 @@ register(
         unit="场",
         area=STUDY,
         facts=_district_lectures,
+        columns=LECTURE_COLUMNS,
         order=206,
     )
 )
@@ -115,6 +131,7 @@ register(
         facts=_district_lectures,
         aggregate=Sum("audience"),
         approx=True,
+        columns=LECTURE_COLUMNS,
         order=207,
     )
 )
@@ -131,6 +148,7 @@ register(
             activity__date__lt=date(year + 1, 1, 1),
         ),
         path_field="activity__org__path",
+        columns=(("name", "姓名"), ("activity__training_base__name", "培训基地"), ("activity__date", "日期")),
         order=208,
     )
 )
@@ -142,6 +160,7 @@ register(
         area=STUDY,
         facts=lambda year: _held(year, kind=Kind.TRAINING, training_base__isnull=False),
         aggregate=Count("training_base", distinct=True),
+        columns=ACTIVITY_COLUMNS,
         order=209,
     )
 )
@@ -154,6 +173,7 @@ register(
         facts=lambda year: Activity.objects.filter(
             status=Status.HELD, kind=Kind.CONTEST, series=CHOIR_SERIES, date__lt=date(year + 1, 1, 1)
         ),
+        columns=ACTIVITY_COLUMNS,
         order=210,
         description="截至当年累计举办的届数",
     )
@@ -165,6 +185,7 @@ register(
         unit="次",
         area=AREA,
         facts=lambda year: _held(year, kind=Kind.EXCHANGE),
+        columns=ACTIVITY_COLUMNS,
         order=211,
     )
 )
@@ -176,6 +197,7 @@ register(
         area=AREA,
         facts=lambda year: _held(year, theme_category__isnull=False),
         aggregate=Count("theme_category", distinct=True),
+        columns=ACTIVITY_COLUMNS,
         order=212,
     )
 )
@@ -186,6 +208,8 @@ register(
         unit="次",
         area=AREA,
         facts=lambda year: _held(year),
+        columns=ACTIVITY_COLUMNS,
+        chart="bar",
         order=213,
         breakdown="kind",
         breakdown_labels={k.value: str(k.label) for k in Kind},
@@ -211,19 +235,3 @@ register(
         order=214,
     )
 )
-
-
-def _register_examples() -> None:
-    """Named examples for the year-end summary (the registry arrives with the reports work)."""
-    from dangjian.core import metrics
-
-    register_examples = getattr(metrics, "register_examples", None)
-    if register_examples is None:
-        return
-    from . import selectors
-
-    register_examples("activities.training_bases", "培训基地", selectors.training_bases)
-    register_examples("activities.theme_categories", "活动主题大类", selectors.theme_category_names)
-
-
-_register_examples()

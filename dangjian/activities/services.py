@@ -507,3 +507,17 @@ def save_training_base(*, actor, zone: Org, name: str, place: str = "") -> Train
     base, _ = TrainingBase.objects.update_or_create(zone=zone, name=name.strip(), defaults={"place": place})
     log_action(actor=actor, action="activities.save_training_base", obj=base, org=zone, data={"name": name})
     return base
+
+
+@transaction.atomic
+def link_login(*, actor, person, user) -> PersonLogin:
+    """Tie a login to a person so the member can check in by QR code (one login per person)."""
+    if actor != "system" and not has_capability(actor, "members.edit", person.org):
+        raise ActivityError("该人员不在您的管理范围内。", code="out_of_scope")
+    if PersonLogin.objects.filter(user=user).exclude(person=person).exists():
+        raise ActivityError("该账号已关联其他人员。", code="duplicate")
+    link, _ = PersonLogin.objects.update_or_create(person=person, defaults={"user": user})
+    log_action(
+        actor=actor, action="activities.link_login", obj=link, org=person.org, data={"user": user.username}
+    )
+    return link

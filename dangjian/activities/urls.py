@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("compliance/", views.compliance, name="compliance"),
     path("rules/<str:code>/", views.rules, name="rules"),
+    path("resources/<str:code>/", views.resources, name="resources"),
     path("checkin/<str:token>/", views.checkin, name="checkin"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("appraisal/<str:code>/<int:year>/", views.appraisal, name="appraisal"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/photos/", views.photo_upload, name="photo_upload"),
     path("<int:pk>/qr.svg", views.qr, name="qr"),
+    path("<int:pk>/trainees/", views.trainees, name="trainees"),
 ]

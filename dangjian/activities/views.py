@@ -21,7 +21,19 @@ from dangjian.people.selectors import members_visible_to
 
 from . import exporters, selectors, services
 from .forms import ActivityForm, PhotoForm, RuleForm
-from .models import Activity, ActivityPhoto, ComplianceRule, Grade, Kind, Participation, Status
+from .models import (
+    Activity,
+    ActivityPhoto,
+    ComplianceRule,
+    Grade,
+    Kind,
+    Lecturer,
+    LecturerKind,
+    Participation,
+    Status,
+    ThemeCategory,
+    TrainingBase,
+)
 from .services import Mark
 
 
@@ -382,3 +394,66 @@ def ledger_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = exporters.disposition(f"{org.name}{year}年组织生活台账.pdf")
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@requires("activities.view")
+def resources(request: HttpRequest, code: str) -> HttpResponse:
+    """The zone's lecturer roster (讲师库), training bases and activity theme categories."""
+    zone = _org(request, code)
+    if zone.level != Level.WORKING_COMMITTEE:
+        raise Http404
+    can_edit = has_capability(request.user, "activities.edit", zone)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        which, name = request.POST.get("which", ""), request.POST.get("name", "").strip()
+        try:
+            if which == "lecturer":
+                services.save_lecturer(
+                    actor=request.user,
+                    zone=zone,
+                    name=name,
+                    kind=request.POST.get("kind") or LecturerKind.DISTRICT,
+                    title=request.POST.get("title", "").strip(),
+                    listed_from=timezone.localdate(),
+                )
+            elif which == "base":
+                services.save_training_base(
+                    actor=request.user, zone=zone, name=name, place=request.POST.get("place", "").strip()
+                )
+            elif which == "category":
+                services.save_theme_category(actor=request.user, zone=zone, name=name)
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已保存。")
+        return redirect("activities:resources", code=zone.code)
+    context = {
+        "zone": zone,
+        "can_edit": can_edit,
+        "lecturers": Lecturer.objects.filter(zone=zone).order_by("kind", "id"),
+        "bases": TrainingBase.objects.filter(zone=zone),
+        "categories": ThemeCategory.objects.filter(zone=zone),
+        "lecturer_kinds": LecturerKind.choices,
+    }
+    return render(request, "activities/resources.html", context)
+
+
+@require_POST
+@requires("activities.edit")
+def trainees(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add trainees to a training session: one name per line (or separated by 、，,)."""
+    activity = _activity(request, pk, "activities.edit")
+    raw = request.POST.get("names", "")
+    for sep in "、，,;；":
+        raw = raw.replace(sep, "\n")
+    try:
+        added = services.add_trainees(actor=request.user, activity=activity, names=raw.splitlines())
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已登记参训人员{added}人。")
+    return redirect("activities:detail", pk=activity.pk)

@@ -348,3 +348,16 @@ def test_compliance_matrix_query_count_is_the_same_for_2_and_12_branches(zone):
     rows_many, many = _matrix_queries(zone)
     assert (rows_few, rows_many) == (2, 12)
     assert few == many == 4
+
+
+def test_secretary_links_a_members_login_and_not_one_of_another_branch(
+    secretary, branch, other_branch, roles
+):
+    from conftest import make_user
+
+    own = member(branch, "甲村党员")
+    foreign = member(other_branch, "乙村党员")
+    user = make_user("jiacun")
+    assert services.link_login(actor=secretary, person=own.person, user=user).user == user
+    with pytest.raises(ValidationError, match="管理范围"):
+        services.link_login(actor=secretary, person=foreign.person, user=make_user("yicun2"))

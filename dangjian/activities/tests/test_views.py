@@ -331,3 +331,25 @@ def test_liaison_group_member_sees_the_matrix_of_every_supervised_org(
     page = client.get(reverse("activities:compliance") + "?year=2023").content.decode()
     assert "甲村党支部" in page and "丙社区第一党支部" in page
     assert "乙村党支部" not in page
+
+
+def test_zone_admin_adds_a_lecturer_to_the_roster_and_a_secretary_cannot(
+    admin_client, secretary_client, zone
+):
+    from dangjian.activities.models import Lecturer
+
+    data = {"which": "lecturer", "name": "周秀兰", "kind": "district", "title": "区委党校"}
+    assert admin_client.post(reverse("activities:resources", args=["T"]), data).status_code == 302
+    assert (
+        secretary_client.post(
+            reverse("activities:resources", args=["T"]), data | {"name": "越权"}
+        ).status_code
+        == 404
+    )
+    assert list(Lecturer.objects.values_list("name", flat=True)) == ["周秀兰"]
+
+
+def test_trainees_are_added_to_a_training_session_by_name(secretary_client, branch):
+    training = meeting(branch, kind=Kind.TRAINING, title="书记培训")
+    secretary_client.post(reverse("activities:trainees", args=[training.pk]), {"names": "张三、李四\n王五"})
+    assert sorted(training.trainees.values_list("name", flat=True)) == ["张三", "李四", "王五"]
