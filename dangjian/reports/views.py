@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,12 +26,30 @@ from .summary_sections import TITLE_KEY, default_section
 FIRST_YEAR = 2015
 
 
-def _year(value: str | None, default: int | None = None) -> int:
+SESSION_YEAR = "reports_year"
+
+
+def _parse_year(value) -> int | None:
     try:
         year = int(value or "")
-    except ValueError:
-        return default or timezone.localdate().year
-    return year if 2000 <= year <= 2100 else (default or timezone.localdate().year)
+    except (TypeError, ValueError):
+        return None
+    return year if 2000 <= year <= 2100 else None
+
+
+def _year(request: HttpRequest, value: str | None, default: int | None = None) -> int:
+    """The year asked for, else the one last chosen in this session, else ``default``, else the setting
+    DANGJIAN_REPORT_DEFAULT_YEAR, else this year. A year asked for is remembered for the next page."""
+    year = _parse_year(value)
+    if year is not None:
+        request.session[SESSION_YEAR] = year
+        return year
+    return (
+        default
+        or _parse_year(request.session.get(SESSION_YEAR))
+        or _parse_year(getattr(settings, "DANGJIAN_REPORT_DEFAULT_YEAR", None))
+        or timezone.localdate().year
+    )
 
 
 def _years() -> list[int]:
@@ -57,7 +76,7 @@ def _wants_xlsx(request: HttpRequest) -> bool:
 @requires("reports.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
-    year = _year(request.GET.get("year"))
+    year = _year(request, request.GET.get("year"))
     metrics = all_metrics()
     table = request.GET.get("table", "")
     if _wants_xlsx(request):
@@ -122,7 +141,7 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
     if metric is None:
         raise Http404
     org = selectors.org_for_report(request.user, request.GET.get("org"))
-    year = _year(request.GET.get("year"))
+    year = _year(request, request.GET.get("year"))
     table = request.GET.get("table", "")
     columns = selectors.record_columns(metric)
     if _wants_xlsx(request) and table == "records":
@@ -166,8 +185,8 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
 @requires("reports.view")
 def compare_years(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
-    year_b = _year(request.GET.get("b"))
-    year_a = _year(request.GET.get("a"), default=year_b - 1)
+    year_b = _year(request, request.GET.get("b"))
+    year_a = _parse_year(request.GET.get("a")) or year_b - 1
     rows = selectors.compare_years(org, year_a, year_b)
     if _wants_xlsx(request):
         title = f"{org.name} {year_a}年与{year_b}年对比"
@@ -201,7 +220,7 @@ LEVEL_CHOICES = [(lv.value, lv.label) for lv in Level if lv in GRASSROOTS_LEVELS
 @requires("reports.view")
 def compare_peers(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
-    year = _year(request.GET.get("year"))
+    year = _year(request, request.GET.get("year"))
     kind = request.GET.get("kind") or Kind.VILLAGE
     if kind not in dict(KIND_CHOICES):
         raise Http404
@@ -244,7 +263,7 @@ def compare_peers(request: HttpRequest) -> HttpResponse:
 @requires("reports.view")
 def summary(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
-    year = _year(request.GET.get("year"))
+    year = _year(request, request.GET.get("year"))
     built = build_summary(org, year, selectors.summary_overrides(org, year))
     metrics = all_metrics()
     context = {
@@ -269,7 +288,7 @@ def summary(request: HttpRequest) -> HttpResponse:
 @requires("reports.view")
 def summary_download(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
-    year = _year(request.GET.get("year"))
+    year = _year(request, request.GET.get("year"))
     fmt = request.GET.get("format", "docx")
     if fmt not in writers.FORMATS:
         raise Http404
@@ -283,7 +302,7 @@ def summary_download(request: HttpRequest) -> HttpResponse:
 @requires("reports.edit")
 def summary_edit(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.POST.get("org"), "reports.edit")
-    year = _year(request.POST.get("year"))
+    year = _year(request, request.POST.get("year"))
     section = request.POST.get("section", "")
     try:
         services.save_summary_section(
@@ -306,7 +325,7 @@ def summary_edit(request: HttpRequest) -> HttpResponse:
 def summary_preview(request: HttpRequest) -> HttpResponse:
     """The edited text of one section rendered with the records' figures, without saving (htmx)."""
     org = selectors.org_for_report(request.user, request.POST.get("org"), "reports.edit")
-    year = _year(request.POST.get("year"))
+    year = _year(request, request.POST.get("year"))
     section = request.POST.get("section", "")
     if default_section(section) is None:
         raise Http404

@@ -333,3 +333,15 @@ def test_staff_preview_an_edit_with_the_records_figures_without_saving(admin_cli
     assert "省略" in empty
     bad = admin_client.post(url, {**data, "body": "{坏}"}).content.decode()
     assert "无法识别" in bad
+
+
+def test_the_year_chosen_once_is_kept_for_the_next_report_pages(admin_client):
+    admin_client.get(DASHBOARD, {"year": 2023})
+    assert admin_client.get(reverse("reports:summary")).context["year"] == 2023
+    assert admin_client.get(DASHBOARD).context["year"] == 2023
+
+
+def test_a_year_out_of_range_falls_back_to_the_default(admin_client, settings):
+    settings.DANGJIAN_REPORT_DEFAULT_YEAR = 2023
+    assert admin_client.get(DASHBOARD, {"year": "abc"}).context["year"] == 2023
+    assert admin_client.get(DASHBOARD, {"year": 1900}).context["year"] == 2023
