@@ -21,7 +21,8 @@ class TableExporter(ListExporter):
 
     def __init__(self, *, actor, name: str, title: str, headers: list[str], rows: Iterable[list[Any]]):
         super().__init__(actor=actor)
-        self.verbose_name = name
+        # Excel refuses these characters (and more than 31 of any) in a sheet name.
+        self.verbose_name = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "Sheet1"
         self._title = title
         self.headers = headers
         self._rows = rows
