@@ -58,6 +58,19 @@ def _branch(request, code: str, capability: str) -> Org:
 
 # ---------------------------------------------------------------- roster
 
+MAX_BRANCH_CHOICES = 200
+
+
+def _branch_choices(actor, capability: str) -> list[Org] | None:
+    """Branches for a dropdown, or None when there are too many to list (type the code instead)."""
+    branches = list(
+        orgs_visible_to(actor, capability)
+        .filter(level=Level.BRANCH)
+        .only("code", "name", "path")
+        .order_by("path")[: MAX_BRANCH_CHOICES + 1]
+    )
+    return None if len(branches) > MAX_BRANCH_CHOICES else branches
+
 
 @require_GET
 @requires("members.view")
@@ -71,7 +84,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "age_bands": [(k, v[0]) for k, v in AGE_BANDS.items()],
         "educations": EDUCATION_CHOICES,
         "statuses": MemberStatus.choices,
-        "branches": orgs_visible_to(request.user, "members.view").filter(level=Level.BRANCH).order_by("path"),
+        "branches": _branch_choices(request.user, "members.view"),
         "may_import": has_capability(request.user, "members.import"),
         "may_reveal": has_capability(request.user, "pii.reveal"),
     }
@@ -215,9 +228,7 @@ def _import_context(request, report: Report | None, form, token: str = "", org: 
         "report": report,
         "token": token,
         "org": org,
-        "branches": orgs_visible_to(request.user, "members.import")
-        .filter(level=Level.BRANCH)
-        .order_by("path"),
+        "branches": _branch_choices(request.user, "members.import"),
     }
 
 
