@@ -19,6 +19,7 @@ from .factories import (
     atomic_import,
     csv_bytes,
     fresh_id,
+    ods_bytes,
     roster_rows,
     xls_bytes,
     xlsx_bytes,
@@ -228,6 +229,18 @@ def test_old_xls_is_read(branch):
     report = run(branch, xls_bytes(roster_rows(4)), "花名册.xls", dry_run=False)
     assert report.ok, report.issues
     assert Member.objects.count() == 4
+
+
+def test_ods_is_read(branch):
+    report = run(branch, ods_bytes(roster_rows(3)), "花名册.ods", dry_run=False)
+    assert report.ok, report.issues
+    assert Member.objects.count() == 3
+
+
+def test_numeric_id_cell_in_an_old_xls_is_refused(branch):
+    rows = roster_rows(2)
+    rows[1][5] = float(rows[1][5][:15])
+    assert (4, "numeric_cell") in codes(run(branch, xls_bytes(rows), "花名册.xls"))
 
 
 def test_macro_enabled_workbook_is_refused(branch):
