@@ -353,3 +353,33 @@ def test_trainees_are_added_to_a_training_session_by_name(secretary_client, bran
     training = meeting(branch, kind=Kind.TRAINING, title="书记培训")
     secretary_client.post(reverse("activities:trainees", args=[training.pk]), {"names": "张三、李四\n王五"})
     assert sorted(training.trainees.values_list("name", flat=True)) == ["张三", "李四", "王五"]
+
+
+def test_an_anonymous_scan_is_sent_to_login_and_back(client, own):
+    url = reverse("activities:checkin", args=[services.checkin_token(own)])
+    response = client.get(url)
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_liaison_matrix_query_count_does_not_grow_with_supervised_orgs(
+    roles, zone, branch, other_branch, community
+):
+    from conftest import make_user
+    from dangjian.activities import selectors
+    from dangjian.orgs.models import LiaisonGroup, Org
+
+    liaison = make_user("liaison2")
+    group = LiaisonGroup.objects.create(zone=zone, name="第二联络组")
+    group.members.add(liaison)
+
+    def queries(codes):
+        group.orgs.set(Org.objects.filter(code__in=codes))
+        user = type(liaison).objects.get(pk=liaison.pk)  # fresh grants
+        roots = list(Org.objects.filter(code__in=codes).order_by("path"))
+        with CaptureQueriesContext(connection) as ctx:
+            matrix = selectors.compliance_for(user, roots, 2023)
+        return len(matrix.rows), len(ctx.captured_queries)
+
+    two, three = queries(["T-A", "T-B"]), queries(["T-A", "T-B", "T-C"])
+    assert (two[0], three[0]) == (2, 3)
+    assert two[1] == three[1]
