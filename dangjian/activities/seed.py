@@ -37,8 +37,9 @@ from .services import ensure_default_rules
 CATEGORIES = ["出彩担当", "先锋践初心", "红色传承", "为民服务", "乡村振兴"]
 LEADERS = ["张建华", "李振东", "王卫民", "赵国强", "刘永胜", "陈志国", "杨春生"]
 DISTRICT_LECTURERS = ["周秀兰", "吴建军", "徐海燕", "孙明", "胡文学", "朱玉兰", "高德福", "林晓东", "何淑珍"]
-# 18 lectures by the 9 district lecturers; the audiences add up to 5,360 (受众5000余人).
-AUDIENCES = [310, 280, 265, 340, 295, 300, 320, 285, 270, 305, 290, 315, 260, 330, 300, 275, 325, 295]
+# 18 lectures by the 9 district lecturers; the audiences add up to 5,060, which the summary phrases
+# as the article does (受众5000余人: two significant digits kept, see core.cnnum).
+AUDIENCES = [299, 263, 248, 323, 278, 283, 303, 268, 253, 288, 273, 298, 243, 313, 283, 258, 308, 278]
 # (base, place, [(month, day, trainees, days, hours)]) — 610 trainees in all.
 TRAINING = [
     ("浙江大学", "浙江杭州", [(4, 10, 120, 5, 40), (9, 11, 80, 5, 40)]),

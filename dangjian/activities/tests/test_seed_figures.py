@@ -40,7 +40,7 @@ FIGURES = [
     ("activities.theme_days", 22, 22),
     ("activities.lecturers", 9, 9),
     ("activities.lectures", 18, 18),
-    ("activities.lecture_audience", 5000, 5999),
+    ("activities.lecture_audience", 5001, 5099),
     ("activities.trainees", 610, 610),
     ("activities.training_bases", 4, 4),
     ("activities.choir_contests", 4, 4),
