@@ -168,9 +168,10 @@ class MemberImporter(Importer):
                 row.error("性别", "sex_mismatch", "性别与身份证号不一致")
             if v.get("birth") and (v["birth"].year, v["birth"].month) != (born.year, born.month):
                 row.error("出生年月", "birth_mismatch", "出生年月与身份证号不一致")
-            if v.get("joined_on") and v["joined_on"] < born.replace(
-                year=born.year + 18, day=min(born.day, 28)
-            ):
+            # Rosters record joining by month, so compare months: never refuse a member who may
+            # have joined later in the month of their 18th birthday.
+            joined = v.get("joined_on")
+            if joined and (joined.year, joined.month) < (born.year + 18, born.month):
                 row.error("入党时间", "too_young", "入党时未满18周岁")
         if v.get("joined_on") and v.get("full_on") and v["full_on"] < v["joined_on"]:
             row.error("转正时间", "dates", "转正时间早于入党时间")

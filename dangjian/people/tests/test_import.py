@@ -295,3 +295,12 @@ def test_command_exits_zero_only_for_a_clean_file(branch, tmp_path, capsys):
     assert exc.value.code == 1
     assert "第3行「公民身份号码」：15位旧身份证号需先转换为18位" in capsys.readouterr().out
     assert Org.objects.get(code="T-A").members.count() == 3
+
+
+def test_joining_before_eighteen_is_refused_but_the_month_of_the_birthday_is_not(branch):
+    rows = roster_rows(2)
+    for row, joined in zip(rows, ["-17", "-18"], strict=True):
+        birth = date(1980, 6, 20)
+        row[2], row[4], row[5] = "男", "1980.06", fresh_id(birth, "男")
+        row[7], row[8] = f"{1980 - int(joined)}.06", ""
+    assert codes(run(branch, xlsx_bytes(rows))) == {(3, "too_young")}
