@@ -211,3 +211,9 @@ def save_household(
         household.save()
     log_action(actor=actor, action="people.save_household", obj=household, org=org, data={"number": number})
     return household
+
+
+@transaction.atomic
+def record_roster_export(*, actor, org: Org | None, filters: dict, full: bool) -> None:
+    """An export of the roll leaves the platform: audit who took which rows, masked or in full."""
+    log_action(actor=actor, action="people.export_roster", org=org, data={"filter": filters, "full": full})

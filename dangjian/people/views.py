@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core.audit import log_action
 from dangjian.core.importing import Report
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
@@ -40,6 +39,7 @@ from .importers import MemberImporter, import_members
 from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
+from .services import record_roster_export
 
 PAGE_SIZE = 50
 EDUCATION_CHOICES = ["小学", "初中", "高中", "中专", "大专", "本科", "研究生"]
@@ -106,13 +106,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     org = Org.objects.filter(code=f.org_code).first() if f.org_code else None
     title = f"{org.name if org else '党员'}花名册"
     exporter = RosterExporter(actor=request.user, members=members, title=title, reveal=reveal)
-    with transaction.atomic():
-        log_action(
-            actor=request.user,
-            action="people.export_roster",
-            org=org,
-            data={"filter": request.GET.dict(), "full": reveal},
-        )
+    record_roster_export(actor=request.user, org=org, filters=request.GET.dict(), full=reveal)
     data = exporter.xlsx_bytes()
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
