@@ -133,3 +133,18 @@ def test_outsider_cannot_import_into_or_transfer_from_another_branch(client, eve
 def test_anonymous_visitor_is_sent_to_login(client, members):
     response = client.get(reverse("people:roster"))
     assert response.status_code == 302
+
+
+def test_person_page_shows_sections_other_modules_register(client, everyone, members):
+    from dangjian.people import sections
+
+    sections.register("test.visits", "走访记录", 90, lambda person, actor: f"<p>走访{person.name}</p>")
+    sections.register("test.hidden", "隐藏", 91, lambda person, actor: "")
+    try:
+        client.force_login(everyone["admin"])
+        page = client.get(reverse("people:person", args=[members["T-A"].person_id])).content.decode()
+    finally:
+        sections._sections.pop("test.visits")
+        sections._sections.pop("test.hidden")
+    assert "<p>走访王凤侠</p>" in page and "走访记录" in page
+    assert "隐藏" not in page
