@@ -103,7 +103,9 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     if reveal:
         in_reveal_scope = selectors.members_visible_to(request.user, "pii.reveal")
         reveal = not members.exclude(pk__in=in_reveal_scope.values("pk")).exists()
-    org = Org.objects.filter(code=f.org_code).first() if f.org_code else None
+    org = (
+        orgs_visible_to(request.user, "members.view").filter(code=f.org_code).first() if f.org_code else None
+    )
     title = f"{org.name if org else '党员'}花名册"
     exporter = RosterExporter(actor=request.user, members=members, title=title, reveal=reveal)
     record_roster_export(actor=request.user, org=org, filters=request.GET.dict(), full=reveal)
