@@ -6,7 +6,7 @@ from django.db.models import Count, ExpressionWrapper, IntegerField, Q, Sum
 from django.db.models.functions import NullIf
 
 from dangjian.core.metrics import Metric, register
-from dangjian.orgs.models import Level
+from dangjian.orgs.models import Level, Org
 
 from .models import Activity, Attendance, Kind, Lecturer, LecturerKind, Participation, Status, Trainee
 
@@ -233,5 +233,62 @@ register(
             output_field=IntegerField(),
         ),
         order=214,
+    )
+)
+
+
+# Organizational life held against what the compliance rules require, month by month. Neither figure is
+# a stored fact: both are read off the compliance calendar, which is derived from rules and records.
+MONTH_LABELS = {m: f"{m}月" for m in range(1, 13)}
+HELD_VS_DUE = "组织生活：应开与已开（按月）"
+
+
+def _requirements(org, year: int, *, held: bool):
+    from .selectors import compliance_matrix
+
+    for row in compliance_matrix(org, year).rows:
+        for cell in row.cells:
+            for requirement in cell.requirements:
+                n = min(requirement.held, requirement.min_count) if held else requirement.min_count
+                if n:
+                    yield row.path, MONTH_LABELS[cell.month], n
+
+
+def _branches(year: int):
+    return Org.objects.filter(level=Level.BRANCH, active=True)
+
+
+register(
+    Metric(
+        key="activities.required_due",
+        label="应开组织生活",
+        unit="次",
+        area=AREA,
+        facts=_branches,
+        path_field="path",
+        compute=lambda org, year: _requirements(org, year, held=False),
+        breakdown="month",
+        breakdown_labels=MONTH_LABELS,
+        chart="bar",
+        chart_group=HELD_VS_DUE,
+        order=215,
+        description="按组织生活频次规则，各党支部当月（季、年）末应召开的会议次数",
+    )
+)
+register(
+    Metric(
+        key="activities.required_held",
+        label="已开组织生活（计入要求）",
+        unit="次",
+        area=AREA,
+        facts=lambda year: Org.objects.filter(level=Level.BRANCH, active=True),
+        path_field="path",
+        compute=lambda org, year: _requirements(org, year, held=True),
+        breakdown="month",
+        breakdown_labels=MONTH_LABELS,
+        chart="bar",
+        chart_group=HELD_VS_DUE,
+        order=216,
+        description="应开会议中实际召开的次数（每项要求最多计满应开次数）",
     )
 )

@@ -47,6 +47,11 @@ class Metric:
     chart: str = ""
     chart_group: str = ""
     additive: bool | None = None
+    # For a figure no single queryset holds (meetings *due* under the compliance rules, say): returns
+    # fact tuples (org path, breakdown label, number) for ``org``'s subtree in a fixed number of queries.
+    # The figure, its split and its roll-up are then sums over those tuples; ``facts`` still names the
+    # records a drill-down lists.
+    compute: Callable | None = None
 
     @property
     def is_additive(self) -> bool:
@@ -66,7 +71,14 @@ class Metric:
     def _subtree(self, org, year: int) -> QuerySet:
         return self.facts(year).filter(**{f"{self.path_field}__startswith": org.path})
 
+    def _computed(self, org, year: int) -> list[tuple[str, str, int]]:
+        return [
+            (path, label, int(n)) for path, label, n in self.compute(org, year) if path.startswith(org.path)
+        ]
+
     def value(self, org, year: int) -> int:
+        if self.compute:
+            return sum(n for _, _, n in self._computed(org, year))
         result = self._subtree(org, year).aggregate(v=Coalesce(self.aggregate, 0))["v"]
         return int(result or 0)
 
@@ -81,6 +93,12 @@ class Metric:
         from dangjian.orgs.models import Org
 
         length = depth * Org.steplen
+        if self.compute:
+            totals: dict[str, int] = {}
+            for path, _, n in self._computed(org, year):
+                if len(path) >= length and path != org.path:
+                    totals[path[:length]] = totals.get(path[:length], 0) + n
+            return totals
         rows = (
             self._subtree(org, year)
             .exclude(**{self.path_field: org.path})
@@ -94,6 +112,10 @@ class Metric:
     def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
         """(figure of the subtree, figure of ``org``'s own facts, figure per direct child): one grouped
         query for an additive metric, three otherwise."""
+        if self.compute:
+            children = self.by_child(org, year)
+            own = self.own(org, year)
+            return own + sum(children.values()), own, children
         if not self.is_additive:
             return self.value(org, year), self.own(org, year), self.by_child(org, year)
         from dangjian.orgs.models import Org
@@ -118,6 +140,8 @@ class Metric:
 
     def own(self, org, year: int) -> int:
         """Figure of the facts recorded on ``org`` itself (not on its descendants)."""
+        if self.compute:
+            return sum(n for path, _, n in self._computed(org, year) if path == org.path)
         result = (
             self.facts(year).filter(**{self.path_field: org.path}).aggregate(v=Coalesce(self.aggregate, 0))
         )
@@ -131,6 +155,11 @@ class Metric:
         """Figure per value of ``breakdown`` in one grouped query."""
         if not self.breakdown:
             return {}
+        if self.compute:
+            split: dict[str, int] = {}
+            for _, label, n in self._computed(org, year):
+                split[label] = split.get(label, 0) + n
+            return split
         rows = (
             self._subtree(org, year)
             .values(self.breakdown)
