@@ -244,14 +244,22 @@ HELD_VS_DUE = "组织生活：应开与已开（按月）"
 
 
 def _requirements(org, year: int, *, held: bool):
-    from .selectors import compliance_matrix
+    # Both figures come from one calendar; the dashboard asks for each several times (tile, roll-up,
+    # chart) with the same org instance, so the calendar is built once per request and org.
+    memo = org.__dict__.setdefault("_held_vs_due", {})
+    if year not in memo:
+        from .selectors import compliance_matrix
 
-    for row in compliance_matrix(org, year).rows:
-        for cell in row.cells:
-            for requirement in cell.requirements:
-                n = min(requirement.held, requirement.min_count) if held else requirement.min_count
-                if n:
-                    yield row.path, MONTH_LABELS[cell.month], n
+        memo[year] = [
+            (row.path, MONTH_LABELS[cell.month], min(r.held, r.min_count), r.min_count)
+            for row in compliance_matrix(org, year).rows
+            for cell in row.cells
+            for r in cell.requirements
+        ]
+    for path, month, n_held, n_due in memo[year]:
+        n = n_held if held else n_due
+        if n:
+            yield path, month, n
 
 
 def _branches(year: int):
