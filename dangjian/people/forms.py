@@ -1,8 +1,25 @@
-from django import forms
+import re
+from datetime import date
 
-from .models import DuesCategory
+from django import forms
+from django.utils import timezone
+
+from .models import DuesCategory, MemberStatus, Sex
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+TEXT = forms.TextInput(attrs={"class": "form-control form-control-sm"})
+SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
+CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
+EARLIEST = date(1900, 1, 1)
+
+
+def _not_future(value: date | None, label: str) -> date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(f"{label}不能晚于今天。", code="future")
+    if value and value < EARLIEST:
+        raise forms.ValidationError(f"{label}不能早于1900年。", code="too_early")
+    return value
 
 
 class ImportForm(forms.Form):
@@ -67,3 +84,100 @@ class ResidentForm(forms.Form):
     id_number = forms.CharField(label="身份证号", max_length=30, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     is_shareholder = forms.BooleanField(label="集体经济组织成员（股东）", required=False)
+
+
+class PersonEditForm(forms.Form):
+    """The person's own fields; the ID number is not edited here, the phone only when retyped."""
+
+    name = forms.CharField(label="姓名", max_length=50, widget=TEXT)
+    sex = forms.ChoiceField(label="性别", choices=[("", "—"), *Sex.choices], required=False, widget=SELECT)
+    birth_date = forms.DateField(label="出生日期", required=False, widget=DATE)
+    ethnicity = forms.CharField(label="民族", max_length=20, required=False, widget=TEXT)
+    education = forms.CharField(label="学历", max_length=20, required=False, widget=TEXT)
+    work_post = forms.CharField(label="工作单位及职务", max_length=100, required=False, widget=TEXT)
+    address = forms.CharField(label="住址", max_length=200, required=False, widget=TEXT)
+    phone = forms.CharField(
+        label="联系电话（不修改请留空）", max_length=20, required=False, widget=TEXT, strip=True
+    )
+
+    def __init__(self, *args, derived_from_id: bool = False, masked_phone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if derived_from_id:
+            # Sex and birth date are read off the ID number; a disabled field keeps its initial value.
+            for key in ("sex", "birth_date"):
+                self.fields[key].disabled = True
+                self.fields[key].help_text = "由身份证号确定"
+        if masked_phone:
+            self.fields["phone"].widget.attrs["placeholder"] = masked_phone
+
+    def clean_name(self) -> str:
+        name = "".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("请填写姓名。", code="required")
+        return name
+
+    def clean_birth_date(self):
+        return _not_future(self.cleaned_data.get("birth_date"), "出生日期")
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError("联系电话格式不正确。", code="phone")
+        return phone.replace(" ", "")
+
+
+class MemberEditForm(forms.Form):
+    status = forms.ChoiceField(label="党员状态", choices=MemberStatus.choices, widget=SELECT)
+    joined_on = forms.DateField(label="入党日期", required=False, widget=DATE)
+    full_on = forms.DateField(label="转正日期", required=False, widget=DATE)
+    party_post = forms.CharField(label="党内职务", max_length=50, required=False, widget=TEXT)
+    is_village_cadre = forms.BooleanField(label="村（社区）两委干部", required=False, widget=CHECK)
+    is_floating = forms.BooleanField(label="流动党员", required=False, widget=CHECK)
+    dues_category = forms.ChoiceField(label="党费类别", choices=DuesCategory.choices, widget=SELECT)
+
+    def __init__(self, *args, birth_date: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.birth_date = birth_date
+
+    def clean_joined_on(self):
+        return _not_future(self.cleaned_data.get("joined_on"), "入党日期")
+
+    def clean_full_on(self):
+        return _not_future(self.cleaned_data.get("full_on"), "转正日期")
+
+    def clean(self):
+        data = super().clean()
+        joined, full, status = data.get("joined_on"), data.get("full_on"), data.get("status")
+        if joined and full and full < joined:
+            self.add_error("full_on", "转正日期不能早于入党日期。")
+        if status == MemberStatus.PROBATIONARY and full:
+            self.add_error("full_on", "预备党员没有转正日期。")
+        # Admission needs the age of 18 (党章第一条).
+        if joined and self.birth_date:
+            b = self.birth_date
+            age = joined.year - b.year - ((joined.month, joined.day) < (b.month, b.day))
+            if age < 18:
+                self.add_error("joined_on", "入党时应年满十八岁。")
+        return data
+
+
+REMOVE_REASONS = ["去世", "出党", "退党", "除名", "其他"]
+
+
+class RemoveMemberForm(forms.Form):
+    left_on = forms.DateField(label="离开日期", widget=DATE)
+    reason = forms.ChoiceField(label="原因", choices=[(r, r) for r in REMOVE_REASONS], widget=SELECT)
+    reason_text = forms.CharField(label="说明", max_length=40, required=False, widget=TEXT)
+
+    def clean_left_on(self):
+        return _not_future(self.cleaned_data.get("left_on"), "离开日期")
+
+    def clean(self):
+        data = super().clean()
+        reason, text = data.get("reason"), (data.get("reason_text") or "").strip()
+        if reason == "其他" and not text:
+            self.add_error("reason_text", "请说明原因。")
+        # The service stores one short reason: the choice, or the choice and its note.
+        if reason:
+            data["full_reason"] = (text if reason == "其他" else f"{reason}：{text}" if text else reason)[:50]
+        return data

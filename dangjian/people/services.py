@@ -68,6 +68,8 @@ def _id_or_error(id_number: str) -> str:
 
 
 PERSON_FIELDS = ("name", "ethnicity", "education", "phone", "address", "work_post", "is_shareholder")
+# Sex and birth date come from the ID number when there is one; only editable without it.
+DERIVED_FIELDS = ("sex", "birth_date")
 MEMBER_FIELDS = (
     "status",
     "joined_on",
@@ -105,9 +107,11 @@ def update_person(*, actor, person: Person, **fields) -> Person:
     _require(actor, "members.edit", person.org)
     changed = []
     for key, value in fields.items():
-        if key not in PERSON_FIELDS:
+        if key not in PERSON_FIELDS + DERIVED_FIELDS:
             raise PeopleError(f"字段“{key}”不能在此修改。", code="field")
         if getattr(person, key) != value:
+            if key in DERIVED_FIELDS and person.id_number:
+                raise PeopleError("性别和出生日期由身份证号确定，不能单独修改。", code="derived")
             setattr(person, key, value)
             changed.append(key)
     if changed:
@@ -159,6 +163,8 @@ def update_member(*, actor, member: Member, **fields) -> Member:
         if getattr(member, key) != value:
             setattr(member, key, value)
             changed[key] = value
+    if member.joined_on and member.full_on and member.full_on < member.joined_on:
+        raise PeopleError("转正日期不能早于入党日期。", code="dates")
     if changed:
         member.save(update_fields=[*changed, "updated_at"])
         log_action(actor=actor, action="people.update_member", obj=member, data=changed)
@@ -171,6 +177,8 @@ def remove_member(*, actor, member: Member, left_on: date, reason: str) -> Membe
     _require(actor, "members.edit", member.org)
     if member.left_on:
         raise PeopleError("该党员已不在册。", code="already_left")
+    if member.joined_on and left_on < member.joined_on:
+        raise PeopleError("离开日期不能早于入党日期。", code="dates")
     member.left_on, member.left_reason = left_on, reason
     member.save(update_fields=["left_on", "left_reason", "updated_at"])
     MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=left_on)

@@ -31,6 +31,9 @@ from .forms import (
     DuesAssessmentForm,
     DuesPaymentForm,
     ImportForm,
+    MemberEditForm,
+    PersonEditForm,
+    RemoveMemberForm,
     StepForm,
     TransferInForm,
     TransferOutForm,
@@ -39,7 +42,7 @@ from .importers import MemberImporter, import_members
 from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
-from .services import record_roster_export
+from .services import record_roster_export, remove_member, update_member, update_person
 
 PAGE_SIZE = 50
 EDUCATION_CHOICES = ["小学", "初中", "高中", "中专", "大专", "本科", "研究生"]
@@ -171,6 +174,102 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError:
         raise Http404 from None
     return render(request, "people/person.html#revealed", {"value": value})
+
+
+# ---------------------------------------------------------------- edit a person and membership
+
+PERSON_EDIT_FIELDS = ("name", "sex", "birth_date", "ethnicity", "education", "work_post", "address")
+MEMBER_EDIT_FIELDS = (
+    "status",
+    "joined_on",
+    "full_on",
+    "party_post",
+    "is_village_cadre",
+    "is_floating",
+    "dues_category",
+)
+
+
+def _editable(request, pk: int) -> tuple[Person, Member | None]:
+    """The person in the actor's edit scope, and their membership if it is in that scope too."""
+    person = get_scoped_or_404(Person.objects.select_related("org"), request.user, "members.edit", pk=pk)
+    member = Member.objects.filter(person=person).select_related("org").first()
+    if member is not None and not has_capability(request.user, "members.edit", member.org):
+        raise Http404
+    return person, member
+
+
+@require_http_methods(["GET", "POST"])
+@requires("members.edit")
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person, member = _editable(request, pk)
+    on_roll = member is not None and not member.left_on
+    person_kw = {"derived_from_id": bool(person.id_number), "masked_phone": person.masked_phone}
+    initial = {key: getattr(person, key) for key in PERSON_EDIT_FIELDS}
+    data = request.POST if request.method == "POST" else None
+    person_form = PersonEditForm(data, initial=initial, **person_kw)
+    member_form = None
+    if on_roll:
+        birth = person.birth_date
+        if data is not None and person_form.is_valid():
+            birth = person_form.cleaned_data.get("birth_date") or birth
+        member_form = MemberEditForm(
+            data, initial={key: getattr(member, key) for key in MEMBER_EDIT_FIELDS}, birth_date=birth
+        )
+    if data is not None and person_form.is_valid() and (member_form is None or member_form.is_valid()):
+        p = person_form.cleaned_data
+        person_fields = {key: p[key] for key in PERSON_EDIT_FIELDS if key in p}
+        if person.id_number:
+            person_fields.pop("sex", None)
+            person_fields.pop("birth_date", None)
+        if p["phone"]:
+            person_fields["phone"] = p["phone"]
+        try:
+            # Each service is its own transaction; the outer one keeps the page all-or-nothing.
+            with transaction.atomic():
+                update_person(actor=request.user, person=person, **person_fields)
+                if member_form is not None:
+                    update_member(actor=request.user, member=member, **member_form.cleaned_data)
+        except ValidationError as exc:
+            _fail(request, exc)
+            person.refresh_from_db()
+        else:
+            messages.success(request, "已保存。")
+            return redirect("people:person", pk=person.pk)
+    context = {
+        "person": person,
+        "member": member,
+        "person_form": person_form,
+        "member_form": member_form,
+        "remove_form": RemoveMemberForm(initial={"left_on": timezone.localdate()}) if on_roll else None,
+    }
+    return render(request, "people/person_edit.html", context)
+
+
+@require_POST
+@requires("members.edit")
+def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take the member off the roll (去世, 出党, 退党, 除名); the person and their history stay."""
+    person, member = _editable(request, pk)
+    if member is None:
+        raise Http404
+    form = RemoveMemberForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect("people:person_edit", pk=person.pk)
+    try:
+        remove_member(
+            actor=request.user,
+            member=member,
+            left_on=form.cleaned_data["left_on"],
+            reason=form.cleaned_data["full_reason"],
+        )
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect("people:person_edit", pk=person.pk)
+    messages.success(request, f"已将“{person.name}”移出党员名册。")
+    return redirect("people:person", pk=person.pk)
 
 
 def _reveal(actor, person: Person, field: str) -> str:
