@@ -43,9 +43,12 @@ def grassroots_count(org: Org) -> int:
     )
 
 
-def ancestors_in_scope(actor, org: Org) -> list[Org]:
+def ancestors_in_scope(actor, org: Org, capability: str = "orgs.view") -> list[Org]:
+    """The org's ancestors the actor may see with ``capability``, top first (for breadcrumbs)."""
     paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
-    return list(orgs_visible_to(actor).filter(path__in=paths).order_by("depth"))
+    if not paths:
+        return []
+    return list(orgs_visible_to(actor, capability).filter(path__in=paths).order_by("depth"))
 
 
 _POST_RANK = Case(*(When(post=p, then=Value(i)) for i, p in enumerate(Post.values)), default=Value(99))

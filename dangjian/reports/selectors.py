@@ -15,6 +15,7 @@ from django.http import Http404
 from dangjian.core.metrics import Metric, all_metrics
 from dangjian.core.pii import EncryptedTextField, mask_id
 from dangjian.core.scoping import get_scoped_or_404, grants_for, scoped
+from dangjian.orgs import selectors as orgs
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Org
 from dangjian.orgs.selectors import top_orgs_for
 
@@ -45,10 +46,7 @@ def org_for_report(actor, code: str | None, capability: str = CAPABILITY) -> Org
 
 
 def ancestors_in_scope(actor, org: Org) -> list[Org]:
-    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
-    if not paths:
-        return []
-    return list(scoped(Org.objects.filter(path__in=paths), actor, CAPABILITY).order_by("depth"))
+    return orgs.ancestors_in_scope(actor, org, CAPABILITY)
 
 
 def children_of(org: Org) -> list[Org]:
