@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.core.scoping import authenticated, get_scoped_or_404, public, requires, scoped
-from dangjian.orgs.models import Org
+from dangjian.core.scoping import authenticated, get_scoped_or_404, public, requires
+from dangjian.orgs.selectors import orgs_visible_to
 
 from . import services
 from .forms import GrantForm, LoginForm, UserCreateForm
@@ -26,7 +26,7 @@ def _errors(exc: ValidationError) -> str:
 @require_http_methods(["GET", "POST"])
 @requires("accounts.manage")
 def users(request: HttpRequest) -> HttpResponse:
-    orgs = scoped(Org.objects.all(), request.user, "accounts.manage").order_by("path")
+    orgs = orgs_visible_to(request.user, "accounts.manage").order_by("path")
     form = UserCreateForm(request.POST or None, orgs=orgs)
     if request.method == "POST" and form.is_valid():
         try:
@@ -46,11 +46,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        org = (
-            scoped(Org.objects.all(), request.user, "accounts.manage")
-            .filter(code=data["org_code"].strip())
-            .first()
-        )
+        org = orgs_visible_to(request.user, "accounts.manage").filter(code=data["org_code"].strip()).first()
         if org is None:
             form.add_error("org_code", "组织代码不存在或不在您的管理范围内。")
         else:

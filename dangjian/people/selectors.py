@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.core import idcard
 from dangjian.core.pii import blind_index
 from dangjian.core.scoping import scoped
-from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import orgs_visible_to
 
 from .models import (
     DevelopmentCase,
@@ -46,7 +46,7 @@ def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool
     """Members in the actor's scope (on the roll today unless ``on_roll`` is False)."""
     # Scope as a semi-join on the orgs in scope: the planner can then walk the (org, person) index
     # in order and stop after a page, instead of joining and sorting the whole roll.
-    orgs = scoped(Org.objects.all(), actor, capability).values("pk")
+    orgs = orgs_visible_to(actor, capability).values("pk")
     qs = Member.objects.filter(org__in=orgs)
     if on_roll:
         qs = qs.filter(left_on__isnull=True)
@@ -54,7 +54,7 @@ def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool
 
 
 def persons_visible_to(actor, capability: str = "members.view") -> QuerySet[Person]:
-    return Person.objects.filter(org__in=scoped(Org.objects.all(), actor, capability).values("pk"))
+    return Person.objects.filter(org__in=orgs_visible_to(actor, capability).values("pk"))
 
 
 def households_visible_to(actor, capability: str = "members.view") -> QuerySet[Household]:
@@ -125,7 +125,7 @@ def roster(actor, f: RosterFilter, today: date | None = None) -> QuerySet[Member
         # Conditions on the person are answered from the person's indexes (initials, blind index,
         # birth date) first, then each hit's membership is checked against the scope. "org_id + 0"
         # keeps SQLite from crossing the two IN-lists on the (org, person) index (orgs × hits probes).
-        orgs = scoped(Org.objects.all(), actor, "members.view").values("pk")
+        orgs = orgs_visible_to(actor, "members.view").values("pk")
         qs = (
             Member.objects.annotate(scope_org=F("org_id") + 0)
             .filter(scope_org__in=orgs, left_on__isnull=True)
