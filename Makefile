@@ -35,10 +35,11 @@ run: setup
 	@$(BIN)/python manage.py demo_logins
 	@echo "服务地址 http://127.0.0.1:$(PORT)/"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+		DANGJIAN_DEFAULT_YEAR=$${DANGJIAN_DEFAULT_YEAR:-2023} \
 		$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
 dev: setup
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DANGJIAN_DEFAULT_YEAR=$${DANGJIAN_DEFAULT_YEAR:-2023} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite (with the browser tests), then again on PostgreSQL.
 test: $(VENV)/.installed $(VENDOR)/.built

@@ -242,6 +242,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("DANGJIAN_PHOTO_MAX_MB", 8, minimum=1) * 1024 * 1024
 
+# The year pages open on when none is asked for (0: the current year). `make run` sets 2023, the demo's.
+DANGJIAN_DEFAULT_YEAR = env_int("DANGJIAN_DEFAULT_YEAR", 0)
+
 # The zone whose demo data `seed_demo` builds and whose code the year summary defaults to.
 DANGJIAN_ZONE_CODE = env_str("DANGJIAN_ZONE_CODE", "SFQ")
 

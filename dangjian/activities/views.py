@@ -5,6 +5,7 @@ from datetime import date
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -52,7 +53,7 @@ def _activity(request, pk: int, capability: str = "activities.view") -> Activity
 
 def _year(request) -> int:
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
+        year = int(request.GET.get("year") or settings.DANGJIAN_DEFAULT_YEAR or timezone.localdate().year)
     except ValueError:
         raise Http404 from None
     if not 2000 <= year <= 2100:

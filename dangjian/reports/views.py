@@ -39,7 +39,7 @@ def _parse_year(value) -> int | None:
 
 def _year(request: HttpRequest, value: str | None, default: int | None = None) -> int:
     """The year asked for, else the one last chosen in this session, else ``default``, else the setting
-    DANGJIAN_REPORT_DEFAULT_YEAR, else this year. A year asked for is remembered for the next page."""
+    DANGJIAN_DEFAULT_YEAR, else this year. A year asked for is remembered for the next page."""
     year = _parse_year(value)
     if year is not None:
         request.session[SESSION_YEAR] = year
@@ -47,7 +47,7 @@ def _year(request: HttpRequest, value: str | None, default: int | None = None) -
     return (
         default
         or _parse_year(request.session.get(SESSION_YEAR))
-        or _parse_year(getattr(settings, "DANGJIAN_REPORT_DEFAULT_YEAR", None))
+        or _parse_year(settings.DANGJIAN_DEFAULT_YEAR)
         or timezone.localdate().year
     )
 

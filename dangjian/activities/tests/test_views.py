@@ -383,3 +383,10 @@ def test_liaison_matrix_query_count_does_not_grow_with_supervised_orgs(
     two, three = queries(["T-A", "T-B"]), queries(["T-A", "T-B", "T-C"])
     assert (two[0], three[0]) == (2, 3)
     assert two[1] == three[1]
+
+
+def test_activity_list_opens_on_the_configured_default_year(admin_client, settings):
+    settings.DANGJIAN_DEFAULT_YEAR = 2023
+    response = admin_client.get("/activities/")
+    assert response.status_code == 200
+    assert "2023年" in response.content.decode()

@@ -342,6 +342,6 @@ def test_the_year_chosen_once_is_kept_for_the_next_report_pages(admin_client):
 
 
 def test_a_year_out_of_range_falls_back_to_the_default(admin_client, settings):
-    settings.DANGJIAN_REPORT_DEFAULT_YEAR = 2023
+    settings.DANGJIAN_DEFAULT_YEAR = 2023
     assert admin_client.get(DASHBOARD, {"year": "abc"}).context["year"] == 2023
     assert admin_client.get(DASHBOARD, {"year": 1900}).context["year"] == 2023
