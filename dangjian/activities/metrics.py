@@ -262,40 +262,40 @@ def _requirements(org, year: int, *, held: bool):
             yield path, month, n
 
 
-def _branches(year: int):
-    return Org.objects.filter(level=Level.BRANCH, active=True)
-
-
-register(
-    Metric(
-        key="activities.required_due",
-        label="应开组织生活",
+def _held_vs_due(key: str, label: str, *, held: bool, order: int, description: str) -> Metric:
+    return Metric(
+        key=key,
+        label=label,
         unit="次",
         area=AREA,
-        facts=_branches,
+        # A drill-down lists the branches; each metric gets its own facts function so the reports
+        # app never mistakes one for the other's twin.
+        facts=lambda year: Org.objects.filter(level=Level.BRANCH, active=True),
         path_field="path",
-        compute=lambda org, year: _requirements(org, year, held=False),
+        compute=lambda org, year: _requirements(org, year, held=held),
         breakdown="month",
         breakdown_labels=MONTH_LABELS,
         chart="bar",
         chart_group=HELD_VS_DUE,
+        order=order,
+        description=description,
+    )
+
+
+register(
+    _held_vs_due(
+        "activities.required_due",
+        "应开组织生活",
+        held=False,
         order=215,
         description="按组织生活频次规则，各党支部当月（季、年）末应召开的会议次数",
     )
 )
 register(
-    Metric(
-        key="activities.required_held",
-        label="已开组织生活（计入要求）",
-        unit="次",
-        area=AREA,
-        facts=lambda year: Org.objects.filter(level=Level.BRANCH, active=True),
-        path_field="path",
-        compute=lambda org, year: _requirements(org, year, held=True),
-        breakdown="month",
-        breakdown_labels=MONTH_LABELS,
-        chart="bar",
-        chart_group=HELD_VS_DUE,
+    _held_vs_due(
+        "activities.required_held",
+        "已开组织生活（计入要求）",
+        held=True,
         order=216,
         description="应开会议中实际召开的次数（每项要求最多计满应开次数）",
     )
