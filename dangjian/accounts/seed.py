@@ -16,6 +16,7 @@ DEMO_USERS = [
     ("jizhuang", "姬庄村党总支书记", "secretary", "SFQ-V01", "姬庄村党总支及其支部"),
     ("sanhai", "三海社区党委书记", "secretary", "SFQ-C01", "三海社区党委及其支部"),
     ("auditor", "审计员", "auditor", "SFQ", "审计日志"),
+    ("dangyuan", "姬庄村党员", None, "SFQ-V01-1", "扫码签到（关联姬庄村第一党支部的一名党员）"),
 ]
 
 

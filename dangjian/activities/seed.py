@@ -27,6 +27,7 @@ from .models import (
     Lecturer,
     LecturerKind,
     Participation,
+    PersonLogin,
     Status,
     ThemeCategory,
     Trainee,
@@ -341,6 +342,26 @@ def _appraisals(ctx: SeedContext, zone: Org) -> int:
 
 
 @transaction.atomic
+def _demo_member_login() -> bool:
+    """Link the demo login ``dangyuan`` to the longest-standing member of 姬庄村第一党支部, so QR check-in
+    can be tried on the demo zone. Returns True when it made the link."""
+    from dangjian.accounts.models import User
+
+    user = User.objects.filter(username="dangyuan").first()
+    if user is None or PersonLogin.objects.filter(user=user).exists():
+        return False
+    member = (
+        Member.objects.filter(org__code="SFQ-V01-1", left_on__isnull=True)
+        .exclude(person_id__in=PersonLogin.objects.values("person_id"))
+        .order_by("joined_on", "pk")
+        .first()
+    )
+    if member is None:
+        return False
+    PersonLogin.objects.create(person=member.person, user=user)
+    return True
+
+
 def run(ctx: SeedContext) -> None:
     zone = Org.objects.filter(code=ctx.zone_code).first()
     if zone is None:
@@ -359,6 +380,8 @@ def run(ctx: SeedContext) -> None:
         and not Appraisal.objects.filter(org__path__startswith=zone.path, year=ctx.year).exists()
     ):
         done["appraisals"] = _appraisals(ctx, zone)
+    if members_exist and _demo_member_login():
+        done["member_login"] = 1
     if done:
         log_action(actor="seed_demo", action="activities.seed_demo", org=zone, data=done)
         ctx.say("组织生活：" + "，".join(f"{k} {v}" for k, v in done.items()))

@@ -69,6 +69,12 @@ def test_demo_zone_2023_reproduces_the_articles_figures_and_a_second_seed_change
     assert 1 <= len(matrix.overdue) <= len(matrix.rows) // 4
     assert figure("activities.meetings_held", zone) > 20 * len(matrix.rows)
 
+    # The demo member login can check in: it is linked to a member of 姬庄村第一党支部.
+    from dangjian.accounts.models import User
+    from dangjian.activities.services import member_for_user
+
+    assert member_for_user(User.objects.get(username="dangyuan")).org.code == "SFQ-V01-1"
+
     before = (Activity.objects.count(), Attendance.objects.count(), AuditEntry.objects.count())
     _seed()
     assert (Activity.objects.count(), Attendance.objects.count(), AuditEntry.objects.count()) == before
