@@ -341,7 +341,6 @@ def _appraisals(ctx: SeedContext, zone: Org) -> int:
     return len(rows)
 
 
-@transaction.atomic
 def _demo_member_login() -> bool:
     """Link the demo login ``dangyuan`` to the longest-standing member of 姬庄村第一党支部, so QR check-in
     can be tried on the demo zone. Returns True when it made the link."""
@@ -362,6 +361,7 @@ def _demo_member_login() -> bool:
     return True
 
 
+@transaction.atomic
 def run(ctx: SeedContext) -> None:
     zone = Org.objects.filter(code=ctx.zone_code).first()
     if zone is None:
