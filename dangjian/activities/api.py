@@ -1,12 +1,12 @@
 from datetime import date, time
 
 from django.http import Http404
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 
 from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
 from dangjian.core.scoping import get_scoped_or_404
+from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -194,7 +194,7 @@ def list_activities(
 @requires_api("activities.view")
 def compliance(request, org: str, year: int | None = None):
     root = get_scoped_or_404(Org.objects.all(), request.auth, "activities.view", code=org)
-    year = year or timezone.localdate().year
+    year = parse_year(year) or default_year()
     matrix = selectors.compliance_for(request.auth, [root], year)
     return {
         "org": root.code,

@@ -5,7 +5,6 @@ from datetime import date
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
+from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
 from dangjian.people.selectors import members_visible_to
@@ -52,11 +52,11 @@ def _activity(request, pk: int, capability: str = "activities.view") -> Activity
 
 
 def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year") or settings.DANGJIAN_DEFAULT_YEAR or timezone.localdate().year)
-    except ValueError:
-        raise Http404 from None
-    if not 2000 <= year <= 2100:
+    asked = request.GET.get("year")
+    if not asked:
+        return default_year()
+    year = parse_year(asked)
+    if year is None:
         raise Http404
     return year
 

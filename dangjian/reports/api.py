@@ -6,6 +6,7 @@ from ninja import Router, Schema
 
 from dangjian.api.common import ErrorOut, requires_api
 from dangjian.core.metrics import get_or_none
+from dangjian.core.years import default_year, parse_year
 
 from . import selectors
 from .phrasing import dashboard_text, figure_text
@@ -48,7 +49,7 @@ class RollupOut(Schema):
 
 
 def _year(year: int | None) -> int:
-    return year if year and 2000 <= year <= 2100 else timezone.localdate().year
+    return parse_year(year) or default_year()
 
 
 @router.get("/reports/figures", response={200: FiguresOut, 401: ErrorOut, 404: ErrorOut}, summary="年度指标")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.metrics import all_examples, all_metrics, get_or_none
 from dangjian.core.scoping import has_capability, requires
+from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Kind, Level
 from dangjian.orgs.selectors import top_orgs_for
 
@@ -29,27 +29,14 @@ FIRST_YEAR = 2015
 SESSION_YEAR = "reports_year"
 
 
-def _parse_year(value) -> int | None:
-    try:
-        year = int(value or "")
-    except (TypeError, ValueError):
-        return None
-    return year if 2000 <= year <= 2100 else None
-
-
 def _year(request: HttpRequest, value: str | None, default: int | None = None) -> int:
     """The year asked for, else the one last chosen in this session, else ``default``, else the setting
     DANGJIAN_DEFAULT_YEAR, else this year. A year asked for is remembered for the next page."""
-    year = _parse_year(value)
+    year = parse_year(value)
     if year is not None:
         request.session[SESSION_YEAR] = year
         return year
-    return (
-        default
-        or _parse_year(request.session.get(SESSION_YEAR))
-        or _parse_year(settings.DANGJIAN_DEFAULT_YEAR)
-        or timezone.localdate().year
-    )
+    return default or parse_year(request.session.get(SESSION_YEAR)) or default_year()
 
 
 def _years() -> list[int]:
@@ -186,7 +173,7 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
 def compare_years(request: HttpRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
     year_b = _year(request, request.GET.get("b"))
-    year_a = _parse_year(request.GET.get("a")) or year_b - 1
+    year_a = parse_year(request.GET.get("a")) or year_b - 1
     rows = selectors.compare_years(org, year_a, year_b)
     if _wants_xlsx(request):
         title = f"{org.name} {year_a}年与{year_b}年对比"

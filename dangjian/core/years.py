@@ -1,0 +1,20 @@
+"""The year a page or API call is about: what was asked for, else the configured default, else this year."""
+
+from django.conf import settings
+from django.utils import timezone
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def parse_year(value) -> int | None:
+    """A year in the platform's range, or None for anything else (absent, not a number, out of range)."""
+    try:
+        year = int(value or "")
+    except (TypeError, ValueError):
+        return None
+    return year if FIRST_YEAR <= year <= LAST_YEAR else None
+
+
+def default_year() -> int:
+    """DANGJIAN_DEFAULT_YEAR when set (the demo's 2023 under `make run`), else the current year."""
+    return parse_year(settings.DANGJIAN_DEFAULT_YEAR) or timezone.localdate().year
