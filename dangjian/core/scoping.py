@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -137,3 +138,27 @@ def authenticated(view):
     guarded = login_required(view)
     guarded.required_capability = "authenticated"
     return guarded
+
+
+class OutOfScope(ValidationError):
+    """A service refused: the actor lacks the capability on that org. Views answer it as 404 or a form error."""
+
+
+def require(actor, capability: str, org=None) -> None:
+    """The one permission check every service makes.
+
+    ``SYSTEM`` may do anything; ``PUBLIC`` only what ``core.actors.PUBLIC_CAPABILITIES`` lists; a user
+    needs the capability on ``org`` (or anywhere, when ``org`` is None). Raises ``OutOfScope``.
+    """
+    from .actors import PUBLIC, SYSTEM
+
+    if actor is SYSTEM:
+        return
+    if actor is PUBLIC:
+        if capability in PUBLIC.capabilities:
+            return
+        raise OutOfScope("该操作需要登录。", code="out_of_scope")
+    if isinstance(actor, str):
+        raise TypeError("an actor is a user, SYSTEM or PUBLIC, never a string")
+    if not has_capability(actor, capability, org):
+        raise OutOfScope("该组织不在您的管理范围内。", code="out_of_scope")

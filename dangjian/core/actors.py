@@ -1,0 +1,82 @@
+"""Who acts: a logged-in user, the SYSTEM (commands, jobs, seeds) or the PUBLIC (anonymous residents, voters).
+
+Every service takes ``actor: Actor`` and checks it with one ``core.scoping.require(actor, capability,
+org)``. No string stands in for an actor: a command passes ``SYSTEM``, an anonymous page ``PUBLIC``.
+The audit entry records each as such ("系统" / "公众" when there is no user).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Protocol, Union, runtime_checkable
+
+
+@runtime_checkable
+class UserLike(Protocol):
+    """What scoping needs of a user (``accounts.User`` satisfies it; core does not import accounts)."""
+
+    pk: int | None
+    is_active: bool
+    is_authenticated: bool
+    is_superuser: bool
+
+    def get_username(self) -> str: ...
+
+
+class _Sentinel:
+    """A non-user actor. ``is_authenticated`` is False so nothing mistakes it for a user."""
+
+    is_authenticated: Final = False
+    is_active: Final = True
+    is_superuser: Final = False
+    pk: Final = None
+
+    def __init__(self, name: str, label: str, capabilities: frozenset[str]) -> None:
+        self.name = name
+        self.label = label
+        self.capabilities = capabilities
+
+    def get_username(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Actor {self.name}>"
+
+    def __reduce__(self):  # sentinels stay singletons across pickling (jobs)
+        return (_sentinel, (self.name,))
+
+
+# The system holds every capability everywhere: it is the server acting on its own (commands, jobs).
+SYSTEM: Final = _Sentinel("system", "系统", frozenset({"*"}))
+# Anonymous residents and voters may do exactly these things, and nothing else.
+PUBLIC_CAPABILITIES: frozenset[str] = frozenset(
+    {
+        "activities.checkin",  # a signed QR link; the link itself names the meeting
+        "casework.public_submit",
+        "casework.public_lookup",
+        "ratings.vote",
+    }
+)
+PUBLIC: Final = _Sentinel("public", "公众", PUBLIC_CAPABILITIES)
+
+_SENTINELS = {"system": SYSTEM, "public": PUBLIC}
+
+
+def _sentinel(name: str) -> _Sentinel:
+    return _SENTINELS[name]
+
+
+if TYPE_CHECKING:
+    Actor = Union[UserLike, _Sentinel]
+else:
+    Actor = object
+
+
+def is_sentinel(actor: object) -> bool:
+    return actor is SYSTEM or actor is PUBLIC
+
+
+def actor_label(actor: object) -> str:
+    """How the audit log and pages name the actor."""
+    if isinstance(actor, _Sentinel):
+        return actor.label
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
