@@ -3,7 +3,11 @@
 The tree: 测试区党工委 (T) → 甲村党支部 (T-A, with 党小组 T-A-G) · 乙村党支部 (T-B) · 丙社区党委 (T-C) → 丙社区第一党支部 (T-C1).
 """
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 
 from dangjian.accounts.models import Role, RoleAssignment, User
@@ -17,6 +21,18 @@ PASSWORD = "Test-pass-2023"
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def workday_morning():
+    """Freeze the clock at 09:30 Beijing time on a Tuesday and give that day.
+
+    For every test about "today" or the time of day (a QR link valid 4 h from an 08:00 start, a
+    meeting held today): without it such a test passes in the morning and fails after noon.
+    """
+    day = date(2026, 5, 12)
+    with time_machine.travel(datetime(2026, 5, 12, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield day
 
 
 @pytest.fixture

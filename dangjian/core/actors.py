@@ -7,7 +7,7 @@ The audit entry records each as such ("系统" / "公众" when there is no user)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -66,7 +66,7 @@ def _sentinel(name: str) -> _Sentinel:
 
 
 if TYPE_CHECKING:
-    Actor = Union[UserLike, _Sentinel]
+    Actor = UserLike | _Sentinel
 else:
     Actor = object
 

@@ -63,7 +63,9 @@ def log_action(
     entry = AuditEntry(
         at=timezone.now().astimezone(UTC).replace(tzinfo=UTC),
         actor=user,
-        actor_name=(user.get_username() if user else (actor if isinstance(actor, str) else actor_label(actor))),
+        actor_name=(
+            user.get_username() if user else (actor if isinstance(actor, str) else actor_label(actor))
+        ),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -156,8 +156,8 @@ def scanner(branch, roll, roles):
     return user
 
 
-def test_member_checks_in_by_qr_and_a_second_scan_counts_once(branch, roll, scanner):
-    activity = meeting(branch, day=date.today(), title="今日主题党日", kind=Kind.THEME_DAY)
+def test_member_checks_in_by_qr_and_a_second_scan_counts_once(branch, roll, scanner, workday_morning):
+    activity = meeting(branch, day=workday_morning, title="今日主题党日", kind=Kind.THEME_DAY)
     token = services.checkin_token(activity)
     row, created = services.check_in(user=scanner, token=token)
     assert created and row.status == "present" and row.checked_in_at
@@ -177,20 +177,22 @@ def test_qr_checkin_expires_four_hours_after_the_start(branch, roll, scanner):
     assert not Attendance.objects.exists()
 
 
-def test_tampered_qr_token_is_refused(branch, roll, scanner):
-    activity = meeting(branch, day=date.today())
+def test_tampered_qr_token_is_refused(branch, roll, scanner, workday_morning):
+    activity = meeting(branch, day=workday_morning)
     token = services.checkin_token(activity)
     with pytest.raises(ValidationError, match="无效"):
         services.check_in(user=scanner, token=token[:-2] + "xx")
 
 
-def test_a_user_who_is_not_a_member_of_the_branch_cannot_check_in(branch, other_branch, roll, roles):
+def test_a_user_who_is_not_a_member_of_the_branch_cannot_check_in(
+    branch, other_branch, roll, roles, workday_morning
+):
     from conftest import make_user
 
     outsider = member(other_branch, "乙村党员")
     user = make_user("yicun")
     PersonLogin.objects.create(person=outsider.person, user=user)
-    token = services.checkin_token(meeting(branch, day=date.today()))
+    token = services.checkin_token(meeting(branch, day=workday_morning))
     with pytest.raises(ValidationError, match="不是该组织在册党员"):
         services.check_in(user=user, token=token)
 

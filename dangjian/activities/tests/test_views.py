@@ -186,12 +186,12 @@ def test_qr_code_is_an_svg_for_editors_only(secretary_client, outsider_client, o
     assert outsider_client.get(reverse("activities:qr", args=[own.pk])).status_code == 404
 
 
-def test_member_checks_in_from_the_scanned_link_once(client, branch, roll, roles):
+def test_member_checks_in_from_the_scanned_link_once(client, branch, roll, roles, workday_morning):
     from conftest import make_user
 
     user = make_user("dangyuan")
     PersonLogin.objects.create(person=roll[0].person, user=user)
-    today = meeting(branch, day=date.today(), kind=Kind.THEME_DAY, title="今日主题党日")
+    today = meeting(branch, day=workday_morning, kind=Kind.THEME_DAY, title="今日主题党日")
     url = reverse("activities:checkin", args=[services.checkin_token(today)])
     client.force_login(user)
     assert "确认签到" in client.get(url).content.decode()
