@@ -14,14 +14,16 @@ CAPABILITIES = {
     "activities.edit": _("记录组织生活"),
     "reports.view": _("查看统计与报告"),
     "reports.edit": _("编辑年度综述"),
+    "members.readmit": _("恢复党籍"),
     "accounts.manage": _("管理用户与角色"),
     "audit.view": _("查看审计日志"),
+    "security.view": _("查看安全状况"),
 }
 
 _READ = ["orgs.view", "members.view", "activities.view", "reports.view"]
 
 DEFAULT_ROLES = {
-    "zone_admin": ("区级管理员", sorted(set(CAPABILITIES) - {"audit.view"})),
+    "zone_admin": ("区级管理员", sorted(set(CAPABILITIES) - {"audit.view", "security.view"})),
     "staff": (
         "组织部/党群部工作人员",
         _READ
@@ -36,9 +38,61 @@ DEFAULT_ROLES = {
     "viewer": ("只读领导", list(_READ)),
     "auditor": ("审计员", ["orgs.view", "audit.view"]),
     "sysadmin": ("系统管理员", ["orgs.view", "accounts.manage"]),
-    "secadmin": ("安全管理员", ["orgs.view", "accounts.manage", "audit.view"]),
+    "secadmin": ("安全管理员", ["orgs.view", "accounts.manage", "security.view"]),
     "auditadmin": ("审计管理员", ["orgs.view", "audit.view"]),
 }
+
+
+# ---------------------------------------------------------------- separation of duties
+#
+# The three administrator duties of 等保 2.0 (三员分立) and who may hand out which role. This table is
+# the rule; README.md repeats it for readers. ``accounts.services.grant_role`` and ``end_role`` enforce it.
+ADMIN_DUTIES = ("sysadmin", "secadmin", "auditadmin")
+BUSINESS_ROLES = ("staff", "liaison", "secretary", "clerk", "viewer")
+EVERY_ROLE = "*"
+
+#   granter role   may grant and revoke          where
+GRANT_RULES: dict[str, tuple[tuple[str, ...] | str, str]] = {
+    "secadmin": (EVERY_ROLE, "其授权范围内的任何组织"),  # the three duties included
+    "zone_admin": (BUSINESS_ROLES, "其管辖的组织及下级组织"),
+    # 系统管理员 creates and disables logins and resets passwords, but grants nothing; 审计管理员,
+    # 审计员 and the business roles grant nothing either.
+}
+# Nobody grants or revokes their own roles. The three duties exclude each other and every other role
+# on one account. The first 安全管理员 is made on the server: `manage.py grant` acts as SYSTEM.
+
+# Capabilities only these roles confer, whatever a configured role's capability list says: only the
+# audit duties read the audit log, only the security admin reads the security page, and putting a
+# member back on the roll is the zone admin's.
+RESERVED_CAPABILITIES: dict[str, tuple[str, ...]] = {
+    "audit.view": ("auditadmin", "auditor"),
+    "security.view": ("secadmin",),
+    "members.readmit": ("zone_admin",),
+}
+
+
+def effective_capabilities(identifier: str, capabilities) -> frozenset[str]:
+    """A role's capabilities with the reserved ones it may not confer taken out."""
+    return frozenset(c for c in capabilities if identifier in RESERVED_CAPABILITIES.get(c, (identifier,)))
+
+
+def may_grant(granter_role: str, role: str) -> bool:
+    rule = GRANT_RULES.get(granter_role)
+    if rule is None:
+        return False
+    roles = rule[0]
+    return roles == EVERY_ROLE or role in roles
+
+
+def exclusion_conflict(role: str, held: set[str]) -> str | None:
+    """The held role that ``role`` may not sit beside on one account, or None."""
+    others = held - {role}
+    if role in ADMIN_DUTIES and others:
+        return sorted(others)[0]
+    for other in others:
+        if other in ADMIN_DUTIES:
+            return other
+    return None
 
 
 def role_capabilities(identifier: str) -> frozenset[str]:
@@ -47,4 +101,4 @@ def role_capabilities(identifier: str) -> frozenset[str]:
     caps = Role.objects.filter(identifier=identifier).values_list("capabilities", flat=True).first()
     if caps is None:
         caps = DEFAULT_ROLES.get(identifier, ("", []))[1]
-    return frozenset(caps)
+    return effective_capabilities(identifier, caps)

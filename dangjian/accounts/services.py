@@ -12,7 +12,7 @@ from dangjian.core.scoping import has_capability
 from dangjian.orgs.models import Org
 
 from .models import ApiToken, Role, RoleAssignment, User
-from .roles import DEFAULT_ROLES
+from .roles import DEFAULT_ROLES, exclusion_conflict, may_grant
 
 
 class AccountError(ValidationError):
@@ -22,6 +22,54 @@ class AccountError(ValidationError):
 def _require_manage(actor, org: Org) -> None:
     if not has_capability(actor, "accounts.manage", org):
         raise AccountError("您无权在该组织范围内管理账号与授权。", code="out_of_scope")
+
+
+def _active_roles(user: User) -> set[str]:
+    today = timezone.localdate()
+    held = set(
+        RoleAssignment.objects.active_on(today).filter(user=user).values_list("role__identifier", flat=True)
+    )
+    from dangjian.orgs.models import LiaisonGroup
+
+    if LiaisonGroup.objects.filter(members=user, active=True).exists():
+        held.add("liaison")
+    return held
+
+
+def _granter_roles(actor, org: Org) -> set[str]:
+    """The actor's roles whose assignment covers ``org`` today (what they may grant there follows)."""
+    today = timezone.localdate()
+    return {
+        a.role.identifier
+        for a in RoleAssignment.objects.active_on(today).filter(user=actor).select_related("role", "org")
+        if (org.path.startswith(a.org.path) if a.subtree else org.path == a.org.path)
+    }
+
+
+def check_grant(actor, *, user: User, role: Role, org: Org, revoke: bool = False) -> None:
+    """Separation of duties (``roles.GRANT_RULES``): may ``actor`` grant (revoke) ``role`` on ``org``?"""
+    from dangjian.core.actors import SYSTEM
+
+    verb = "撤销" if revoke else "授予"
+    if actor is not SYSTEM and actor != "system":
+        if getattr(actor, "pk", None) == user.pk:
+            raise AccountError(f"不能为自己{verb}角色。", code="self_grant")
+        _require_manage(actor, org)
+        if not getattr(actor, "is_superuser", False) and not any(
+            may_grant(granter, role.identifier) for granter in _granter_roles(actor, org)
+        ):
+            raise AccountError(f"您无权{verb}“{role.name}”角色。", code="separation_of_duties")
+        if user.home_org_id is not None and not has_capability(actor, "accounts.manage", user.home_org):
+            raise AccountError("该用户不在您的管理范围内。", code="out_of_scope")
+    if not revoke:
+        conflict = exclusion_conflict(role.identifier, _active_roles(user))
+        if conflict is not None:
+            names = dict(Role.objects.values_list("identifier", "name"))
+            raise AccountError(
+                f"“{role.name}”与该用户已有的“{names.get(conflict, conflict)}”角色互斥"
+                "（系统管理员、安全管理员、审计管理员三员分立，且不兼任其他角色）。",
+                code="mutually_exclusive",
+            )
 
 
 @transaction.atomic
@@ -71,9 +119,8 @@ def grant_role(
     valid_from: date | None = None,
     valid_to: date | None = None,
 ) -> RoleAssignment:
-    """Give ``user`` the role on ``org`` (and its subtree). The actor must manage accounts there."""
-    if actor != "system":
-        _require_manage(actor, org)
+    """Give ``user`` the role on ``org`` (and its subtree), by the rules of ``roles.GRANT_RULES``."""
+    check_grant(actor, user=user, role=role, org=org)
     if valid_from and valid_to and valid_to < valid_from:
         raise AccountError("失效日期不能早于生效日期。", code="dates")
     if valid_to and valid_to < timezone.localdate():
@@ -98,6 +145,7 @@ def grant_role(
         data={
             "user": user.username,
             "role": role.identifier,
+            "org": org.code,
             "subtree": subtree,
             "valid_from": valid_from,
             "valid_to": valid_to,
@@ -109,7 +157,7 @@ def grant_role(
 @transaction.atomic
 def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     """End an assignment at once: it stays in history, valid up to yesterday (never deleted)."""
-    _require_manage(actor, assignment.org)
+    check_grant(actor, user=assignment.user, role=assignment.role, org=assignment.org, revoke=True)
     end = timezone.localdate() - timedelta(days=1)
     assignment.valid_to = end
     if assignment.valid_from and assignment.valid_from > end:
@@ -120,7 +168,11 @@ def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
         action="accounts.end_role",
         obj=assignment,
         org=assignment.org,
-        data={"user": assignment.user.username, "role": assignment.role.identifier},
+        data={
+            "user": assignment.user.username,
+            "role": assignment.role.identifier,
+            "org": assignment.org.code,
+        },
     )
     return assignment
 

@@ -15,6 +15,7 @@ import xlsxwriter
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Org
 
 from . import selectors
@@ -32,8 +33,13 @@ def disposition(filename: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
-def ledger_data(org: Org, year: int) -> dict:
-    """Everything the ledger shows, in a fixed number of queries whatever the number of meetings."""
+def ledger_data(org: Org, year: int, *, actor) -> dict:
+    """Everything the ledger shows, in a fixed number of queries whatever the number of meetings.
+
+    Only people in the actor's scope appear: a zone-wide meeting's absentees (with their reasons) are
+    listed in each branch's ledger for that branch's members alone, and a grant on a node without its
+    subtree shows that node's people and row only.
+    """
     activities = list(
         selectors.with_counts(
             Activity.objects.filter(Q(org=org) | Q(participants=org))
@@ -46,7 +52,12 @@ def ledger_data(org: Org, year: int) -> dict:
     )
     missing: dict[int, list[Attendance]] = defaultdict(list)
     for row in (
-        Attendance.objects.filter(activity__in=[a.pk for a in activities])
+        scoped(
+            Attendance.objects.filter(activity__in=[a.pk for a in activities]),
+            actor,
+            "activities.view",
+            "member__org__path",
+        )
         .exclude(status=Participation.PRESENT)
         .select_related("member__person")
         .order_by("activity_id", "status", "member__person__name")
@@ -56,12 +67,12 @@ def ledger_data(org: Org, year: int) -> dict:
         a.missing_rows = missing.get(a.pk, [])
         a.quorate = selectors.quorate(a)
     appraisals = list(
-        Appraisal.objects.filter(org=org, year=year)
+        scoped(Appraisal.objects.filter(org=org, year=year), actor, "activities.view", "member__org__path")
         .select_related("member__person")
         .order_by("member__person__name")
     )
     grade_counts = Counter(a.grade for a in appraisals)
-    matrix = selectors.compliance_matrix(org, year)
+    matrix = selectors.compliance_for(actor, [org], year)
     return {
         "org": org,
         "year": year,
@@ -81,8 +92,8 @@ def _turnout(a) -> str:
     return ""
 
 
-def ledger_xlsx(org: Org, year: int) -> bytes:
-    data = ledger_data(org, year)
+def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
+    data = ledger_data(org, year, actor=actor)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
@@ -221,6 +232,8 @@ def html_to_pdf(html: str) -> bytes:
         return target.read_bytes()
 
 
-def ledger_pdf(org: Org, year: int) -> bytes:
-    html = render_to_string("activities/ledger.html", {**ledger_data(org, year), "screen": False})
+def ledger_pdf(org: Org, year: int, *, actor) -> bytes:
+    html = render_to_string(
+        "activities/ledger.html", {**ledger_data(org, year, actor=actor), "screen": False}
+    )
     return html_to_pdf(html)

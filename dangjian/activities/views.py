@@ -368,7 +368,7 @@ def appraisal(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @requires("activities.view")
 def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
-    data = exporters.ledger_data(org, year)
+    data = exporters.ledger_data(org, year, actor=request.user)
     return render(request, "activities/ledger.html", {**data, "screen": True})
 
 
@@ -376,7 +376,7 @@ def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @requires("activities.view")
 def ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
-    content = exporters.ledger_xlsx(org, year)
+    content = exporters.ledger_xlsx(org, year, actor=request.user)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -389,7 +389,7 @@ def ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def ledger_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
     try:
-        content = exporters.ledger_pdf(org, year)
+        content = exporters.ledger_pdf(org, year, actor=request.user)
     except exporters.PdfUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type="application/pdf")

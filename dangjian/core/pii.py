@@ -79,11 +79,24 @@ def blind_index(kind: str, value: str | None) -> str:
 
 
 def mask_id(value: str | None) -> str:
+    """At most the first six characters (the county) and the last one: 410611***********1.
+
+    With the birth year and month an actor without ``pii.reveal`` may see, this still leaves the day
+    and the three-digit sequence open — over a thousand candidates once the check digit is used. The
+    old mask (first three, last four) left about three.
+    """
     if not value:
         return ""
-    if len(value) <= 7:
+    if len(value) < 12:
         return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return value[:6] + "*" * (len(value) - 7) + value[-1:]
+
+
+def mask_birth(value) -> str:
+    """A birth date as the paper 花名册 writes it for readers without ``pii.reveal``: 1970年5月."""
+    if not value:
+        return ""
+    return f"{value.year}年{value.month}月"
 
 
 def mask_phone(value: str | None) -> str:

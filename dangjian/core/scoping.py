@@ -38,7 +38,7 @@ def grants_for(actor) -> list[Grant]:
     if cached is not None:
         return cached
     from dangjian.accounts.models import RoleAssignment
-    from dangjian.accounts.roles import role_capabilities
+    from dangjian.accounts.roles import effective_capabilities, role_capabilities
     from dangjian.orgs.models import LiaisonGroup, Org
 
     grants: list[Grant] = []
@@ -52,9 +52,8 @@ def grants_for(actor) -> list[Grant]:
         for assignment in (
             RoleAssignment.objects.active_on(today).filter(user=actor).select_related("role", "org")
         ):
-            grants.append(
-                Grant(assignment.org.path, assignment.subtree, frozenset(assignment.role.capabilities))
-            )
+            caps = effective_capabilities(assignment.role.identifier, assignment.role.capabilities)
+            grants.append(Grant(assignment.org.path, assignment.subtree, caps))
         liaison_caps = role_capabilities("liaison")
         for path in LiaisonGroup.objects.filter(members=actor, active=True).values_list(
             "orgs__path", flat=True
@@ -70,6 +69,18 @@ def has_capability(actor, capability: str, org=None) -> bool:
     for grant in grants_for(actor):
         held = capability in grant.capabilities or ALL in grant.capabilities
         if held and (org is None or grant.covers(org.path)):
+            return True
+    return False
+
+
+def covers_path(actor, capability: str, path: str) -> bool:
+    """True if the actor holds ``capability`` on the org at ``path`` (``SYSTEM`` holds everything)."""
+    from .actors import SYSTEM
+
+    if actor is SYSTEM:
+        return True
+    for grant in grants_for(actor):
+        if (capability in grant.capabilities or ALL in grant.capabilities) and grant.covers(path):
             return True
     return False
 

@@ -103,10 +103,11 @@ class PersonEditForm(forms.Form):
     def __init__(self, *args, derived_from_id: bool = False, masked_phone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if derived_from_id:
-            # Sex and birth date are read off the ID number; a disabled field keeps its initial value.
-            for key in ("sex", "birth_date"):
-                self.fields[key].disabled = True
-                self.fields[key].help_text = "由身份证号确定"
+            # Sex and birth date are read off the ID number. The birth date is not shown here at all:
+            # with the county code it rebuilds the masked ID (the page shows year and month instead).
+            self.fields["sex"].disabled = True
+            self.fields["sex"].help_text = "由身份证号确定"
+            del self.fields["birth_date"]
         if masked_phone:
             self.fields["phone"].widget.attrs["placeholder"] = masked_phone
 

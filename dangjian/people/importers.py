@@ -3,6 +3,9 @@
 Rows are matched to persons on file by the ID number's blind index. A person already on this
 branch's roll is updated (only the columns the file has), a person on file without a membership is
 enrolled, anyone else is added; a member on another branch's roll is refused (that is a transfer).
+Only persons recorded inside the actor's scope are touched: anyone recorded elsewhere is refused with
+one neutral message (``registration.NOT_HERE``) and the matches are audited. A member taken off the
+roll is never brought back by an import (``registration.readmit_member``).
 Re-importing the same file finds every row unchanged.
 """
 
@@ -33,6 +36,7 @@ from dangjian.core.importing import (
 from dangjian.core.pii import blind_index
 from dangjian.orgs.models import Org
 
+from . import registration
 from .models import DuesCategory, Member, MembershipPeriod, MemberStatus, Person
 from .services import name_initials
 
@@ -149,6 +153,8 @@ class MemberImporter(Importer):
         self.filename = filename
         self.sha256 = ""
         self._existing: dict[str, dict] | None = None
+        # Rows naming persons recorded outside the actor's scope: (row number, ID number).
+        self.out_of_scope: list[tuple[int, str]] = []
 
     def parse(self, data: bytes, filename: str) -> Report:
         self.sha256 = hashlib.sha256(data).hexdigest()
@@ -188,6 +194,9 @@ class MemberImporter(Importer):
                 "id_index",
                 "name",
                 "org_id",
+                "org__path",
+                "membership__org__path",
+                "membership__left_reason",
                 "sex",
                 "ethnicity",
                 "education",
@@ -217,18 +226,38 @@ class MemberImporter(Importer):
             else:
                 first_seen[index] = row.number
         self._existing = self._lookup(list(first_seen))
+        self.out_of_scope = []
         for row in rows:
             rec = self._existing.get(row.values.get("_index") or "")
             if rec is None or any(i.code == "duplicate_in_file" for i in row.issues):
                 continue
-            if (
-                rec["membership__pk"]
-                and rec["membership__org_id"] != self.org.pk
-                and rec["membership__left_on"] is None
-            ):
-                row.error("公民身份号码", "other_branch", "此人已在其他支部的党员名册中，请办理组织关系转接")
-            if row.values.get("name") and rec["name"] != row.values["name"]:
-                row.error("姓名", "name_differs", "姓名与系统中同一身份证号登记的姓名不一致")
+            problem = self.refusal(rec, row.values.get("name"))
+            if problem is not None:
+                column, code, message = problem
+                row.error(column, code, message)
+                if code == registration.NOT_HERE_CODE:
+                    self.out_of_scope.append((row.number, row.values["id_number"]))
+
+    def refusal(self, rec: dict, name: str | None) -> tuple[str, str, str] | None:
+        """Why a person on file may not be imported here, as (column, code, message), or None.
+
+        Out of scope comes first and alone: nothing about such a person (roll, name) is said.
+        """
+        member_path = rec["membership__org__path"] if rec["membership__pk"] else None
+        if not registration.person_in_scope(self.actor, "members.import", rec["org__path"], member_path):
+            return ("公民身份号码", registration.NOT_HERE_CODE, registration.NOT_HERE)
+        if rec["membership__pk"] and rec["membership__left_on"] is not None:
+            return (
+                "公民身份号码",
+                "left_roll",
+                f"此人已于{rec['membership__left_on']:%Y年%m月}离开党员名册（{rec['membership__left_reason'] or '原因未记'}），"
+                "导入不能恢复党籍，请由区级管理员办理恢复",
+            )
+        if rec["membership__pk"] and rec["membership__org_id"] != self.org.pk:
+            return ("公民身份号码", "other_branch", "此人已在其他支部的党员名册中，请办理组织关系转接")
+        if name and rec["name"] != name:
+            return ("姓名", "name_differs", "姓名与系统中同一身份证号登记的姓名不一致")
+        return None
 
     # ------------------------------------------------------------ what changes
 
@@ -260,10 +289,7 @@ class MemberImporter(Importer):
 
     def _member_changes(self, v: dict, rec: dict) -> dict:
         values = self._member_values(v)
-        changes = {k: val for k, val in values.items() if rec.get(f"membership__{k}") != val}
-        if rec["membership__left_on"] is not None:
-            changes["left_on"] = None
-        return changes
+        return {k: val for k, val in values.items() if rec.get(f"membership__{k}") != val}
 
     def classify(self, rows: list[Row]) -> dict[str, list]:
         existing = self._existing if self._existing is not None else {}
@@ -386,7 +412,6 @@ class MemberImporter(Importer):
             members = Member.objects.in_bulk([rec["membership__pk"] for _, rec, _p, m in updated if m])
             person_fields: set[str] = set()
             member_fields: set[str] = set()
-            rejoined = []
             for row, rec, p_changes, m_changes in updated:
                 if p_changes:
                     person = people[rec["pk"]]
@@ -401,18 +426,10 @@ class MemberImporter(Importer):
                     for key, value in m_changes.items():
                         setattr(member, key, value)
                         member_fields.add(key)
-                    if "left_on" in m_changes:
-                        member.left_reason = ""
-                        member_fields.add("left_reason")
-                        rejoined.append(member)
             if person_fields:
                 Person.objects.bulk_update(list(people.values()), [*person_fields, "updated_at"], BATCH)
             if member_fields:
                 Member.objects.bulk_update(list(members.values()), [*member_fields, "updated_at"], BATCH)
-            MembershipPeriod.objects.bulk_create(
-                MembershipPeriod(member=m, org=self.org, started_on=today, reason="花名册导入（恢复在册）")
-                for m in rejoined
-            )
             tick(len(updated))
         counts = {
             "rows": len(rows),
@@ -432,13 +449,9 @@ class MemberImporter(Importer):
         existing = self._existing or {}
         for row in rows:
             rec = existing.get(row.values["_index"])
-            if (
-                rec
-                and rec["membership__pk"]
-                and rec["membership__org_id"] != self.org.pk
-                and rec["membership__left_on"] is None
-            ):
-                raise ValidationError(f"第{row.number}行：此人已在其他支部的党员名册中", code="other_branch")
+            problem = self.refusal(rec, row.values.get("name")) if rec else None
+            if problem is not None:
+                raise ValidationError(f"第{row.number}行：{problem[2]}", code=problem[1])
 
     def _enroll(self, pairs: list[tuple[int, dict]], today: date, now) -> None:
         insert_many(Member, [self._new_member(pid, v, now) for pid, v in pairs])
@@ -524,6 +537,15 @@ def import_members(
         raise ValidationError("您无权向该组织导入花名册。", code="out_of_scope")
     if org.level != "branch":
         raise ValidationError("花名册只能导入到党支部。", code="not_a_branch")
-    return MemberImporter(actor=actor, org=org, filename=filename, progress=progress).run(
-        data, filename, dry_run=dry_run
-    )
+    importer = MemberImporter(actor=actor, org=org, filename=filename, progress=progress)
+    report = importer.run(data, filename, dry_run=dry_run)
+    if importer.out_of_scope:
+        # Its own (nested) transaction: a refused import still leaves this trace.
+        registration.record_out_of_scope_matches(
+            actor=actor,
+            source="import_dry_run" if dry_run else "import",
+            org=org,
+            id_numbers=[number for _, number in importer.out_of_scope],
+            rows=[n for n, _ in importer.out_of_scope],
+        )
+    return report

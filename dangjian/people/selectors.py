@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
-from dangjian.core import idcard
-from dangjian.core.pii import blind_index
 from dangjian.core.scoping import scoped
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -89,17 +88,25 @@ class RosterFilter:
         )
 
 
+ID_LIKE_DIGITS = 6
+
+
+def looks_like_id(text: str) -> bool:
+    """Six or more digits: part of an ID number (or a phone), which a GET search never matches."""
+    return sum(ch.isdigit() for ch in unicodedata.normalize("NFKC", text or "")) >= ID_LIKE_DIGITS
+
+
 def search_q(text: str) -> Q:
-    """On Person: name, pinyin initials (``wfx`` finds 王凤侠) or a full ID number via its blind index."""
+    """On Person: name or pinyin initials (``wfx`` finds 王凤侠).
+
+    Never an ID number: a search by ID is a reveal (``services.find_person_by_id``, posted and
+    audited), and numbers typed here would land in access logs through the query string.
+    """
     text = text.strip()
     if not text:
         return Q()
-    try:
-        number = idcard.normalize_id(text)
-    except (idcard.IdNumberError, TypeError):
-        number = ""
-    if len(number) == 18 and number[:17].isdigit():
-        return Q(id_index=blind_index("id", number))
+    if looks_like_id(text):
+        return Q(pk__in=[])
     if text.isascii() and text.isalpha():
         # A range rather than LIKE 'wfx%': SQLite's LIKE is case-insensitive and skips the index.
         low = text.lower()

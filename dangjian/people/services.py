@@ -16,7 +16,7 @@ from pypinyin import Style, lazy_pinyin
 
 from dangjian.core import idcard
 from dangjian.core.audit import log_action
-from dangjian.core.pii import blind_index
+from dangjian.core.pii import blind_index, mask_id
 from dangjian.core.scoping import has_capability
 from dangjian.orgs.models import Level, Org
 
@@ -197,6 +197,33 @@ def reveal_person_pii(*, actor, person: Person, field: str = "id_number") -> str
         raise PeopleError("您无权查看完整个人信息。", code="forbidden")
     log_action(actor=actor, action="people.reveal_pii", obj=person, data={"field": field})
     return getattr(person, field)
+
+
+@transaction.atomic
+def find_person_by_id(*, actor, id_number: str) -> Person | None:
+    """A search by full ID number is a reveal: it needs ``pii.reveal`` and is audited (masked).
+
+    Only persons the actor may reveal are found; anyone else answers None, as if not on file.
+    """
+    from .selectors import persons_visible_to
+
+    if not has_capability(actor, "pii.reveal"):
+        raise PeopleError("按身份证号查找须有查看完整个人信息的权限。", code="forbidden")
+    number = _id_or_error(id_number)
+    person = (
+        persons_visible_to(actor, "pii.reveal")
+        .filter(id_index=blind_index("id", number))
+        .select_related("org")
+        .first()
+    )
+    log_action(
+        actor=actor,
+        action="people.search_id",
+        obj=person,
+        org=person.org if person else None,
+        data={"id": mask_id(number), "found": person is not None},
+    )
+    return person
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from dangjian.core.pii import blind_index
 from dangjian.core.scoping import has_capability
 from dangjian.orgs.models import Level, Org
 
+from . import registration
 from .models import Member, MembershipPeriod, MemberStatus, Person, Transfer, TransferKind, TransferState
 from .services import PeopleError, prepare_person
 
@@ -81,7 +82,38 @@ def request_transfer_out(
     return transfer
 
 
-@transaction.atomic
+def _incoming_refusal(actor, to_org: Org, name: str, id_index: str) -> PeopleError | None:
+    """Why the person with this ID may not come in to ``to_org`` by transfer, or None.
+
+    Someone recorded outside the actor's scope gets the neutral refusal and nothing else; inside it,
+    the name must match, a current member moves by a transfer between branches, and a member taken off
+    the roll otherwise than by transfer comes back only through re-admission.
+    """
+    person = Person.objects.filter(id_index=id_index).select_related("org").first()
+    if person is None:
+        return None
+    member = Member.objects.filter(person=person).select_related("org").first()
+    if not registration.person_in_scope(
+        actor, "members.edit", person.org.path, member.org.path if member else None
+    ):
+        return PeopleError(registration.NOT_HERE, code=registration.NOT_HERE_CODE)
+    if person.name != name:
+        return PeopleError("姓名与系统中同一身份证号登记的姓名不一致。", code="name_differs")
+    if member is not None and member.left_on is None:
+        return PeopleError("此人已在党员名册中，请由转出支部发起转接。", code="on_platform")
+    if member is not None and not registration.left_by_transfer(member.left_reason):
+        return PeopleError("此人已离开党员名册，转入不能恢复党籍，请由区级管理员办理恢复。", code="left_roll")
+    return None
+
+
+def _refuse(actor, to_org: Org, id_number: str, error: PeopleError, source: str) -> None:
+    if error.code == registration.NOT_HERE_CODE:
+        registration.record_out_of_scope_matches(
+            actor=actor, source=source, org=to_org, id_numbers=[id_number]
+        )
+    raise error
+
+
 def request_transfer_in(
     *,
     actor,
@@ -93,7 +125,11 @@ def request_transfer_in(
     months_away: int = 12,
     reason: str = "",
 ) -> Transfer:
-    """A member coming from an organization off the platform; the letter arrives already issued."""
+    """A member coming from an organization off the platform; the letter arrives already issued.
+
+    Not atomic itself: a refusal for a person out of scope is audited in its own transaction and then
+    raised; the write proper is ``_request_transfer_in``.
+    """
     if not _may(actor, to_org) or to_org.level != Level.BRANCH:
         raise PeopleError("接收组织须为您管理范围内的党支部。", code="out_of_scope")
     probe = Person(org=to_org, name=person_name, id_number=id_number)
@@ -101,8 +137,31 @@ def request_transfer_in(
         prepare_person(probe)
     except Exception as exc:  # IdNumberError carries the Chinese message
         raise PeopleError(str(exc), code=getattr(exc, "code", "id")) from None
-    if Member.objects.filter(person__id_index=probe.id_index, left_on__isnull=True).exists():
-        raise PeopleError("此人已在平台的党员名册中，请由转出支部发起转接。", code="on_platform")
+    refusal = _incoming_refusal(actor, to_org, probe.name, probe.id_index)
+    if refusal is not None:
+        _refuse(actor, to_org, probe.id_number, refusal, "transfer_in")
+    return _request_transfer_in(
+        actor=actor,
+        to_org=to_org,
+        probe=probe,
+        outside_org_name=outside_org_name,
+        applied_on=applied_on,
+        months_away=months_away,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def _request_transfer_in(
+    *,
+    actor,
+    to_org: Org,
+    probe: Person,
+    outside_org_name: str,
+    applied_on: date,
+    months_away: int,
+    reason: str,
+) -> Transfer:
     transfer = Transfer.objects.create(
         kind=kind_for(months_away),
         state=TransferState.IN_TRANSIT,
@@ -159,9 +218,23 @@ def _close_period(member: Member, on: date, reason: str) -> None:
     MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on, reason=reason)
 
 
-@transaction.atomic
 def receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
-    """The receipt: the member is on the receiving roll from ``on`` (or off the platform's roll)."""
+    """The receipt: the member is on the receiving roll from ``on`` (or off the platform's roll).
+
+    A transfer in from outside is checked again at receipt, as at request: the person it names may
+    have been recorded elsewhere since (or the transfer predates the check).
+    """
+    if transfer.member_id is None and transfer.to_org is not None:
+        _side(actor, transfer, "to")
+        index = blind_index("id", transfer.person_id_number)
+        refusal = _incoming_refusal(actor, transfer.to_org, transfer.person_name, index)
+        if refusal is not None:
+            _refuse(actor, transfer.to_org, transfer.person_id_number, refusal, "transfer_receive")
+    return _receive_transfer(actor=actor, transfer=transfer, on=on)
+
+
+@transaction.atomic
+def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
     _state(transfer, TransferState.IN_TRANSIT, TransferState.EXPIRED)
     if transfer.to_org is not None:
         _side(actor, transfer, "to")
@@ -181,6 +254,9 @@ def receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
         member.save(update_fields=["left_on", "left_reason", "updated_at"])
     else:
         index = blind_index("id", transfer.person_id_number)
+        refusal = _incoming_refusal(actor, transfer.to_org, transfer.person_name, index)
+        if refusal is not None:  # recorded elsewhere since the check before this transaction
+            raise refusal
         person = Person.objects.filter(id_index=index).first()
         if person is None:
             person = prepare_person(

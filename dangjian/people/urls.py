@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lookup, views
 
 app_name = "people"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("p/<int:pk>/remove/", views.person_remove, name="person_remove"),
     path("p/<int:pk>/reveal/", views.person_reveal, name="reveal"),
     path("p/<int:pk>/transfer/", views.transfer_out, name="transfer_out"),
+    path("p/<int:pk>/readmit/", lookup.readmit, name="readmit"),
+    path("find/", lookup.find_by_id, name="find_by_id"),
     path("import/", views.import_page, name="import"),
     path("import/<str:token>/commit/", views.import_commit, name="import_commit"),
     path("import/<str:token>/rejected.xlsx", views.import_rejected, name="import_rejected"),

@@ -158,6 +158,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sections": rendered,
         "may_reveal": has_capability(request.user, "pii.reveal", person.org),
         "may_edit": has_capability(request.user, "members.edit", person.org),
+        "may_readmit": member is not None and has_capability(request.user, "members.readmit", member.org),
         "transfer_form": TransferOutForm(initial={"applied_on": today, "valid_days": 90}),
         "step_labels": development.STEP_LABELS,
     }

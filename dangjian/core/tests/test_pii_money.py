@@ -10,7 +10,7 @@ from dangjian.people.models import Person
 
 
 def test_masks_hide_the_middle_of_id_numbers_and_phones():
-    assert pii.mask_id("410611194301011238") == "410***********1238"
+    assert pii.mask_id("410611194301011238") == "410611***********8"
     assert pii.mask_phone("13812345678") == "138****5678"
     assert pii.mask_name("王凤侠") == "王*侠"
     assert pii.mask_name("王芳") == "王*"

@@ -35,7 +35,7 @@ def test_export_has_the_title_row_the_header_and_masked_pii(branch, secretary):
     person = Person.objects.get()
     assert rows[2][1] == "王凤侠"
     assert rows[2][12] == "139****5678"
-    assert rows[2][13] == person.id_number[:3] + "*" * 11 + person.id_number[-4:]
+    assert rows[2][13] == person.id_number[:6] + "*" * 11 + person.id_number[-1:]
 
 
 class _Rollback(Exception):

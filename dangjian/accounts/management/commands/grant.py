@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.accounts.models import Role, User
 from dangjian.accounts.services import grant_role
+from dangjian.core.actors import SYSTEM
 from dangjian.orgs.models import Org
 
 
@@ -11,7 +12,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("role", help="zone_admin, staff, liaison, secretary, clerk, viewer, auditor, …")
+        parser.add_argument(
+            "role",
+            help="zone_admin, staff, liaison, secretary, clerk, viewer, auditor, sysadmin, secadmin, auditadmin",
+        )
         parser.add_argument("org_code")
         parser.add_argument("--subtree", action="store_true")
 
@@ -27,7 +31,8 @@ class Command(BaseCommand):
         if org is None:
             raise CommandError(f"组织代码“{org_code}”不存在。")
         try:
-            grant_role(actor="system", user=user, role=role_obj, org=org, subtree=subtree)
+            # Run on the server, so it acts as SYSTEM: this is how the first 安全管理员 is made.
+            grant_role(actor=SYSTEM, user=user, role=role_obj, org=org, subtree=subtree)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         scope = "及其全部下级组织" if subtree else "（仅本级）"

@@ -1,0 +1,85 @@
+"""Issue 8, breach 3: a 组织生活台账 shows only people in the viewer's scope; a node-only grant sees its
+own node only, in ledgers and compliance alike."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from conftest import make_user
+from dangjian.activities import services
+from dangjian.activities.models import Kind, Participation
+from dangjian.activities.services import Mark
+from dangjian.orgs.models import Org
+
+from .factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zone_meeting(zone, branch, other_branch):
+    """A zone-wide lecture both villages attend; one member of each is absent, with a reason."""
+    from django.db import transaction
+
+    ours = member(branch, "甲村党员")
+    theirs = member(other_branch, "乙村党员")
+    with transaction.atomic():
+        activity = services.record_activity(
+            actor="system",
+            org=Org.objects.get(pk=zone.pk),
+            kind=Kind.LECTURE,
+            title="全区党课",
+            date=date(2023, 5, 10),
+            participants=[branch, other_branch],
+        )
+    with transaction.atomic():
+        services.set_attendance(
+            actor="system",
+            activity=activity,
+            marks=[
+                Mark(ours.pk, Participation.ABSENT, "外出务工"),
+                Mark(theirs.pk, Participation.ABSENT, "住院治疗"),
+            ],
+        )
+    return activity
+
+
+def xlsx_text(content: bytes) -> str:
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return " ".join(
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c
+    )
+
+
+def test_a_branch_ledger_lists_only_its_own_absentees_of_a_zone_wide_meeting(secretary_client, zone_meeting):
+    page = secretary_client.get(reverse("activities:ledger", args=["T-A", 2023])).content.decode()
+    assert "全区党课" in page
+    assert "甲村党员" in page and "外出务工" in page
+    assert "乙村党员" not in page and "住院治疗" not in page
+
+
+def test_the_ledger_xlsx_leaks_no_other_branchs_people_either(secretary_client, zone_meeting):
+    response = secretary_client.get(reverse("activities:ledger_xlsx", args=["T-A", 2023]))
+    text = xlsx_text(response.content)
+    assert "甲村党员" in text
+    assert "乙村党员" not in text and "住院治疗" not in text
+
+
+def test_a_node_only_grant_on_a_committee_sees_its_own_node_only(roles, community, zone_meeting):
+    from dangjian.activities.tests.factories import meeting
+
+    branch_below = Org.objects.get(code="T-C1")
+    member(branch_below, "丙一党员")
+    meeting(branch_below, title="丙一支委会")
+    viewer = make_user("nodeonly", roles["viewer"], community, subtree=False)
+    client = Client()
+    client.force_login(viewer)
+    page = client.get(reverse("activities:ledger", args=["T-C", 2023])).content.decode()
+    assert "丙社区第一党支部" not in page
+    assert client.get(reverse("activities:ledger", args=["T-C1", 2023])).status_code == 404
+    compliance = client.get(reverse("activities:compliance"), {"year": 2023}).content.decode()
+    assert "丙社区第一党支部" not in compliance
