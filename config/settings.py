@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.people",
     "dangjian.activities",
+    "dangjian.projects",
     "dangjian.reports",
     "dangjian.api",
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("people/", include("dangjian.people.urls")),
     path("activities/", include("dangjian.activities.urls")),
+    path("projects/", include("dangjian.projects.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -12,6 +12,8 @@ CAPABILITIES = {
     "pii.reveal": _("查看完整身份证号和电话"),
     "activities.view": _("查看组织生活"),
     "activities.edit": _("记录组织生活"),
+    "projects.view": _("查看项目、突击队与服务场所"),
+    "projects.edit": _("维护项目、突击队与服务场所"),
     "reports.view": _("查看统计与报告"),
     "reports.edit": _("编辑年度综述"),
     "members.readmit": _("恢复党籍"),
@@ -20,21 +22,30 @@ CAPABILITIES = {
     "security.view": _("查看安全状况"),
 }
 
-_READ = ["orgs.view", "members.view", "activities.view", "reports.view"]
+_READ = ["orgs.view", "members.view", "activities.view", "projects.view", "reports.view"]
 
 DEFAULT_ROLES = {
     "zone_admin": ("区级管理员", sorted(set(CAPABILITIES) - {"audit.view", "security.view"})),
     "staff": (
         "组织部/党群部工作人员",
         _READ
-        + ["orgs.edit", "members.edit", "members.import", "pii.reveal", "activities.edit", "reports.edit"],
+        + [
+            "orgs.edit",
+            "members.edit",
+            "members.import",
+            "pii.reveal",
+            "activities.edit",
+            "projects.edit",
+            "reports.edit",
+        ],
     ),
     "liaison": ("联络组成员", _READ + ["orgs.supervise"]),
     "secretary": (
         "支部书记",
-        _READ + ["orgs.edit", "members.edit", "members.import", "pii.reveal", "activities.edit"],
+        _READ
+        + ["orgs.edit", "members.edit", "members.import", "pii.reveal", "activities.edit", "projects.edit"],
     ),
-    "clerk": ("党务工作者", _READ + ["members.edit", "members.import", "activities.edit"]),
+    "clerk": ("党务工作者", _READ + ["members.edit", "members.import", "activities.edit", "projects.edit"]),
     "viewer": ("只读领导", list(_READ)),
     "auditor": ("审计员", ["orgs.view", "audit.view"]),
     "sysadmin": ("系统管理员", ["orgs.view", "accounts.manage"]),

@@ -15,6 +15,7 @@ def platform(request):
             "orgs": can("orgs.view"),
             "members": can("members.view"),
             "activities": can("activities.view"),
+            "projects": can("projects.view"),
             "reports": can("reports.view"),
             "accounts": can("accounts.manage"),
             "audit": can("audit.view"),

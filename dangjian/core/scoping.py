@@ -66,6 +66,12 @@ def grants_for(actor) -> list[Grant]:
 
 def has_capability(actor, capability: str, org=None) -> bool:
     """True if the actor holds the capability anywhere (org None) or on that org."""
+    from .actors import PUBLIC, SYSTEM
+
+    if actor is SYSTEM:
+        return True
+    if actor is PUBLIC:
+        return capability in PUBLIC.capabilities
     for grant in grants_for(actor):
         held = capability in grant.capabilities or ALL in grant.capabilities
         if held and (org is None or grant.covers(org.path)):

@@ -112,7 +112,10 @@ DEFAULT_SECTIONS: list[SectionTemplate] = [
         "{year}年，{org}以党建为引领，充分发挥党员干部在项目发展、乡村振兴中的先锋模范作用。\n"
         "[通过“红色工地”创建活动，把支部建在工地一线，{projects.commando_teams}支党员突击队日夜奋战，]"
         "[{ex:projects.completed_names|first1}等]{projects.completed}个项目全面投用，"
-        "[{projects.in_progress}个项目加速推进，]不断刷新项目建设“加速度”。",
+        "[{projects.in_progress}个项目加速推进，]不断刷新项目建设“加速度”。\n"
+        "[同时，{org}开展“党旗领航·品质旅游”党建项目，高标准实施总投资{projects.tourism_investment}的"
+        "{ex:projects.tourism_names|first4}等项目，构建文旅发展格局。]"
+        "[此外，{org}还开展了“党建共建·乡村振兴”行动，{ex:projects.rural_names|first2}，带动村民致富增收。]",
     ),
     SectionTemplate(
         "dividends",

@@ -88,6 +88,10 @@ FIGURES = [
     ("35支党员突击队", ["projects.commando_teams", "projects.completed"], []),
     ("20个项目全面投用", ["projects.completed"], []),
     ("65个项目加速推进", ["projects.completed", "projects.in_progress"], []),
+    ("总投资102亿元的耕德电子产业园等20个项目全面投用", ["projects.completed"], ["projects.completed_names"]),
+    ("建成魅力石佛寺村、森林乡村贯子村、休闲度假靳庄村等村韵品牌", [], ["projects.village_brands"]),
+    ("总投资25亿元的淇水关小镇", ["projects.tourism_investment"], ["projects.tourism_names"]),
+    ("投资8000万元建设热浪·冰雪嘉年华项目", [], ["projects.rural_names"]),
 ]
 
 _rendered: dict[str, str] = {}

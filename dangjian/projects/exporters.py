@@ -1,0 +1,147 @@
+"""The 项目建设台账 of an organization and year: a print page (A4 landscape, cover, header repeated) and
+an xlsx with the same print settings. Derived from the project records, never typed in."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+import xlsxwriter
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dangjian.core.money import fmt_yuan
+
+from . import selectors
+from .models import AreaUnit, Initiative, ProjectKind, ProjectStatus
+
+HEADERS = [
+    "序号",
+    "项目名称",
+    "上级项目",
+    "类型",
+    "专项行动",
+    "责任组织",
+    "状态",
+    "总投资（万元）",
+    "面积",
+    "开工日期",
+    "投用日期",
+    "进度",
+    "节点完成",
+    "突击队",
+]
+WIDTHS = [5, 26, 16, 10, 14, 20, 6, 12, 12, 11, 11, 6, 8, 6]
+
+
+def disposition(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def _wan(fen: int) -> str:
+    """Investment in 万元 with up to four decimals, as ledgers print it (1,234.5 万元)."""
+    whole, rest = divmod(fen, 100 * 10_000)
+    if not rest:
+        return f"{whole:,}"
+    return f"{whole:,}.{rest * 10_000 // (100 * 10_000):04d}".rstrip("0").rstrip(".")
+
+
+def ledger_data(actor, org, year: int) -> dict:
+    """Rows of the ledger in a fixed number of queries, whatever the number of projects."""
+    projects = list(
+        selectors.ledger_projects(actor, org, year).annotate(
+            milestones_n=Count("milestones", distinct=True),
+            milestones_done=Count("milestones", filter=Q(milestones__done_on__isnull=False), distinct=True),
+            teams_n=Count("teams", distinct=True),
+        )
+    )
+    progress = selectors.rolled_progress(projects)
+    kinds, statuses, initiatives = (
+        dict(ProjectKind.choices),
+        dict(ProjectStatus.choices),
+        dict(Initiative.choices),
+    )
+    units = dict(AreaUnit.choices)
+    rows = []
+    for i, p in enumerate(projects, start=1):
+        rows.append(
+            [
+                i,
+                p.name,
+                p.parent.name if p.parent_id else "",
+                kinds.get(p.kind, ""),
+                initiatives.get(p.initiative, "") if p.initiative else "",
+                p.org.name,
+                statuses.get(p.status, ""),
+                _wan(p.investment),
+                f"{p.area.normalize():f}{units.get(p.area_unit, '')}" if p.area else "",
+                p.started_on.isoformat() if p.started_on else "",
+                p.finished_on.isoformat() if p.finished_on else "",
+                f"{progress[p.pk]}%",
+                f"{p.milestones_done}/{p.milestones_n}" if p.milestones_n else "",
+                p.teams_n or "",
+            ]
+        )
+    total = sum(p.investment for p in projects if p.parent_id is None)
+    return {
+        "org": org,
+        "year": year,
+        "headers": HEADERS,
+        "rows": rows,
+        "total": _wan(total),
+        "total_yuan": fmt_yuan(total),
+        "drawn_on": timezone.localdate(),
+        "title": f"{org.name}{year}年项目建设台账",
+    }
+
+
+def ledger_xlsx(data: dict) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = book.add_worksheet("项目建设台账")
+    title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    sub = book.add_format({"font_size": 10, "align": "right"})
+    head = book.add_format(
+        {
+            "bold": True,
+            "border": 1,
+            "align": "center",
+            "valign": "vcenter",
+            "text_wrap": True,
+            "bg_color": "#F2F2F2",
+        }
+    )
+    cell = book.add_format({"border": 1, "valign": "vcenter", "text_wrap": True, "font_size": 10})
+    last = len(HEADERS) - 1
+    sheet.merge_range(0, 0, 0, last, data["title"], title)
+    sheet.set_row(0, 28)
+    sheet.merge_range(
+        1,
+        0,
+        1,
+        last,
+        f"统计期间：{data['year']}年1月1日至12月31日　制表日期：{data['drawn_on']:%Y年%m月%d日}　总投资合计：{data['total']}万元",
+        sub,
+    )
+    for col, (name, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(2, col, name, head)
+    for r, values in enumerate(data["rows"], start=3):
+        for c, value in enumerate(values):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value, cell)
+            else:
+                sheet.write_string(r, c, str(value), cell)
+    # Paper as an office files it: A4 landscape, every column on one page width, title and header
+    # repeated on each page, "第 N 页 共 M 页" at the foot.
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0, 2)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    sheet.set_footer("&C第 &P 页 共 &N 页")
+    sheet.freeze_panes(3, 2)
+    book.close()
+    return out.getvalue()
