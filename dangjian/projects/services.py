@@ -121,7 +121,10 @@ def register_project(*, actor: Actor, org: Org, parent: Project | None = None, *
     _check_parent(actor, None, parent)
     _check_project(values, parent)
     values["name"] = values["name"].strip()
-    project = Project.objects.create(org=org, parent=parent, **values)
+    project = Project(org=org, parent=parent, **values)
+    if project.status == ProjectStatus.IN_USE:
+        project.progress = 100  # a project in use is finished, whatever was last reported
+    project.save()
     log_action(
         actor=actor,
         action="projects.register_project",
@@ -155,6 +158,8 @@ def update_project(
     if (project.parent_id or None) != (parent.pk if parent else None):
         changed["parent"] = str(parent.pk if parent else "")
     project.parent = parent
+    if project.status == ProjectStatus.IN_USE:
+        project.progress = 100
     project.version += 1
     project.save()
     log_action(actor=actor, action="projects.update_project", obj=project, org=project.org, data=changed)

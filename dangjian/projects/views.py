@@ -112,8 +112,9 @@ def index(request: HttpRequest) -> HttpResponse:
     for project in page.object_list:
         project.rolled = progress[project.pk]
     chart_rows = selectors.investment_by_kind_and_status(request.user, org, year)
-    kinds = [label for _, label in ProjectKind.choices]
-    statuses = [label for _, label in ProjectStatus.choices]
+    # Only the kinds and statuses that occur: five empty groups of bars say nothing on a phone.
+    kinds = [label for _, label in ProjectKind.choices if any(r["kind"] == label for r in chart_rows)]
+    statuses = [label for _, label in ProjectStatus.choices if any(r["status"] == label for r in chart_rows)]
     chart = {
         "id": "projects-investment",
         "type": "bar",

@@ -11,6 +11,14 @@ def wan(fen) -> str:
     return _wan(int(fen or 0))
 
 
+@register.filter
+def yuan_cn(fen) -> str:
+    """分 → the article's exact phrasing: 102亿元, 4236万元, 1250.5元."""
+    from dangjian.core import cnnum
+
+    return cnnum.yuan_exact(int(fen or 0))
+
+
 @register.simple_tag
 def page_query(request, number: int) -> str:
     """The current query string with ``page`` replaced, so paging keeps every filter."""
