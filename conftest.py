@@ -12,6 +12,7 @@ from django.test import Client
 
 from dangjian.accounts.models import Role, RoleAssignment, User
 from dangjian.accounts.services import ensure_default_roles
+from dangjian.core.actors import SYSTEM
 from dangjian.orgs.models import Kind, Level, Org
 
 PASSWORD = "Test-pass-2023"
@@ -40,7 +41,7 @@ def roles(db):
     from django.db import transaction
 
     with transaction.atomic():
-        ensure_default_roles(actor="test")
+        ensure_default_roles(actor=SYSTEM)
     return {r.identifier: r for r in Role.objects.all()}
 
 
@@ -134,7 +135,7 @@ def token_for(db):
 
     def make(user: User) -> dict:
         with transaction.atomic():
-            raw = issue_token(actor="test", user=user)
+            raw = issue_token(actor=SYSTEM, user=user)
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return make

@@ -237,12 +237,13 @@ def main(db: str) -> None:
     from conftest import make_user
     from dangjian.accounts.models import Role
     from dangjian.accounts.services import ensure_default_roles
+    from dangjian.core.actors import SYSTEM
     from dangjian.people.exporters import RosterExporter
     from dangjian.people.importers import MemberImporter
     from dangjian.people.models import Member
 
     with transaction.atomic():
-        ensure_default_roles(actor="bench")
+        ensure_default_roles(actor=SYSTEM)
     zone, branches = build_tree(1000)
     admin = make_user("bench-admin", Role.objects.get(identifier="zone_admin"), zone)
     target = branches[0]

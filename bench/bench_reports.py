@@ -133,10 +133,11 @@ def main(db: str) -> None:
 
     from dangjian.accounts.services import ensure_default_roles
     from dangjian.activities.models import Activity, Attendance
+    from dangjian.core.actors import SYSTEM
     from dangjian.people.models import Member
 
     with transaction.atomic():
-        ensure_default_roles(actor="bench")
+        ensure_default_roles(actor=SYSTEM)
     start = time.perf_counter()
     root = build_city(10_000)
     _fill_city(root)

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.seeding import SeedContext, demo_password
 from dangjian.orgs.models import LiaisonGroup, Org
@@ -27,17 +28,17 @@ DEMO_USERS = [
 
 @transaction.atomic
 def run(ctx: SeedContext) -> None:
-    ensure_default_roles(actor="seed_demo")
+    ensure_default_roles(actor=SYSTEM)
     zone = ctx.zone()
     if User.objects.filter(username="admin").exists():
         # Demo databases seeded before the three duties existed get their logins too.
         added = _add_users([u for u in DEMO_USERS if u[2] in ADMIN_DUTIES])
         if added:
-            log_action(actor="seed_demo", action="accounts.seed_demo", org=zone, data={"users": added})
+            log_action(actor=SYSTEM, action="accounts.seed_demo", org=zone, data={"users": added})
         return
     added = _add_users(DEMO_USERS)
     LiaisonGroup.objects.get(zone=zone, name="第一联络组").members.add(User.objects.get(username="liaison1"))
-    log_action(actor="seed_demo", action="accounts.seed_demo", org=zone, data={"users": added})
+    log_action(actor=SYSTEM, action="accounts.seed_demo", org=zone, data={"users": added})
 
 
 def _add_users(rows) -> list[str]:

@@ -1,5 +1,7 @@
 """Writes for users, role assignments and API tokens. Each is one transaction with one audit entry."""
 
+from __future__ import annotations
+
 from datetime import date, timedelta
 
 from django.contrib.auth.password_validation import validate_password
@@ -7,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core.actors import PUBLIC, SYSTEM, Actor
 from dangjian.core.audit import log_action
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
 from .models import ApiToken, Role, RoleAssignment, User
@@ -19,9 +22,8 @@ class AccountError(ValidationError):
     pass
 
 
-def _require_manage(actor, org: Org) -> None:
-    if not has_capability(actor, "accounts.manage", org):
-        raise AccountError("您无权在该组织范围内管理账号与授权。", code="out_of_scope")
+def _require_manage(actor: Actor, org: Org | None) -> None:
+    require(actor, "accounts.manage", org, message="您无权在该组织范围内管理账号与授权。")
 
 
 def _active_roles(user: User) -> set[str]:
@@ -48,10 +50,8 @@ def _granter_roles(actor, org: Org) -> set[str]:
 
 def check_grant(actor, *, user: User, role: Role, org: Org, revoke: bool = False) -> None:
     """Separation of duties (``roles.GRANT_RULES``): may ``actor`` grant (revoke) ``role`` on ``org``?"""
-    from dangjian.core.actors import SYSTEM
-
     verb = "撤销" if revoke else "授予"
-    if actor is not SYSTEM and actor != "system":
+    if actor is not SYSTEM:
         if getattr(actor, "pk", None) == user.pk:
             raise AccountError(f"不能为自己{verb}角色。", code="self_grant")
         _require_manage(actor, org)
@@ -59,8 +59,8 @@ def check_grant(actor, *, user: User, role: Role, org: Org, revoke: bool = False
             may_grant(granter, role.identifier) for granter in _granter_roles(actor, org)
         ):
             raise AccountError(f"您无权{verb}“{role.name}”角色。", code="separation_of_duties")
-        if user.home_org_id is not None and not has_capability(actor, "accounts.manage", user.home_org):
-            raise AccountError("该用户不在您的管理范围内。", code="out_of_scope")
+        if user.home_org_id is not None:
+            require(actor, "accounts.manage", user.home_org, message="该用户不在您的管理范围内。")
     if not revoke:
         conflict = exclusion_conflict(role.identifier, _active_roles(user))
         if conflict is not None:
@@ -73,8 +73,9 @@ def check_grant(actor, *, user: User, role: Role, org: Org, revoke: bool = False
 
 
 @transaction.atomic
-def ensure_default_roles(*, actor=None) -> int:
+def ensure_default_roles(*, actor: Actor) -> int:
     """Create the default roles that do not exist yet; never overwrites a configured role."""
+    require(actor, "accounts.manage")
     created = 0
     for identifier, (name, caps) in DEFAULT_ROLES.items():
         _, was_created = Role.objects.get_or_create(
@@ -82,19 +83,22 @@ def ensure_default_roles(*, actor=None) -> int:
         )
         created += was_created
     if created:
-        log_action(actor=actor or "system", action="accounts.ensure_default_roles", data={"created": created})
+        log_action(actor=actor, action="accounts.ensure_default_roles", data={"created": created})
     return created
 
 
 @transaction.atomic
 def create_user(
-    *, actor, username: str, password: str, display_name: str = "", phone: str = "", org: Org | None = None
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    display_name: str = "",
+    phone: str = "",
+    org: Org | None = None,
 ) -> User:
     """Create a login. ``org`` (where the admin manages accounts) is checked against the actor's scope."""
-    if org is not None:
-        _require_manage(actor, org)
-    elif not has_capability(actor, "accounts.manage"):
-        raise AccountError("您无权管理账号。", code="forbidden")
+    _require_manage(actor, org)
     username = username.strip()
     if not username:
         raise AccountError("用户名不能为空。", code="required")
@@ -111,7 +115,7 @@ def create_user(
 @transaction.atomic
 def grant_role(
     *,
-    actor,
+    actor: Actor,
     user: User,
     role: Role,
     org: Org,
@@ -155,7 +159,7 @@ def grant_role(
 
 
 @transaction.atomic
-def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
+def end_role(*, actor: Actor, assignment: RoleAssignment) -> RoleAssignment:
     """End an assignment at once: it stays in history, valid up to yesterday (never deleted)."""
     check_grant(actor, user=assignment.user, role=assignment.role, org=assignment.org, revoke=True)
     end = timezone.localdate() - timedelta(days=1)
@@ -178,8 +182,10 @@ def end_role(*, actor, assignment: RoleAssignment) -> RoleAssignment:
 
 
 @transaction.atomic
-def issue_token(*, actor, user: User, name: str = "") -> str:
+def issue_token(*, actor: Actor, user: User, name: str = "") -> str:
     """Create an API token for ``user`` and return it; only its digest is kept."""
+    if actor is not user:
+        _require_manage(actor, user.home_org)
     raw = ApiToken.generate()
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
     log_action(
@@ -193,8 +199,9 @@ def issue_token(*, actor, user: User, name: str = "") -> str:
 
 @transaction.atomic
 def record_login(*, user=None, username: str, success: bool, ip: str | None) -> None:
+    """A login or a failed attempt; a failed one is the public's (the username is in the data)."""
     log_action(
-        actor=user if success else username,
+        actor=user if success and user is not None else PUBLIC,
         action="accounts.login" if success else "accounts.login_failed",
         data={"username": username},
         ip=ip,

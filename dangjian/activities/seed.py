@@ -11,6 +11,7 @@ from datetime import date, time
 
 from django.db import transaction
 
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Kind as OrgKind
@@ -383,5 +384,5 @@ def run(ctx: SeedContext) -> None:
     if members_exist and _demo_member_login():
         done["member_login"] = 1
     if done:
-        log_action(actor="seed_demo", action="activities.seed_demo", org=zone, data=done)
+        log_action(actor=SYSTEM, action="activities.seed_demo", org=zone, data=done)
         ctx.say("组织生活：" + "，".join(f"{k} {v}" for k, v in done.items()))

@@ -15,8 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
 from dangjian.people.models import Member, MemberStatus
 
@@ -80,9 +81,8 @@ CHECKIN_SALT = "activities.checkin"
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
-def _require(actor, org: Org, capability: str = "activities.edit") -> None:
-    if actor != "system" and not has_capability(actor, capability, org):
-        raise ActivityError("该组织不在您的管理范围内。", code="out_of_scope")
+def _require(actor: Actor, org: Org, capability: str = "activities.edit") -> None:
+    require(actor, capability, org)
 
 
 def _zone_of(org: Org) -> Org:
@@ -109,7 +109,7 @@ def _check_values(org: Org, values: dict) -> None:
         raise ActivityError("只有党课、宣讲登记受众人数。", code="audience")
 
 
-def _check_participants(actor, org: Org, participants: Iterable[Org]) -> list[Org]:
+def _check_participants(actor: Actor, org: Org, participants: Iterable[Org]) -> list[Org]:
     participants = list(participants)
     for p in participants:
         if not p.path.startswith(org.path) or p.pk == org.pk:
@@ -119,7 +119,7 @@ def _check_participants(actor, org: Org, participants: Iterable[Org]) -> list[Or
 
 @transaction.atomic
 def record_activity(
-    *, actor, org: Org, kind: str, title: str, date: date, participants: Iterable[Org] = (), **fields
+    *, actor: Actor, org: Org, kind: str, title: str, date: date, participants: Iterable[Org] = (), **fields
 ) -> Activity:
     """Plan or record a meeting/activity of ``org`` (a zone-wide one lists its participating orgs)."""
     _require(actor, org)
@@ -144,7 +144,7 @@ def record_activity(
 
 @transaction.atomic
 def update_activity(
-    *, actor, activity: Activity, participants: Iterable[Org] | None = None, **fields
+    *, actor: Actor, activity: Activity, participants: Iterable[Org] | None = None, **fields
 ) -> Activity:
     _require(actor, activity.org)
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -198,7 +198,7 @@ class Mark:
 
 
 @transaction.atomic
-def set_attendance(*, actor, activity: Activity, marks: Iterable[Mark]) -> dict[str, int]:
+def set_attendance(*, actor: Actor, activity: Activity, marks: Iterable[Mark]) -> dict[str, int]:
     """Record who attended (present / absent with a reason / on leave); rows not listed stay as they are."""
     _require(actor, activity.org)
     marks = list(marks)
@@ -282,12 +282,18 @@ def member_for_user(user) -> Member | None:
 
 
 @transaction.atomic
-def check_in(*, user, token: str) -> tuple[Attendance, bool]:
-    """Mark the logged-in member present; a second scan changes nothing (returns created=False)."""
+def check_in(*, actor: Actor, token: str) -> tuple[Attendance, bool]:
+    """Mark the logged-in member present; a second scan changes nothing (returns created=False).
+
+    The signed token is the authority (what ``activities.checkin`` means), so this checks it rather
+    than a role: a member needs no role to say they were there, only to be on that meeting's roll.
+    """
+    if not getattr(actor, "is_authenticated", False):
+        raise ActivityError("请先登录再签到。", code="login")
     activity = activity_for_token(token)
     if activity.date > timezone.localdate():
         raise ActivityError("活动尚未开始，暂不能签到。", code="not_yet")
-    member = member_for_user(user)
+    member = member_for_user(actor)
     if member is None or not eligible_members(activity).filter(pk=member.pk).exists():
         raise ActivityError("您不是该组织在册党员，无需在此签到。", code="not_member")
     row = Attendance.objects.select_for_update().filter(activity=activity, member=member).first()
@@ -306,7 +312,7 @@ def check_in(*, user, token: str) -> tuple[Attendance, bool]:
         row.status, row.reason, row.checked_in_at = Participation.PRESENT, "", now
         row.save(update_fields=["status", "reason", "checked_in_at"])
     log_action(
-        actor=user, action="activities.check_in", obj=activity, org=activity.org, data={"member": member.pk}
+        actor=actor, action="activities.check_in", obj=activity, org=activity.org, data={"member": member.pk}
     )
     return row, True
 
@@ -315,7 +321,7 @@ def check_in(*, user, token: str) -> tuple[Attendance, bool]:
 
 
 @transaction.atomic
-def add_photo(*, actor, activity: Activity, upload, caption: str = "") -> ActivityPhoto:
+def add_photo(*, actor: Actor, activity: Activity, upload, caption: str = "") -> ActivityPhoto:
     """Store an image (checked with Pillow, at most settings.PHOTO_MAX_BYTES)."""
     _require(actor, activity.org)
     limit = settings.PHOTO_MAX_BYTES
@@ -351,7 +357,7 @@ def add_photo(*, actor, activity: Activity, upload, caption: str = "") -> Activi
 
 @transaction.atomic
 def add_trainees(
-    *, actor, activity: Activity, names: Iterable[str] = (), members: Iterable[Member] = ()
+    *, actor: Actor, activity: Activity, names: Iterable[str] = (), members: Iterable[Member] = ()
 ) -> int:
     _require(actor, activity.org)
     if activity.kind != Kind.TRAINING:
@@ -376,7 +382,7 @@ def add_trainees(
 @transaction.atomic
 def save_lecturer(
     *,
-    actor,
+    actor: Actor,
     zone: Org,
     name: str,
     kind: str,
@@ -400,7 +406,7 @@ def save_lecturer(
 
 @transaction.atomic
 def save_rule(
-    *, actor, zone: Org, kind: str, period: str, min_count: int, valid_from: date
+    *, actor: Actor, zone: Org, kind: str, period: str, min_count: int, valid_from: date
 ) -> ComplianceRule:
     """Change how often a meeting is required, from ``valid_from`` on; earlier periods keep the old rule."""
     _require(actor, zone)
@@ -442,7 +448,7 @@ def ensure_default_rules(zone: Org) -> int:
 
 
 @transaction.atomic
-def record_appraisals(*, actor, org: Org, year: int, grades: dict[int, str]) -> int:
+def record_appraisals(*, actor: Actor, org: Org, year: int, grades: dict[int, str]) -> int:
     """The year's 民主评议党员 for a branch: one grade per member; 优秀 at most one third of those graded."""
     _require(actor, org)
     if year > timezone.localdate().year:
@@ -486,7 +492,7 @@ def record_appraisals(*, actor, org: Org, year: int, grades: dict[int, str]) -> 
 
 
 @transaction.atomic
-def save_theme_category(*, actor, zone: Org, name: str, order: int = 0) -> ThemeCategory:
+def save_theme_category(*, actor: Actor, zone: Org, name: str, order: int = 0) -> ThemeCategory:
     _require(actor, zone)
     if not name.strip():
         raise ActivityError("请填写主题大类名称。", code="required")
@@ -500,7 +506,7 @@ def save_theme_category(*, actor, zone: Org, name: str, order: int = 0) -> Theme
 
 
 @transaction.atomic
-def save_training_base(*, actor, zone: Org, name: str, place: str = "") -> TrainingBase:
+def save_training_base(*, actor: Actor, zone: Org, name: str, place: str = "") -> TrainingBase:
     _require(actor, zone)
     if not name.strip():
         raise ActivityError("请填写培训基地名称。", code="required")
@@ -510,10 +516,9 @@ def save_training_base(*, actor, zone: Org, name: str, place: str = "") -> Train
 
 
 @transaction.atomic
-def link_login(*, actor, person, user) -> PersonLogin:
+def link_login(*, actor: Actor, person, user) -> PersonLogin:
     """Tie a login to a person so the member can check in by QR code (one login per person)."""
-    if actor != "system" and not has_capability(actor, "members.edit", person.org):
-        raise ActivityError("该人员不在您的管理范围内。", code="out_of_scope")
+    require(actor, "members.edit", person.org, message="该人员不在您的管理范围内。")
     if PersonLogin.objects.filter(user=user).exclude(person=person).exists():
         raise ActivityError("该账号已关联其他人员。", code="duplicate")
     link, _ = PersonLogin.objects.update_or_create(person=person, defaults={"user": user})

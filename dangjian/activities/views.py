@@ -273,7 +273,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     context["member"] = services.member_for_user(request.user)
     if request.method == "POST":
         try:
-            _, created = services.check_in(user=request.user, token=token)
+            _, created = services.check_in(actor=request.user, token=token)
         except ValidationError as exc:
             context["error"] = "；".join(exc.messages)
             return render(request, "activities/checkin.html", context, status=400)

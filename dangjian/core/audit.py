@@ -1,5 +1,7 @@
 """The audit log: every service writes exactly one entry in its own transaction."""
 
+from __future__ import annotations
+
 import contextvars
 import hashlib
 import json
@@ -10,7 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .actors import actor_label
+from .actors import Actor, _Sentinel, actor_label
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -43,7 +45,7 @@ def compute_hash(entry: AuditEntry) -> str:
 
 def log_action(
     *,
-    actor,
+    actor: Actor,
     action: str,
     obj=None,
     org=None,
@@ -53,6 +55,9 @@ def log_action(
     """Append one entry. Must run inside the caller's transaction (services are atomic)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("log_action must be called inside the service's transaction")
+    if not isinstance(actor, _Sentinel) and not getattr(actor, "is_authenticated", False):
+        # No string, None or AnonymousUser: a command passes SYSTEM, an anonymous request PUBLIC.
+        raise TypeError(f"log_action needs a user, SYSTEM or PUBLIC as actor, not {actor!r}")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
@@ -63,9 +68,7 @@ def log_action(
     entry = AuditEntry(
         at=timezone.now().astimezone(UTC).replace(tzinfo=UTC),
         actor=user,
-        actor_name=(
-            user.get_username() if user else (actor if isinstance(actor, str) else actor_label(actor))
-        ),
+        actor_name=actor_label(actor),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

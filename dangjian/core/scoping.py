@@ -16,6 +16,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .actors import PUBLIC, SYSTEM, _Sentinel
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -66,12 +68,8 @@ def grants_for(actor) -> list[Grant]:
 
 def has_capability(actor, capability: str, org=None) -> bool:
     """True if the actor holds the capability anywhere (org None) or on that org."""
-    from .actors import PUBLIC, SYSTEM
-
-    if actor is SYSTEM:
-        return True
-    if actor is PUBLIC:
-        return capability in PUBLIC.capabilities
+    if isinstance(actor, _Sentinel):
+        return ALL in actor.capabilities or capability in actor.capabilities
     for grant in grants_for(actor):
         held = capability in grant.capabilities or ALL in grant.capabilities
         if held and (org is None or grant.covers(org.path)):
@@ -93,6 +91,8 @@ def covers_path(actor, capability: str, path: str) -> bool:
 
 def scope_q(actor, capability: str, path_field: str) -> Q:
     """One Q of path prefixes (subtree grants) and exact paths (node grants); never true by default."""
+    if actor is SYSTEM:
+        return ~Q(pk__in=[])  # the server acting on its own reads everything
     subtrees: set[str] = set()
     nodes: set[str] = set()
     for grant in grants_for(actor):
@@ -161,14 +161,13 @@ class OutOfScope(ValidationError):
     """A service refused: the actor lacks the capability on that org. Views answer it as 404 or a form error."""
 
 
-def require(actor, capability: str, org=None) -> None:
+def require(actor, capability: str, org=None, message: str | None = None) -> None:
     """The one permission check every service makes.
 
     ``SYSTEM`` may do anything; ``PUBLIC`` only what ``core.actors.PUBLIC_CAPABILITIES`` lists; a user
-    needs the capability on ``org`` (or anywhere, when ``org`` is None). Raises ``OutOfScope``.
+    needs the capability on ``org`` (or anywhere, when ``org`` is None). Raises ``OutOfScope`` (with
+    ``message`` when the service has a more telling one, e.g. which side of a transfer must act).
     """
-    from .actors import PUBLIC, SYSTEM
-
     if actor is SYSTEM:
         return
     if actor is PUBLIC:
@@ -177,5 +176,7 @@ def require(actor, capability: str, org=None) -> None:
         raise OutOfScope("该操作需要登录。", code="out_of_scope")
     if isinstance(actor, str):
         raise TypeError("an actor is a user, SYSTEM or PUBLIC, never a string")
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise TypeError("an actor is a user, SYSTEM or PUBLIC; pass PUBLIC for anonymous requests")
     if not has_capability(actor, capability, org):
-        raise OutOfScope("该组织不在您的管理范围内。", code="out_of_scope")
+        raise OutOfScope(message or "该组织不在您的管理范围内。", code="out_of_scope")

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db import transaction
 
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.seeding import SeedContext, fake_name
 
@@ -215,5 +216,5 @@ def run(ctx: SeedContext) -> None:
     _liaison_groups(zone)
     _grids(zone)
     count = Org.objects.filter(path__startswith=zone.path).count()
-    log_action(actor="seed_demo", action="orgs.seed_demo", org=zone, data={"orgs": count})
+    log_action(actor=SYSTEM, action="orgs.seed_demo", org=zone, data={"orgs": count})
     ctx.say(f"组织：{count}个（含党工委与党小组）")

@@ -1,12 +1,15 @@
 """Writes on the org tree, committees and liaison groups: one transaction and one audit entry each."""
 
+from __future__ import annotations
+
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dangjian.core.actors import SYSTEM, Actor
 from dangjian.core.audit import log_action
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import OutOfScope, require
 
 from .models import CommitteePost, CommitteeTerm, Level, LiaisonGroup, Org
 
@@ -27,9 +30,8 @@ class OrgError(ValidationError):
     pass
 
 
-def _require_edit(actor, org: Org) -> None:
-    if actor != "system" and not has_capability(actor, "orgs.edit", org):
-        raise OrgError("您无权维护该组织。", code="out_of_scope")
+def _require_edit(actor: Actor, org: Org) -> None:
+    require(actor, "orgs.edit", org, message="您无权维护该组织。")
 
 
 def _check_placement(level: str, parent: Org | None) -> None:
@@ -49,11 +51,13 @@ def _check_code(code: str, exclude_pk=None) -> str:
 
 
 @transaction.atomic
-def create_org(*, actor, parent: Org | None, code: str, name: str, level: str, kind: str, **fields) -> Org:
+def create_org(
+    *, actor: Actor, parent: Org | None, code: str, name: str, level: str, kind: str, **fields
+) -> Org:
     """Add an org under ``parent`` (None: a new root, for system setup only)."""
     if parent is None:
-        if actor != "system" and not getattr(actor, "is_superuser", False):
-            raise OrgError("只有系统可以创建顶级组织。", code="forbidden")
+        if actor is not SYSTEM and not getattr(actor, "is_superuser", False):
+            raise OutOfScope("只有系统可以创建顶级组织。", code="forbidden")
     else:
         _require_edit(actor, parent)
         parent = Org.objects.select_for_update().get(pk=parent.pk)
@@ -71,7 +75,7 @@ def create_org(*, actor, parent: Org | None, code: str, name: str, level: str, k
 
 
 @transaction.atomic
-def update_org(*, actor, org: Org, **fields) -> Org:
+def update_org(*, actor: Actor, org: Org, **fields) -> Org:
     _require_edit(actor, org)
     changes = {}
     for key, value in fields.items():
@@ -95,7 +99,7 @@ def update_org(*, actor, org: Org, **fields) -> Org:
 
 
 @transaction.atomic
-def move_org(*, actor, org: Org, new_parent: Org) -> Org:
+def move_org(*, actor: Actor, org: Org, new_parent: Org) -> Org:
     """Move ``org`` with its whole subtree to be the last child of ``new_parent``."""
     _require_edit(actor, org)
     _require_edit(actor, new_parent)
@@ -121,7 +125,7 @@ def move_org(*, actor, org: Org, new_parent: Org) -> Org:
 
 @transaction.atomic
 def start_term(
-    *, actor, org: Org, elected_on: date, term_years: int | None = None, note: str = ""
+    *, actor: Actor, org: Org, elected_on: date, term_years: int | None = None, note: str = ""
 ) -> CommitteeTerm:
     """Record a newly elected committee (换届); its term length defaults to the org's setting."""
     _require_edit(actor, org)
@@ -149,14 +153,20 @@ def start_term(
 
 @transaction.atomic
 def set_post(
-    *, actor, term: CommitteeTerm, post: str, holder_name: str, person=None, started_on: date | None = None
+    *,
+    actor: Actor,
+    term: CommitteeTerm,
+    post: str,
+    holder_name: str,
+    person=None,
+    started_on: date | None = None,
 ) -> CommitteePost:
     _require_edit(actor, term.org)
     holder_name = (person.name if person is not None else holder_name).strip()
     if not holder_name:
         raise OrgError("请填写任职人姓名。", code="required")
-    if person is not None and not has_capability(actor, "members.view", person.org) and actor != "system":
-        raise OrgError("该人员不在您的管理范围内。", code="out_of_scope")
+    if person is not None:
+        require(actor, "members.view", person.org, message="该人员不在您的管理范围内。")
     entry = CommitteePost.objects.create(
         term=term, post=post, holder_name=holder_name, person=person, started_on=started_on or term.elected_on
     )
@@ -173,7 +183,7 @@ def set_post(
 @transaction.atomic
 def save_liaison_group(
     *,
-    actor,
+    actor: Actor,
     zone: Org,
     name: str,
     leader_name: str = "",

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
 from .models import DevelopmentCase, DevelopmentStep, Member, MembershipPeriod, MemberStatus, Person, Stage
@@ -29,9 +30,8 @@ class RuleError(PeopleError):
     """A development rule refused the step; the message names the rule."""
 
 
-def _check(actor, org: Org) -> None:
-    if not has_capability(actor, "members.edit", org):
-        raise PeopleError("该组织不在您的管理范围内。", code="out_of_scope")
+def _check(actor: Actor, org: Org) -> None:
+    require(actor, "members.edit", org)
 
 
 def _check_date(case: DevelopmentCase | None, on: date, note: str) -> None:
@@ -46,7 +46,7 @@ def _check_date(case: DevelopmentCase | None, on: date, note: str) -> None:
             raise RuleError("日期不能早于上一环节的日期。", code="order")
 
 
-def _log(case: DevelopmentCase, step: str, on: date, note: str, actor) -> None:
+def _log(case: DevelopmentCase, step: str, on: date, note: str, actor: Actor) -> None:
     DevelopmentStep.objects.create(case=case, step=step, on=on, note=note)
     log_action(
         actor=actor,
@@ -63,7 +63,7 @@ def _age_on(person: Person, on: date) -> int | None:
 
 @transaction.atomic
 def register_application(
-    *, actor, person: Person, org: Org, applied_on: date, note: str = ""
+    *, actor: Actor, person: Person, org: Org, applied_on: date, note: str = ""
 ) -> DevelopmentCase:
     """入党申请: the applicant is at least 18 on the day of applying."""
     _check(actor, org)
@@ -88,7 +88,7 @@ def _open(case: DevelopmentCase, *stages: str) -> None:
 
 
 @transaction.atomic
-def record_talk(*, actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
+def record_talk(*, actor: Actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
     """谈话: within one month of the application; a late talk is recorded with its note required."""
     _check(actor, case.org)
     _open(case, Stage.APPLICANT)
@@ -102,7 +102,7 @@ def record_talk(*, actor, case: DevelopmentCase, on: date, note: str = "") -> De
 
 
 @transaction.atomic
-def make_activist(*, actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
+def make_activist(*, actor: Actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
     _check(actor, case.org)
     _open(case, Stage.APPLICANT)
     _check_date(case, on, note)
@@ -115,7 +115,7 @@ def make_activist(*, actor, case: DevelopmentCase, on: date, note: str = "") -> 
 
 
 @transaction.atomic
-def record_review(*, actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
+def record_review(*, actor: Actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
     """半年考察 of an activist."""
     _check(actor, case.org)
     _open(case, Stage.ACTIVIST)
@@ -125,7 +125,7 @@ def record_review(*, actor, case: DevelopmentCase, on: date, note: str = "") -> 
 
 
 @transaction.atomic
-def make_candidate(*, actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
+def make_candidate(*, actor: Actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
     """发展对象: at least one year as activist, reviewed every half year."""
     _check(actor, case.org)
     _open(case, Stage.ACTIVIST)
@@ -147,7 +147,9 @@ def make_candidate(*, actor, case: DevelopmentCase, on: date, note: str = "") ->
 
 
 @transaction.atomic
-def record_training(*, actor, case: DevelopmentCase, hours: int, on: date, note: str = "") -> DevelopmentCase:
+def record_training(
+    *, actor: Actor, case: DevelopmentCase, hours: int, on: date, note: str = ""
+) -> DevelopmentCase:
     _check(actor, case.org)
     _open(case, Stage.CANDIDATE)
     _check_date(case, on, note)
@@ -161,7 +163,7 @@ def record_training(*, actor, case: DevelopmentCase, hours: int, on: date, note:
 
 @transaction.atomic
 def admit_probationary(
-    *, actor, case: DevelopmentCase, voted_on: date, introducers: list[Member], note: str = ""
+    *, actor: Actor, case: DevelopmentCase, voted_on: date, introducers: list[Member], note: str = ""
 ) -> Member:
     """支部大会接收为预备党员: 2 full members as introducers, training ≥ 24 学时 (or 3 days);
     the probation year counts from the vote. The member goes on the branch's roll as 预备党员."""
@@ -185,7 +187,7 @@ def admit_probationary(
 
 
 @transaction.atomic
-def record_approval(*, actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
+def record_approval(*, actor: Actor, case: DevelopmentCase, on: date, note: str = "") -> DevelopmentCase:
     """上级党委审批: within three months of the branch meeting's vote."""
     _check(actor, case.org)
     _open(case, Stage.PROBATIONARY)
@@ -200,7 +202,7 @@ def record_approval(*, actor, case: DevelopmentCase, on: date, note: str = "") -
 
 @transaction.atomic
 def extend_probation(
-    *, actor, case: DevelopmentCase, months: int, on: date, note: str = ""
+    *, actor: Actor, case: DevelopmentCase, months: int, on: date, note: str = ""
 ) -> DevelopmentCase:
     """延长预备期: once, by 6 to 12 months."""
     _check(actor, case.org)
@@ -217,7 +219,7 @@ def extend_probation(
 
 
 @transaction.atomic
-def convert_to_full(*, actor, case: DevelopmentCase, on: date, note: str = "") -> Member:
+def convert_to_full(*, actor: Actor, case: DevelopmentCase, on: date, note: str = "") -> Member:
     """转正: not before the probation year (plus any extension) has run, and after approval."""
     _check(actor, case.org)
     _open(case, Stage.PROBATIONARY)
@@ -237,7 +239,7 @@ def convert_to_full(*, actor, case: DevelopmentCase, on: date, note: str = "") -
 
 
 @transaction.atomic
-def stop_case(*, actor, case: DevelopmentCase, on: date, reason: str) -> DevelopmentCase:
+def stop_case(*, actor: Actor, case: DevelopmentCase, on: date, reason: str) -> DevelopmentCase:
     """A failed step: the case stops and every later step is refused."""
     _check(actor, case.org)
     if case.stage in (Stage.STOPPED, Stage.FULL):

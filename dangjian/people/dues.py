@@ -12,8 +12,9 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import require
 
 from .models import DuesAssessment, DuesCategory, DuesPayment, Member
 from .services import PeopleError
@@ -51,15 +52,14 @@ def monthly_dues_fen(category: str, income_fen: int = 0, farmer_fen: int | None 
     return (income_fen * rate + 500) // 1000
 
 
-def _require(actor, member: Member) -> None:
-    if not has_capability(actor, "members.edit", member.org):
-        raise PeopleError("该党员不在您的管理范围内。", code="out_of_scope")
+def _require(actor: Actor, member: Member) -> None:
+    require(actor, "members.edit", member.org, message="该党员不在您的管理范围内。")
 
 
 @transaction.atomic
 def set_dues_assessment(
     *,
-    actor,
+    actor: Actor,
     member: Member,
     year: int,
     category: str,
@@ -87,7 +87,7 @@ def set_dues_assessment(
 
 @transaction.atomic
 def record_dues_payment(
-    *, actor, member: Member, month: date, paid_on: date, amount_fen: int | None = None
+    *, actor: Actor, member: Member, month: date, paid_on: date, amount_fen: int | None = None
 ) -> DuesPayment:
     """Record one month's dues; a month is paid at most once (database constraint)."""
     _require(actor, member)

@@ -21,6 +21,7 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from dangjian.core import idcard
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.importing import (
     CellError,
@@ -34,6 +35,7 @@ from dangjian.core.importing import (
     clean_text,
 )
 from dangjian.core.pii import blind_index
+from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
 from . import registration
@@ -145,7 +147,12 @@ class MemberImporter(Importer):
     ]
 
     def __init__(
-        self, *, actor, org: Org, filename: str = "", progress: Callable[[int, int], None] | None = None
+        self,
+        *,
+        actor: Actor,
+        org: Org,
+        filename: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ):
         super().__init__(progress=progress)
         self.actor = actor
@@ -523,7 +530,7 @@ def insert_many(model, rows: list[dict]) -> None:
 
 def import_members(
     *,
-    actor,
+    actor: Actor,
     org: Org,
     data: bytes,
     filename: str,
@@ -531,10 +538,7 @@ def import_members(
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """The import service: a dry run reports, a commit writes everything or nothing (one audit entry)."""
-    from dangjian.core.scoping import has_capability
-
-    if actor != "system" and not has_capability(actor, "members.import", org):
-        raise ValidationError("您无权向该组织导入花名册。", code="out_of_scope")
+    require(actor, "members.import", org, message="您无权向该组织导入花名册。")
     if org.level != "branch":
         raise ValidationError("花名册只能导入到党支部。", code="not_a_branch")
     importer = MemberImporter(actor=actor, org=org, filename=filename, progress=progress)

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.models import AuditEntry
 from dangjian.core.pii import mask_id
@@ -38,14 +37,8 @@ ORACLE_ALERT_THRESHOLD = 20
 TRANSFER_REASONS = ("转出",)
 
 
-def as_actor(actor):
-    # Commands still pass the string "system" until every caller passes SYSTEM (spine refactor).
-    return SYSTEM if isinstance(actor, str) and actor == "system" else actor
-
-
 def person_in_scope(actor, capability: str, person_path: str, member_path: str | None) -> bool:
     """The person's record (and their membership, if any) lie inside the actor's scope."""
-    actor = as_actor(actor)
     if not covers_path(actor, capability, person_path):
         return False
     return member_path is None or covers_path(actor, capability, member_path)
@@ -62,7 +55,7 @@ def record_out_of_scope_matches(*, actor, source: str, org: Org, id_numbers: lis
     Only masked numbers are kept: the audit log itself must not become a list of ID numbers.
     """
     log_action(
-        actor=as_actor(actor),
+        actor=actor,
         action=ORACLE_ACTION,
         org=org,
         data={
@@ -106,7 +99,6 @@ def readmit_member(*, actor, member: Member, org: Org, on: date, reason: str) ->
     Only a zone admin holds ``members.readmit``; the member's last branch and the new one must both be
     in their scope. History keeps the gap: a new period opens, the old ones stay closed.
     """
-    actor = as_actor(actor)
     require(actor, "members.readmit", member.org)
     require(actor, "members.readmit", org)
     if member.left_on is None:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.idcard import make_id
 from dangjian.core.seeding import SeedContext, fake_name
@@ -426,5 +427,5 @@ def run(ctx: SeedContext) -> None:
         "transfers": transfers,
         "dues_payments": payments,
     }
-    log_action(actor="seed_demo", action="people.seed_demo", org=zone, data=data)
+    log_action(actor=SYSTEM, action="people.seed_demo", org=zone, data=data)
     ctx.say(f"党员：{len(members)}名（{ctx.year}年末在册{ON_ROLL_2023}名）；三海社区居民{residents}人")

@@ -15,9 +15,10 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
 from dangjian.core import idcard
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.pii import blind_index, mask_id
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
 
 from .models import Household, Member, MembershipPeriod, MemberStatus, Person
@@ -48,13 +49,6 @@ def prepare_person(person: Person) -> Person:
     return person
 
 
-def _require(actor, capability: str, org: Org) -> None:
-    if actor == "system" or isinstance(actor, str) and actor.startswith("seed"):
-        return
-    if not has_capability(actor, capability, org):
-        raise PeopleError("该组织不在您的管理范围内。", code="out_of_scope")
-
-
 def _check_branch(org: Org) -> None:
     if org.level != Level.BRANCH:
         raise PeopleError("党员只能登记在党支部。", code="not_a_branch")
@@ -83,10 +77,10 @@ MEMBER_FIELDS = (
 
 @transaction.atomic
 def create_person(
-    *, actor, org: Org, name: str, id_number: str = "", household: Household | None = None, **fields
+    *, actor: Actor, org: Org, name: str, id_number: str = "", household: Household | None = None, **fields
 ) -> Person:
     """A resident (or a member-to-be); the ID number, if given, must be valid and not yet on file."""
-    _require(actor, "members.edit", org)
+    require(actor, "members.edit", org)
     if not "".join(name.split()):
         raise PeopleError("请填写姓名。", code="required")
     number = _id_or_error(id_number) if id_number else ""
@@ -103,8 +97,8 @@ def create_person(
 
 
 @transaction.atomic
-def update_person(*, actor, person: Person, **fields) -> Person:
-    _require(actor, "members.edit", person.org)
+def update_person(*, actor: Actor, person: Person, **fields) -> Person:
+    require(actor, "members.edit", person.org)
     changed = []
     for key, value in fields.items():
         if key not in PERSON_FIELDS + DERIVED_FIELDS:
@@ -125,7 +119,7 @@ def update_person(*, actor, person: Person, **fields) -> Person:
 @transaction.atomic
 def enroll_member(
     *,
-    actor,
+    actor: Actor,
     person: Person,
     org: Org,
     status: str = MemberStatus.FULL,
@@ -135,7 +129,7 @@ def enroll_member(
     **fields,
 ) -> Member:
     """Put a person on a branch's roll and open their first history period."""
-    _require(actor, "members.edit", org)
+    require(actor, "members.edit", org)
     _check_branch(org)
     if Member.objects.filter(person=person).exists():
         raise PeopleError("此人已在党员名册中。", code="already_member")
@@ -154,8 +148,8 @@ def enroll_member(
 
 
 @transaction.atomic
-def update_member(*, actor, member: Member, **fields) -> Member:
-    _require(actor, "members.edit", member.org)
+def update_member(*, actor: Actor, member: Member, **fields) -> Member:
+    require(actor, "members.edit", member.org)
     changed = {}
     for key, value in fields.items():
         if key not in MEMBER_FIELDS:
@@ -172,9 +166,9 @@ def update_member(*, actor, member: Member, **fields) -> Member:
 
 
 @transaction.atomic
-def remove_member(*, actor, member: Member, left_on: date, reason: str) -> Member:
+def remove_member(*, actor: Actor, member: Member, left_on: date, reason: str) -> Member:
     """Take a member off the roll (death, 出党, 自行脱党 decided by people); history is kept."""
-    _require(actor, "members.edit", member.org)
+    require(actor, "members.edit", member.org)
     if member.left_on:
         raise PeopleError("该党员已不在册。", code="already_left")
     if member.joined_on and left_on < member.joined_on:
@@ -189,12 +183,11 @@ def remove_member(*, actor, member: Member, left_on: date, reason: str) -> Membe
 
 
 @transaction.atomic
-def reveal_person_pii(*, actor, person: Person, field: str = "id_number") -> str:
+def reveal_person_pii(*, actor: Actor, person: Person, field: str = "id_number") -> str:
     """The full ID number (or phone) for an actor holding ``pii.reveal`` on the person's org; audited."""
     if field not in ("id_number", "phone"):
         raise PeopleError("不支持的字段。", code="field")
-    if not has_capability(actor, "pii.reveal", person.org):
-        raise PeopleError("您无权查看完整个人信息。", code="forbidden")
+    require(actor, "pii.reveal", person.org, message="您无权查看完整个人信息。")
     log_action(actor=actor, action="people.reveal_pii", obj=person, data={"field": field})
     return getattr(person, field)
 
@@ -207,8 +200,7 @@ def find_person_by_id(*, actor, id_number: str) -> Person | None:
     """
     from .selectors import persons_visible_to
 
-    if not has_capability(actor, "pii.reveal"):
-        raise PeopleError("按身份证号查找须有查看完整个人信息的权限。", code="forbidden")
+    require(actor, "pii.reveal", message="按身份证号查找须有查看完整个人信息的权限。")
     number = _id_or_error(id_number)
     person = (
         persons_visible_to(actor, "pii.reveal")
@@ -228,9 +220,9 @@ def find_person_by_id(*, actor, id_number: str) -> Person | None:
 
 @transaction.atomic
 def save_household(
-    *, actor, org: Org, number: str, address: str = "", grid=None, household: Household | None = None
+    *, actor: Actor, org: Org, number: str, address: str = "", grid=None, household: Household | None = None
 ) -> Household:
-    _require(actor, "members.edit", org)
+    require(actor, "members.edit", org)
     number = number.strip()
     if not number:
         raise PeopleError("请填写户号。", code="required")
@@ -249,6 +241,7 @@ def save_household(
 
 
 @transaction.atomic
-def record_roster_export(*, actor, org: Org | None, filters: dict, full: bool) -> None:
+def record_roster_export(*, actor: Actor, org: Org | None, filters: dict, full: bool) -> None:
     """An export of the roll leaves the platform: audit who took which rows, masked or in full."""
+    require(actor, "pii.reveal" if full else "members.view", org)
     log_action(actor=actor, action="people.export_roster", org=org, data={"filter": filters, "full": full})

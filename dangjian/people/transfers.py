@@ -14,9 +14,10 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.pii import blind_index
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
 
 from . import registration
@@ -27,11 +28,7 @@ DEFAULT_VALID_DAYS = 90
 FORMAL_AFTER_MONTHS = 6
 
 
-def _may(actor, org: Org | None) -> bool:
-    return org is not None and has_capability(actor, "members.edit", org)
-
-
-def _log(actor, transfer: Transfer, action: str, **data) -> None:
+def _log(actor: Actor, transfer: Transfer, action: str, **data) -> None:
     org = transfer.from_org or transfer.to_org
     log_action(actor=actor, action=f"people.transfer.{action}", obj=transfer, org=org, data=data)
 
@@ -43,7 +40,7 @@ def kind_for(months_away: int) -> str:
 @transaction.atomic
 def request_transfer_out(
     *,
-    actor,
+    actor: Actor,
     member: Member,
     applied_on: date,
     months_away: int,
@@ -52,8 +49,7 @@ def request_transfer_out(
     reason: str = "",
     valid_days: int = DEFAULT_VALID_DAYS,
 ) -> Transfer:
-    if not _may(actor, member.org):
-        raise PeopleError("该党员不在您的管理范围内。", code="out_of_scope")
+    require(actor, "members.edit", member.org, message="该党员不在您的管理范围内。")
     if member.left_on:
         raise PeopleError("该党员已不在册。", code="left")
     if to_org is None and not outside_org_name.strip():
@@ -116,7 +112,7 @@ def _refuse(actor, to_org: Org, id_number: str, error: PeopleError, source: str)
 
 def request_transfer_in(
     *,
-    actor,
+    actor: Actor,
     to_org: Org,
     person_name: str,
     id_number: str,
@@ -130,7 +126,8 @@ def request_transfer_in(
     Not atomic itself: a refusal for a person out of scope is audited in its own transaction and then
     raised; the write proper is ``_request_transfer_in``.
     """
-    if not _may(actor, to_org) or to_org.level != Level.BRANCH:
+    require(actor, "members.edit", to_org, message="接收组织须为您管理范围内的党支部。")
+    if to_org.level != Level.BRANCH:
         raise PeopleError("接收组织须为您管理范围内的党支部。", code="out_of_scope")
     probe = Person(org=to_org, name=person_name, id_number=id_number)
     try:
@@ -180,12 +177,12 @@ def _request_transfer_in(
     return transfer
 
 
-def _side(actor, transfer: Transfer, side: str) -> None:
+def _side(actor: Actor, transfer: Transfer, side: str) -> None:
     org = transfer.from_org if side == "from" else transfer.to_org
-    if not _may(actor, org):
-        raise PeopleError(
-            "此环节须由{}办理。".format("转出支部" if side == "from" else "接收支部"), code="out_of_scope"
-        )
+    message = "此环节须由{}办理。".format("转出支部" if side == "from" else "接收支部")
+    if org is None:
+        raise PeopleError(message, code="out_of_scope")
+    require(actor, "members.edit", org, message=message)
 
 
 def _state(transfer: Transfer, *allowed: str) -> None:
@@ -194,7 +191,7 @@ def _state(transfer: Transfer, *allowed: str) -> None:
 
 
 @transaction.atomic
-def approve_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
+def approve_transfer(*, actor: Actor, transfer: Transfer, on: date) -> Transfer:
     _side(actor, transfer, "from")
     _state(transfer, TransferState.APPLIED)
     transfer.state, transfer.approved_on = TransferState.APPROVED, on
@@ -204,7 +201,7 @@ def approve_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
 
 
 @transaction.atomic
-def issue_letter(*, actor, transfer: Transfer, on: date) -> Transfer:
+def issue_letter(*, actor: Actor, transfer: Transfer, on: date) -> Transfer:
     """The letter (or certificate) is issued: the transfer is 在途 until a receipt comes back."""
     _side(actor, transfer, "from")
     _state(transfer, TransferState.APPROVED)
@@ -280,7 +277,7 @@ def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
 
 
 @transaction.atomic
-def return_transfer(*, actor, transfer: Transfer, on: date, note: str = "") -> Transfer:
+def return_transfer(*, actor: Actor, transfer: Transfer, on: date, note: str = "") -> Transfer:
     """退回: the receiving side refuses; the member stays where they were."""
     _state(transfer, TransferState.IN_TRANSIT, TransferState.EXPIRED)
     _side(actor, transfer, "to" if transfer.to_org is not None else "from")
@@ -291,8 +288,9 @@ def return_transfer(*, actor, transfer: Transfer, on: date, note: str = "") -> T
 
 
 @transaction.atomic
-def mark_overdue_transfers(*, actor, today: date | None = None) -> int:
+def mark_overdue_transfers(*, actor: Actor, today: date | None = None) -> int:
     """超期: transfers in transit past their letter's validity, marked in one statement."""
+    require(actor, "members.edit")
     today = today or timezone.localdate()
     overdue = [
         t.pk

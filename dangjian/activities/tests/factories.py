@@ -6,6 +6,7 @@ from django.db import transaction
 
 from dangjian.activities import services
 from dangjian.activities.models import Kind
+from dangjian.core.actors import SYSTEM
 from dangjian.orgs.models import Org
 from dangjian.people.models import Member, MemberStatus, Person
 
@@ -20,5 +21,5 @@ def member(org: Org, name: str, status: str = MemberStatus.FULL, joined_on: date
 def meeting(org: Org, kind: str = Kind.COMMITTEE, day: date = date(2023, 5, 10), **fields):
     with transaction.atomic():
         return services.record_activity(
-            actor="system", org=org, kind=kind, title=fields.pop("title", "五月支委会"), date=day, **fields
+            actor=SYSTEM, org=org, kind=kind, title=fields.pop("title", "五月支委会"), date=day, **fields
         )

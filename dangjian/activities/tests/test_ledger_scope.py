@@ -13,6 +13,7 @@ from conftest import make_user
 from dangjian.activities import services
 from dangjian.activities.models import Kind, Participation
 from dangjian.activities.services import Mark
+from dangjian.core.actors import SYSTEM
 from dangjian.orgs.models import Org
 
 from .factories import member
@@ -29,7 +30,7 @@ def zone_meeting(zone, branch, other_branch):
     theirs = member(other_branch, "乙村党员")
     with transaction.atomic():
         activity = services.record_activity(
-            actor="system",
+            actor=SYSTEM,
             org=Org.objects.get(pk=zone.pk),
             kind=Kind.LECTURE,
             title="全区党课",
@@ -38,7 +39,7 @@ def zone_meeting(zone, branch, other_branch):
         )
     with transaction.atomic():
         services.set_attendance(
-            actor="system",
+            actor=SYSTEM,
             activity=activity,
             marks=[
                 Mark(ours.pk, Participation.ABSENT, "外出务工"),

@@ -20,6 +20,7 @@ from dangjian.activities.models import (
     PersonLogin,
 )
 from dangjian.activities.services import Mark
+from dangjian.core.actors import SYSTEM
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Kind as OrgKind
 from dangjian.orgs.models import Level, Org
@@ -159,10 +160,10 @@ def scanner(branch, roll, roles):
 def test_member_checks_in_by_qr_and_a_second_scan_counts_once(branch, roll, scanner, workday_morning):
     activity = meeting(branch, day=workday_morning, title="今日主题党日", kind=Kind.THEME_DAY)
     token = services.checkin_token(activity)
-    row, created = services.check_in(user=scanner, token=token)
+    row, created = services.check_in(actor=scanner, token=token)
     assert created and row.status == "present" and row.checked_in_at
     audits = AuditEntry.objects.count()
-    _, again = services.check_in(user=scanner, token=token)
+    _, again = services.check_in(actor=scanner, token=token)
     assert again is False
     assert Attendance.objects.filter(activity=activity).count() == 1
     assert AuditEntry.objects.count() == audits
@@ -173,7 +174,7 @@ def test_qr_checkin_expires_four_hours_after_the_start(branch, roll, scanner):
     token = services.checkin_token(activity)
     later = services.checkin_expires_at(activity) + timedelta(minutes=1)
     with time_machine.travel(later), pytest.raises(ValidationError, match="已过期"):
-        services.check_in(user=scanner, token=token)
+        services.check_in(actor=scanner, token=token)
     assert not Attendance.objects.exists()
 
 
@@ -181,7 +182,7 @@ def test_tampered_qr_token_is_refused(branch, roll, scanner, workday_morning):
     activity = meeting(branch, day=workday_morning)
     token = services.checkin_token(activity)
     with pytest.raises(ValidationError, match="无效"):
-        services.check_in(user=scanner, token=token[:-2] + "xx")
+        services.check_in(actor=scanner, token=token[:-2] + "xx")
 
 
 def test_a_user_who_is_not_a_member_of_the_branch_cannot_check_in(
@@ -194,7 +195,7 @@ def test_a_user_who_is_not_a_member_of_the_branch_cannot_check_in(
     PersonLogin.objects.create(person=outsider.person, user=user)
     token = services.checkin_token(meeting(branch, day=workday_morning))
     with pytest.raises(ValidationError, match="不是该组织在册党员"):
-        services.check_in(user=user, token=token)
+        services.check_in(actor=user, token=token)
 
 
 # --- Photos
@@ -278,7 +279,7 @@ def test_branch_calendar_shows_held_due_and_missed_meetings(zone, branch):
 def test_a_zone_theme_day_counts_for_each_participating_branch(zone, branch, other_branch):
     _rules(zone)
     services.record_activity(
-        actor="system",
+        actor=SYSTEM,
         org=zone,
         kind=Kind.THEME_DAY,
         title="全区主题党日",

@@ -13,6 +13,7 @@ from PIL import Image
 
 from dangjian.activities import exporters, services
 from dangjian.activities.models import Activity, ActivityPhoto, Attendance, Kind, PersonLogin
+from dangjian.core.actors import SYSTEM
 from dangjian.people import sections
 
 from .factories import meeting, member
@@ -292,7 +293,7 @@ def test_ledger_print_page_renders_in_a_fixed_number_of_queries(secretary_client
         for day in days:
             a = meeting(branch, day=date(2023, 3, day), title=f"三月{day}日会议")
             services.set_attendance(
-                actor="system", activity=a, marks=[services.Mark(roll[0].pk, "leave", "病假")]
+                actor=SYSTEM, activity=a, marks=[services.Mark(roll[0].pk, "leave", "病假")]
             )
 
     add(range(1, 3))
@@ -310,7 +311,7 @@ def test_ledger_pdf_is_printed_by_chromium(secretary_client, branch, own):
 
 
 def test_person_page_section_shows_the_members_attendance(secretary, outsider, own, roll):
-    services.set_attendance(actor="system", activity=own, marks=[services.Mark(roll[0].pk, "present")])
+    services.set_attendance(actor=SYSTEM, activity=own, marks=[services.Mark(roll[0].pk, "present")])
     section = next(s for s in sections.sections() if s.key == "activities.attendance")
     assert "甲村五月支委会" in section.render(roll[0].person, secretary)
     assert "甲村五月支委会" not in section.render(roll[0].person, outsider)

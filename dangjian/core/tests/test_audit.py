@@ -3,13 +3,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import GENESIS, log_action, verify_chain
 from dangjian.core.models import AuditEntry
 
 
 def write(action: str, **data) -> AuditEntry:
     with transaction.atomic():
-        return log_action(actor="test", action=action, data=data)
+        return log_action(actor=SYSTEM, action=action, data=data)
 
 
 @pytest.mark.django_db

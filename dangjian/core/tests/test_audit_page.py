@@ -3,6 +3,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from conftest import make_user
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.orgs.models import Org
 
@@ -12,9 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entries(zone, branch, other_branch):
     with transaction.atomic():
-        log_action(actor="test", action="test.in_branch", org=Org.objects.get(code="T-A"))
-        log_action(actor="test", action="test.other_branch", org=Org.objects.get(code="T-B"))
-        log_action(actor="test", action="test.no_org")
+        log_action(actor=SYSTEM, action="test.in_branch", org=Org.objects.get(code="T-A"))
+        log_action(actor=SYSTEM, action="test.other_branch", org=Org.objects.get(code="T-B"))
+        log_action(actor=SYSTEM, action="test.no_org")
 
 
 def test_zone_auditor_sees_every_entry_including_logins(client, roles, zone, entries):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from dangjian.core.actors import SYSTEM
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Org
 from dangjian.people.models import Member, MembershipPeriod, Person
@@ -31,7 +32,7 @@ if not SAMPLE.exists():  # CI lays shared/ beside the clone
     SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "samples" / "roster-sample.xlsx"
 
 
-def run(org, data, filename="花名册.xlsx", dry_run=True, actor="system"):
+def run(org, data, filename="花名册.xlsx", dry_run=True, actor=SYSTEM):
     return atomic_import(actor=actor, org=org, data=data, filename=filename, dry_run=dry_run)
 
 

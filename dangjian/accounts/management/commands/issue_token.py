@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.accounts.models import User
 from dangjian.accounts.services import issue_token
+from dangjian.core.actors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -15,4 +16,4 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"用户“{username}”不存在或已停用。")
-        self.stdout.write(issue_token(actor="system", user=user, name=name))
+        self.stdout.write(issue_token(actor=SYSTEM, user=user, name=name))

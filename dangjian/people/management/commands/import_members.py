@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core.actors import SYSTEM, Actor
 from dangjian.core.importing import issues_as_text
 from dangjian.orgs.models import Org
 from dangjian.people.importers import import_members
@@ -31,13 +32,14 @@ class Command(BaseCommand):
         org = Org.objects.filter(code=options["org"].strip().upper()).first()
         if org is None:
             raise CommandError(f"组织代码不存在：{options['org']}")
-        actor = "system"
+        actor: Actor = SYSTEM
         if options["username"]:
             from dangjian.accounts.models import User
 
-            actor = User.objects.filter(username=options["username"]).first()
-            if actor is None:
+            user = User.objects.filter(username=options["username"], is_active=True).first()
+            if user is None:
                 raise CommandError(f"用户不存在：{options['username']}")
+            actor = user
         bar = None
         progress = None
         if not options["no_progress"] and options["verbosity"] > 0:
