@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "dangjian.people",
     "dangjian.activities",
     "dangjian.projects",
+    "dangjian.ratings",
     "dangjian.reports",
     "dangjian.api",
 ]
@@ -245,6 +246,17 @@ PHOTO_MAX_BYTES = env_int("DANGJIAN_PHOTO_MAX_MB", 8, minimum=1) * 1024 * 1024
 
 # The year pages open on when none is asked for (0: the current year). `make run` sets 2023, the demo's.
 DANGJIAN_DEFAULT_YEAR = env_int("DANGJIAN_DEFAULT_YEAR", 0)
+
+# 一定三诺两评: how members' and residents' votes combine with the organization's evaluation.
+_vote_percent = env_int("DANGJIAN_EVAL_VOTE_PERCENT", 60)
+if _vote_percent > 100:
+    raise ImproperlyConfigured("DANGJIAN_EVAL_VOTE_PERCENT must be at most 100")
+DANGJIAN_EVALUATION_RULE = {
+    "vote_weight": _vote_percent / 100,  # the rest is the organization's evaluation
+    "fairly_points": 60,  # 满意 counts 100, 基本满意 this, 不满意 0
+    "warning_share": env_int("DANGJIAN_EVAL_WARNING_PERCENT", 30, minimum=1) / 100,  # → 诫勉谈话
+    "grades": [(90, "优秀"), (75, "良好"), (60, "合格"), (0, "不合格")],
+}
 
 # The zone whose demo data `seed_demo` builds and whose code the year summary defaults to.
 DANGJIAN_ZONE_CODE = env_str("DANGJIAN_ZONE_CODE", "SFQ")

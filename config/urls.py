@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("dangjian.people.urls")),
     path("activities/", include("dangjian.activities.urls")),
     path("projects/", include("dangjian.projects.urls")),
+    path("ratings/", include("dangjian.ratings.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -14,6 +14,10 @@ CAPABILITIES = {
     "activities.edit": _("记录组织生活"),
     "projects.view": _("查看项目、突击队与服务场所"),
     "projects.edit": _("维护项目、突击队与服务场所"),
+    "ratings.view": _("查看评星评议"),
+    "ratings.pledge": _("填报五星承诺、推荐与述诺"),
+    "ratings.points": _("审核党员积分"),
+    "ratings.manage": _("组织五星评定、评选与测评"),
     "reports.view": _("查看统计与报告"),
     "reports.edit": _("编辑年度综述"),
     "members.readmit": _("恢复党籍"),
@@ -22,7 +26,7 @@ CAPABILITIES = {
     "security.view": _("查看安全状况"),
 }
 
-_READ = ["orgs.view", "members.view", "activities.view", "projects.view", "reports.view"]
+_READ = ["orgs.view", "members.view", "activities.view", "projects.view", "ratings.view", "reports.view"]
 
 DEFAULT_ROLES = {
     "zone_admin": ("区级管理员", sorted(set(CAPABILITIES) - {"audit.view", "security.view"})),
@@ -36,6 +40,9 @@ DEFAULT_ROLES = {
             "pii.reveal",
             "activities.edit",
             "projects.edit",
+            "ratings.pledge",
+            "ratings.points",
+            "ratings.manage",
             "reports.edit",
         ],
     ),
@@ -43,7 +50,16 @@ DEFAULT_ROLES = {
     "secretary": (
         "支部书记",
         _READ
-        + ["orgs.edit", "members.edit", "members.import", "pii.reveal", "activities.edit", "projects.edit"],
+        + [
+            "orgs.edit",
+            "members.edit",
+            "members.import",
+            "pii.reveal",
+            "activities.edit",
+            "projects.edit",
+            "ratings.pledge",
+            "ratings.points",
+        ],
     ),
     "clerk": ("党务工作者", _READ + ["members.edit", "members.import", "activities.edit", "projects.edit"]),
     "viewer": ("只读领导", list(_READ)),

@@ -16,6 +16,7 @@ def platform(request):
             "members": can("members.view"),
             "activities": can("activities.view"),
             "projects": can("projects.view"),
+            "ratings": can("ratings.view"),
             "reports": can("reports.view"),
             "accounts": can("accounts.manage"),
             "audit": can("audit.view"),

@@ -1,0 +1,196 @@
+"""Every read of ratings and evaluations, scoped to the actor."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from dangjian.core import metrics
+from dangjian.core.pii import mask_name
+from dangjian.core.scoping import scoped
+from dangjian.orgs.models import Kind, Org
+
+from .models import (
+    Campaign,
+    Choice,
+    Commitment,
+    EnteredScore,
+    IndicatorSource,
+    Nomination,
+    PointEntry,
+    PointRule,
+    Rating,
+    StarScheme,
+)
+
+RATABLE_KINDS = (Kind.VILLAGE, Kind.COMMUNITY)
+
+
+def ratings_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Rating]:
+    return scoped(Rating.objects.select_related("org", "scheme"), actor, capability)
+
+
+def campaigns_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Campaign]:
+    """Campaigns of the zones above the actor's orgs: a branch sees the campaigns it may nominate to."""
+    visible = scoped(Org.objects.all(), actor, capability).values_list("path", flat=True)[:1000]
+    zones = {p[: Org.steplen] for p in visible}
+    return Campaign.objects.filter(zone__path__in=zones).select_related("zone")
+
+
+def commitments_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Commitment]:
+    return scoped(Commitment.objects.select_related("org"), actor, capability)
+
+
+def points_visible_to(actor, capability: str = "ratings.view") -> QuerySet[PointEntry]:
+    return scoped(
+        PointEntry.objects.select_related("rule", "member__person", "approved_by"), actor, capability
+    )
+
+
+def nominations_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Nomination]:
+    return scoped(Nomination.objects.select_related("org", "campaign"), actor, capability)
+
+
+def point_rules(org: Org) -> QuerySet[PointRule]:
+    return PointRule.objects.filter(zone__path=org.path[: Org.steplen], active=True)
+
+
+def is_ratable(org: Org) -> bool:
+    """The village's or community's own top organization (a 党支部, 党总支 or 社区党委), not its sub-branches."""
+    if org.kind not in RATABLE_KINDS or org.level == "group":
+        return False
+    prefixes = [org.path[:i] for i in range(Org.steplen, len(org.path), Org.steplen)]
+    return not Org.objects.filter(path__in=prefixes, kind=org.kind).exists()
+
+
+def ratable_orgs(zone: Org) -> QuerySet[Org]:
+    return Org.objects.filter(
+        path__startswith=zone.path, depth=zone.depth + 1, kind__in=RATABLE_KINDS
+    ).order_by("path")
+
+
+def scheme_for(org: Org, year: int) -> StarScheme | None:
+    return (
+        StarScheme.objects.filter(zone__path=org.path[: Org.steplen], year=year, kind=org.kind)
+        .prefetch_related("stars__indicators")
+        .first()
+    )
+
+
+def live_stars(org: Org, year: int, scheme: StarScheme) -> list[dict]:
+    """Each star's indicators as the records stand today: value, points earned, evidence; and whether
+    the star is earned. This is also exactly what a published rating freezes."""
+    entered = {
+        s.indicator_id: s
+        for s in EnteredScore.objects.filter(org=org, year=year, indicator__star__scheme=scheme)
+    }
+    out = []
+    for star in scheme.stars.all():
+        rows, total = [], 0
+        for ind in star.indicators.all():
+            if ind.source == IndicatorSource.METRIC:
+                metric = metrics.get_or_none(ind.metric_key)
+                value = metric.value(org, year) if metric is not None else 0
+                points = ind.points * min(value, ind.target) // ind.target
+                evidence = (
+                    f"{metric.label if metric else ind.metric_key}：{value}{metric.unit if metric else ''}"
+                )
+            else:
+                score = entered.get(ind.pk)
+                value = score.points if score else 0
+                points = value
+                evidence = score.evidence if score else "未填报"
+            total += points
+            rows.append(
+                {"name": ind.name, "max": ind.points, "value": value, "points": points, "evidence": evidence}
+            )
+        out.append(
+            {
+                "name": star.name,
+                "max": star.max_points,
+                "threshold": star.threshold,
+                "points": total,
+                "earned": total >= star.threshold,
+                "indicators": rows,
+            }
+        )
+    return out
+
+
+def star_distribution(actor, zone: Org, year: int) -> dict:
+    """How many branches have 5, 4, 3 … stars, and which star is most often missed (published ratings)."""
+    ratings = list(ratings_visible_to(actor).filter(org__path__startswith=zone.path, year=year))
+    by_stars = Counter(r.stars for r in ratings)
+    missed = Counter(s["name"] for r in ratings for s in r.snapshot.get("stars", []) if not s["earned"])
+    return {
+        "total": len(ratings),
+        "by_stars": [(n, by_stars.get(n, 0)) for n in range(5, -1, -1)],
+        "most_missed": missed.most_common(5),
+    }
+
+
+def evaluation_result(commitment: Commitment, today: date | None = None) -> dict:
+    """The 两评 outcome under the configured rule; ``closed`` says whether results may be shown."""
+    today = today or timezone.localdate()
+    counts = dict(commitment.ballots.values_list("choice").annotate(n=Count("id")).values_list("choice", "n"))
+    total = sum(counts.values())
+    rule = settings.DANGJIAN_EVALUATION_RULE
+    weights = {Choice.SATISFIED: 100, Choice.FAIRLY: rule["fairly_points"], Choice.DISSATISFIED: 0}
+    satisfaction = round(sum(weights[c] * n for c, n in counts.items()) / total, 1) if total else None
+    dissatisfied_share = counts.get(Choice.DISSATISFIED, 0) / total if total else 0
+    score = None
+    if satisfaction is not None and commitment.org_score is not None:
+        score = round(
+            satisfaction * rule["vote_weight"] + commitment.org_score * (1 - rule["vote_weight"]), 1
+        )
+    grade = None
+    if score is not None:
+        grade = next(label for floor, label in rule["grades"] if score >= floor)
+    closed = commitment.voting_closes_on is not None and today > commitment.voting_closes_on
+    return {
+        "closed": closed,
+        "ballots": total,
+        "codes_used": commitment.codes.filter(used_on__isnull=False).count(),
+        "codes": commitment.codes.count(),
+        "counts": [(label, counts.get(value, 0)) for value, label in Choice.choices],
+        "satisfaction": satisfaction,
+        "score": score,
+        "grade": grade,
+        "warning": dissatisfied_share >= rule["warning_share"],
+        "dissatisfied_share": round(dissatisfied_share * 100, 1),
+    }
+
+
+def published_list(campaign: Campaign) -> list[dict]:
+    """The public list of winners: personal names masked, organizations in full."""
+    rows = campaign.nominations.filter(winner=True).select_related("org").order_by("rank")
+    return [
+        {
+            "rank": n.rank,
+            "name": mask_name(n.nominee_name)
+            if n.person_id or campaign.nominee_kind == "person"
+            else n.nominee_name,
+            "org": n.org.name,
+            "average": n.average,
+        }
+        for n in rows
+    ]
+
+
+def campaign_winners(campaign_id: int) -> list[dict]:
+    """For payouts: the winners of a published campaign (person id when a person won)."""
+    rows = (
+        Campaign.objects.get(pk=campaign_id)
+        .nominations.filter(winner=True, campaign__status="published")
+        .order_by("rank")
+        .values("pk", "nominee_name", "person_id", "org_id", "rank")
+    )
+    return list(rows)
+
+
+def member_points(member, year: int) -> int:
+    return PointEntry.objects.filter(member=member, done_on__year=year).aggregate(s=Sum("points"))["s"] or 0

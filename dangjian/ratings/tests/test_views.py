@@ -1,0 +1,100 @@
+"""Ratings pages: scope (out of scope is 404), the anonymous vote page, the masked public list."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.test import Client
+
+from dangjian.core.actors import SYSTEM
+from dangjian.ratings import services
+
+from .factories import scheme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rated(roles, zone, branch, other_branch):
+    scheme(zone)
+    return {
+        "own": services.publish_rating(actor=SYSTEM, org=branch, year=2023),
+        "other": services.publish_rating(actor=SYSTEM, org=other_branch, year=2023),
+    }
+
+
+def test_secretary_opens_own_rating_and_not_another_branchs(secretary_client, rated, branch, other_branch):
+    assert secretary_client.get(f"/ratings/org/{branch.code}/2023/").status_code == 200
+    assert secretary_client.get(f"/ratings/org/{other_branch.code}/2023/").status_code == 404
+
+
+def test_zone_admin_pages_of_the_module_render(admin_client, rated, branch):
+    for url in [
+        "/ratings/?year=2023",
+        f"/ratings/org/{branch.code}/2023/",
+        "/ratings/campaigns/?year=2023",
+        "/ratings/commitments/?year=2023",
+        "/ratings/points/",
+    ]:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        assert "五星" in response.content.decode() or "评" in response.content.decode()
+
+
+def test_the_vote_page_works_without_a_login_and_refuses_a_bad_code(db):
+    client = Client()
+    assert client.get("/ratings/vote/").status_code == 200
+    page = client.post("/ratings/vote/", {"code": "ABCDEFGHJK", "choice": "satisfied"}).content.decode()
+    assert "测评码无效" in page
+
+
+def test_the_vote_page_limits_tries_per_address(db, settings):
+    settings.DANGJIAN_VOTE_TRIES_PER_HOUR = 3
+    client = Client()
+    for _ in range(3):
+        client.post("/ratings/vote/", {"code": "ABCDEFGHJK", "choice": "satisfied"})
+    page = client.post("/ratings/vote/", {"code": "ABCDEFGHJK", "choice": "satisfied"}).content.decode()
+    assert "尝试次数过多" in page
+
+
+def test_an_anonymous_reader_sees_only_published_campaign_lists(roles, zone, branch, admin_user):
+    c = services.create_campaign(
+        actor=admin_user,
+        zone=zone,
+        year=2023,
+        name="示范岗",
+        purpose="model",
+        nominee_kind="person",
+        criteria="c",
+        judges=[admin_user],
+    )
+    client = Client()
+    assert client.get(f"/ratings/campaigns/{c.pk}/public/").status_code == 404
+    n = services.nominate(actor=admin_user, campaign=c, org=branch, nominee_name="王凤侠", reason="r")
+    services.start_scoring(actor=admin_user, campaign=c)
+    services.score_nomination(actor=admin_user, nomination=n, score=90)
+    services.publish_campaign(actor=admin_user, campaign=c)
+    page = client.get(f"/ratings/campaigns/{c.pk}/public/").content.decode()
+    assert "王*侠" in page and "王凤侠" not in page
+
+
+@time_machine.travel(date(2023, 12, 22), tick=False)
+def test_results_by_branch_show_only_once_the_vote_closes(admin_client, admin_user, branch):
+    c = services.publish_commitment(
+        actor=admin_user,
+        org=branch,
+        year=2023,
+        secretary_name="张书记",
+        goals="g",
+        promises=["p"],
+        published_on=date(2023, 2, 1),
+    )
+    services.file_report(
+        actor=admin_user,
+        commitment=c,
+        report="r",
+        reported_on=date(2023, 12, 20),
+        voting_closes_on=date(2023, 12, 28),
+    )
+    page = admin_client.get(f"/ratings/commitments/{c.pk}/").content.decode()
+    assert "测评截止后显示结果" in page
