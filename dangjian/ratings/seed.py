@@ -9,7 +9,7 @@ rows are written as they would have been written then.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.apps import apps
 from django.db import transaction
@@ -21,7 +21,7 @@ from dangjian.core.seeding import SeedContext
 from dangjian.orgs.models import Kind, Org
 
 from . import services
-from .models import Ballot, Choice, IndicatorSource, Pledge, PointRule, StarScheme, VotingCode
+from .models import Ballot, Choice, IndicatorSource, Pledge, PointRule, Rating, StarScheme, VotingCode
 from .selectors import ratable_orgs, scheme_for
 
 E, M = IndicatorSource.ENTERED, IndicatorSource.METRIC
@@ -109,6 +109,9 @@ def _ratings(ctx: SeedContext, zone: Org) -> int:
                     evidence=f"{ind.name}工作台账及照片",
                 )
         services.publish_rating(actor=SYSTEM, org=org, year=year)
+    # The 2023 ratings were published in January 2024, not on the day the demo was seeded.
+    published = timezone.make_aware(datetime(year + 1, 1, 15, 10, 0))
+    Rating.objects.filter(org__in=orgs, year=year).update(published_at=published)
     return len(orgs)
 
 
