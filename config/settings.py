@@ -243,6 +243,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("DANGJIAN_PHOTO_MAX_MB", 8, minimum=1) * 1024 * 1024
+# A 1-bit 30000×30000 PNG is 109 KB on disk and gigabytes in memory: cap the pixels, not just the bytes.
+PHOTO_MAX_PIXELS = env_int("DANGJIAN_PHOTO_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
 
 # The year pages open on when none is asked for (0: the current year). `make run` sets 2023, the demo's.
 DANGJIAN_DEFAULT_YEAR = env_int("DANGJIAN_DEFAULT_YEAR", 0)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
@@ -47,6 +51,37 @@ PROJECT_FIELDS = (
 
 class ProjectError(ValidationError):
     pass
+
+
+def clean_photo(upload) -> ContentFile:
+    """A site photo as stored: checked with Pillow under a byte and a pixel cap, turned upright, and
+    re-encoded so no EXIF (GPS position, device) survives."""
+    if upload.size > settings.PHOTO_MAX_BYTES:
+        raise ProjectError(f"照片不能超过{settings.PHOTO_MAX_BYTES // (1024 * 1024)}MB。", code="too_large")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            width, height = probe.size
+            fmt = probe.format
+        if width * height > settings.PHOTO_MAX_PIXELS:
+            raise ProjectError(
+                f"照片像素过大（{width}×{height}），不能超过{settings.PHOTO_MAX_PIXELS // 1_000_000}百万像素。",
+                code="too_many_pixels",
+            )
+        if fmt not in ("JPEG", "PNG", "WEBP"):
+            raise ProjectError("只接受 JPEG、PNG、WebP 格式的照片。", code="not_image")
+        upload.seek(0)
+        with Image.open(upload) as img:
+            img = ImageOps.exif_transpose(img)
+            out = io.BytesIO()
+            if fmt == "PNG":
+                img.save(out, "PNG")
+            else:
+                img.convert("RGB").save(out, "JPEG", quality=85)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ProjectError("上传的文件不是可识别的照片。", code="not_image") from None
+    name = f"{timezone.now():%Y%m%d%H%M%S%f}.{'png' if fmt == 'PNG' else 'jpg'}"
+    return ContentFile(out.getvalue(), name=name)
 
 
 def _today() -> date:
@@ -198,6 +233,7 @@ def report_progress(
     note: str = "",
     reason: str = "",
     milestone: Milestone | None = None,
+    photo=None,
 ) -> ProgressReport:
     """Record a leaf project's progress. Going backwards needs a reason; a parent's progress is derived."""
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -216,6 +252,7 @@ def report_progress(
         raise ProjectError(f"进度低于上次填报的{project.progress}%，请填写回调原因。", code="backwards")
     if milestone is not None and milestone.project_id != project.pk:
         raise ProjectError("所选节点不属于该项目。", code="milestone")
+    stored_photo = clean_photo(photo) if photo else None
     report = ProgressReport.objects.create(
         project=project,
         milestone=milestone,
@@ -224,6 +261,7 @@ def report_progress(
         note=note.strip(),
         reason=reason,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        photo=stored_photo or "",
     )
     previous = project.progress
     project.progress = progress

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("<int:pk>/progress/", views.project_progress, name="progress"),
     path("<int:pk>/milestones/", views.project_milestone, name="milestone"),
+    path("reports/<int:pk>/photo/", views.report_photo, name="report_photo"),
     path("teams/", views.teams, name="teams"),
     path("teams/new/", views.team_new, name="team_new"),
     path("teams/<int:pk>/", views.team_detail, name="team"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +28,16 @@ from .forms import (
     ServiceForm,
     TeamForm,
 )
-from .models import CommandoTeam, Enterprise, Initiative, Project, ProjectKind, ProjectStatus, ServicePlace
+from .models import (
+    CommandoTeam,
+    Enterprise,
+    Initiative,
+    ProgressReport,
+    Project,
+    ProjectKind,
+    ProjectStatus,
+    ServicePlace,
+)
 
 
 def _year(request) -> int:
@@ -245,7 +254,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("projects.edit")
 def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_scoped_or_404(Project.objects.all(), request.user, "projects.edit", pk=pk)
-    form = ProgressForm(request.POST, project=project)
+    form = ProgressForm(request.POST, request.FILES, project=project)
     if form.is_valid():
         try:
             services.report_progress(actor=request.user, project=project, **form.cleaned_data)
@@ -262,6 +271,15 @@ def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     return redirect("projects:detail", pk=project.pk)
+
+
+@require_GET
+@requires("projects.view")
+def report_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A progress report's site photo, for whoever may see the project."""
+    report = get_scoped_or_404(ProgressReport.objects.exclude(photo=""), request.user, "projects.view", pk=pk)
+    content_type = "image/png" if report.photo.name.endswith(".png") else "image/jpeg"
+    return FileResponse(report.photo.open("rb"), content_type=content_type)
 
 
 @require_POST

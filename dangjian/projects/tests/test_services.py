@@ -180,3 +180,56 @@ def test_the_system_actor_passes_the_check_and_is_audited_as_such(zone):
     project = register(SYSTEM, zone)
     entry = AuditEntry.objects.latest("id")
     assert entry.object_id == str(project.pk) and entry.actor_id is None and entry.actor_name == "系统"
+
+
+def _png(width: int, height: int, mode: str = "RGB") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, (width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _jpeg_with_gps() -> bytes:
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", (40, 20), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° to display upright
+    exif[0x8825] = {1: "N", 2: (35.0, 30.0, 0.0)}  # GPS: where the photo was taken
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+@FROZEN
+def test_a_progress_photo_loses_its_location_and_stands_upright(secretary, branch, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    project = ProjectFactory(org=branch)
+    upload = SimpleUploadedFile("site.jpg", _jpeg_with_gps(), content_type="image/jpeg")
+    report = services.report_progress(actor=secretary, project=project, progress=30, photo=upload)
+    with Image.open(report.photo.path) as stored:
+        assert stored.size == (20, 40)  # turned upright
+        assert not stored.getexif().get_ifd(0x8825) and 0x8825 not in stored.getexif()
+
+
+@FROZEN
+def test_a_decompression_bomb_photo_is_refused_with_a_chinese_message(secretary, branch, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.PHOTO_MAX_PIXELS = 1_000_000
+    project = ProjectFactory(org=branch, progress=10)
+    upload = SimpleUploadedFile("bomb.png", _png(3000, 3000, "1"), content_type="image/png")
+    with pytest.raises(services.ProjectError) as exc:
+        services.report_progress(actor=secretary, project=project, progress=30, photo=upload)
+    assert exc.value.code == "too_many_pixels" and "百万像素" in exc.value.messages[0]
+    project.refresh_from_db()
+    assert project.progress == 10 and not project.reports.exists()
