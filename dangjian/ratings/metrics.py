@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import Sum
+
 from dangjian.core.metrics import Metric, register, register_examples
 from dangjian.orgs.models import Org
 
-from .models import Campaign, CampaignPurpose, Commitment, Nomination, Rating
+from .models import Campaign, CampaignPurpose, Commitment, Nomination, PointEntry, Rating
 
 AREA = "评星评议"
 
@@ -58,6 +60,25 @@ register(
         path_field="campaign__zone__path",
         columns=(("campaign__name", "评选"), ("nominee_name", "对象"), ("org__name", "推荐单位")),
         order=820,
+    )
+)
+
+register(
+    Metric(
+        key="ratings.points_awarded",
+        label="党员积分（经审核的实绩）",
+        unit="分",
+        area=AREA,
+        # The ledger's org is the member's branch when the deed was approved: points stay where earned.
+        facts=lambda year: PointEntry.objects.filter(done_on__year=year),
+        aggregate=Sum("points"),
+        columns=(
+            ("done_on", "日期"),
+            ("member__person__name", "党员"),
+            ("rule__item", "事项"),
+            ("points", "分值"),
+        ),
+        order=830,
     )
 )
 

@@ -330,3 +330,13 @@ def test_the_points_ledger_refuses_update_and_delete_in_the_database(zone, branc
             statement()
     services.correct_points(actor=secretary, entry=entry, reason="重复登记")
     assert sum(PointEntry.objects.values_list("points", flat=True)) == 0
+
+
+def test_approved_points_are_a_registered_figure_a_star_indicator_can_read(zone, branch, secretary, rule):
+    """Points feed the 五星 indicators as evidence: through the metrics registry, like any figure."""
+    from dangjian.core import metrics
+
+    member = MemberFactory(org=branch)
+    services.award_points(actor=secretary, member=member, rule=rule, deed="走访", done_on=date.today())
+    assert metrics.get("ratings.points_awarded").value(zone, date.today().year) == 5
+    scheme(zone, year=2030, metric_key="ratings.points_awarded")  # accepted as a computed indicator
