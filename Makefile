@@ -29,6 +29,7 @@ $(VENDOR)/.built: package.json
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css $(VENDOR)/
 	cp node_modules/bootstrap-icons/font/fonts/* $(VENDOR)/fonts/
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	cp node_modules/signature_pad/dist/signature_pad.umd.min.js $(VENDOR)/
 	touch $@
 
 run: setup

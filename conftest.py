@@ -18,6 +18,34 @@ from dangjian.orgs.models import Kind, Level, Org
 PASSWORD = "Test-pass-2023"
 
 
+def _flush_past_append_only_triggers() -> None:
+    """Transactional tests (``django_db(transaction=True)``) end with a flush, a TRUNCATE that the
+    append-only triggers (audit log, payouts ledger) refuse. For that one transaction the test
+    harness — never the application — runs as a replica, for which PostgreSQL fires no ordinary
+    trigger. (SQLite has no such switch: transactional tests that write ledgers are PostgreSQL-only.)"""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no PostgreSQL driver installed
+        return
+    original = DatabaseOperations.execute_sql_flush
+    if getattr(original, "past_triggers", False):
+        return
+
+    def execute_sql_flush(self, sql_list):
+        from django.db import transaction
+
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            original(self, sql_list)
+
+    execute_sql_flush.past_triggers = True
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+_flush_past_append_only_triggers()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "dangjian.activities",
     "dangjian.projects",
     "dangjian.ratings",
+    "dangjian.payouts",
     "dangjian.reports",
     "dangjian.api",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("activities/", include("dangjian.activities.urls")),
     path("projects/", include("dangjian.projects.urls")),
     path("ratings/", include("dangjian.ratings.urls")),
+    path("payouts/", include("dangjian.payouts.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

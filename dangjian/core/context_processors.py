@@ -18,6 +18,7 @@ def platform(request):
             "projects": can("projects.view"),
             "ratings": can("ratings.view"),
             "reports": can("reports.view"),
+            "payouts": can("payouts.view"),
             "accounts": can("accounts.manage"),
             "audit": can("audit.view"),
         },

@@ -1,0 +1,88 @@
+"""Payout exports: the 签领表 and the 公示 list (masked), and the bank batch file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dangjian.core.exporting import ListExporter
+from dangjian.core.money import fmt_yuan
+from dangjian.core.pii import mask_id
+
+from .models import BankBatch, Programme
+
+
+class SignSheetExporter(ListExporter):
+    """签领表: one line per beneficiary with room to sign and press a fingerprint."""
+
+    identifier = "payouts.sign_sheet"
+    verbose_name = "签领表"
+    headers = [
+        "序号",
+        "姓名",
+        "身份证号",
+        "股数",
+        "金额（元）",
+        "领取人签名",
+        "指纹",
+        "代领人及身份证号",
+        "领取日期",
+    ]
+    column_widths = {1: 10, 2: 22, 4: 12, 5: 16, 6: 10, 7: 24, 8: 12}
+
+    def __init__(self, *, actor, programme: Programme, reveal: bool = False):
+        super().__init__(actor=actor, reveal=reveal)
+        self.programme = programme
+
+    @property
+    def title(self) -> str:
+        return f"{self.programme.org.name}{self.programme}签领表"
+
+    def iterate_rows(self) -> Iterator[list[Any]]:
+        for e in self.programme.entitlements.order_by("line_no").iterator(chunk_size=2000):
+            number = e.id_number if self.reveal else mask_id(e.id_number)
+            yield [e.line_no, e.name, number, e.shares, fmt_yuan(e.amount_fen), "", "", "", ""]
+
+
+class PublicityExporter(ListExporter):
+    """公示名单: names, masked ID numbers and amounts, never a full ID or phone."""
+
+    identifier = "payouts.publicity"
+    verbose_name = "公示名单"
+    headers = ["序号", "姓名", "身份证号", "金额（元）"]
+    column_widths = {1: 10, 2: 22, 3: 14}
+
+    def __init__(self, *, actor, programme: Programme):
+        super().__init__(actor=actor, reveal=False)
+        self.programme = programme
+
+    @property
+    def title(self) -> str:
+        return f"{self.programme.org.name}{self.programme}公示名单"
+
+    def iterate_rows(self) -> Iterator[list[Any]]:
+        for e in self.programme.entitlements.order_by("line_no").iterator(chunk_size=2000):
+            yield [e.line_no, e.name, mask_id(e.id_number), fmt_yuan(e.amount_fen)]
+
+
+class BankBatchExporter(ListExporter):
+    """The file handed to the bank: the line id comes back in the result file."""
+
+    identifier = "payouts.bank_batch"
+    verbose_name = "银行代发"
+    headers = ["明细号", "姓名", "身份证号", "金额（元）", "结果（成功/失败）", "说明"]
+    column_widths = {1: 10, 2: 22, 3: 14, 4: 16, 5: 20}
+
+    def __init__(self, *, actor, batch: BankBatch, reveal: bool = False):
+        super().__init__(actor=actor, reveal=reveal)
+        self.batch = batch
+
+    @property
+    def title(self) -> str:
+        return ""
+
+    def iterate_rows(self) -> Iterator[list[Any]]:
+        for line in self.batch.lines.select_related("entitlement").order_by("pk"):
+            e = line.entitlement
+            number = e.id_number if self.reveal else mask_id(e.id_number)
+            yield [line.pk, e.name, number, fmt_yuan(line.amount_fen), "", ""]

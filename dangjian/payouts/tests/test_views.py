@@ -1,0 +1,120 @@
+"""Payout pages: every page renders for those in scope, answers 404 out of scope, and the counter
+pays once over the session with the same idempotency as the API."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from dangjian.core.models import AuditEntry
+from dangjian.payouts.models import Payment
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trio(roles, admin_user):
+    return f.signers(roles)
+
+
+@pytest.fixture
+def prog(branch, trio):
+    return f.approved(branch, trio)
+
+
+PAGES = ["programme", "publicity", "sign_sheet", "reconciliation"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_programme_pages_render_for_the_zone_admin_and_404_for_an_outsider(
+    admin_client, outsider_client, prog, name
+):
+    url = reverse(f"payouts:{name}", args=[prog.pk])
+    r = admin_client.get(url)
+    assert r.status_code == 200
+    assert prog.name in r.content.decode()
+    assert outsider_client.get(url).status_code == 404
+
+
+def test_the_index_lists_the_years_programmes_with_paid_totals(admin_client, prog):
+    r = admin_client.get(reverse("payouts:index") + "?year=2023")
+    assert "测试奖励" in r.content.decode() and "600.01" in r.content.decode()
+
+
+def test_printed_lists_mask_id_numbers(admin_client, prog):
+    number = prog.entitlements.first().id_number
+    for name in ("publicity", "sign_sheet"):
+        body = admin_client.get(reverse(f"payouts:{name}", args=[prog.pk])).content.decode()
+        assert number not in body and number[-4:] in body
+
+
+def test_the_sign_sheet_and_publicity_export_as_xlsx(admin_client, prog):
+    for name in ("publicity", "sign_sheet"):
+        r = admin_client.get(reverse(f"payouts:{name}", args=[prog.pk]) + "?format=xlsx")
+        assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_the_counter_finds_a_resident_by_name(secretary_client, prog):
+    r = secretary_client.get(reverse("payouts:counter") + "?q=受益人1", HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert "受益人1" in body and "受益人2" not in body and "data-pick" in body
+    assert "<html" not in body  # the htmx answer is the results partial only
+
+
+def test_the_counter_pays_once_and_replays_the_same_key(secretary_client, prog):
+    line = prog.entitlements.first()
+    url = reverse("payouts:counter_pay", args=[line.pk])
+    body = json.dumps({"method": "counter", "signature_png": "data:image/png;base64," + f.png_b64()})
+    first = secretary_client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = secretary_client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    other = secretary_client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert other.status_code == 409 and other.json()["code"] == "already_paid"
+    assert Payment.objects.count() == 1
+
+
+def test_the_counter_is_not_open_to_a_read_only_viewer(client, roles, prog):
+    from conftest import make_user
+    from dangjian.orgs.models import Org
+
+    client.force_login(make_user("leader", roles["viewer"], Org.objects.get(code="T")))
+    assert client.get(reverse("payouts:counter")).status_code == 404
+    assert client.get(reverse("payouts:programme", args=[prog.pk])).status_code == 200
+
+
+def test_a_reversal_is_requested_on_the_line_and_approved_by_another_person(client, prog, trio):
+    from dangjian.core.actors import SYSTEM
+    from dangjian.payouts import services
+
+    line = prog.entitlements.first()
+    payment = services.pay_entitlement(
+        actor=SYSTEM, entitlement=line, method="counter", signature_png=f.png_b64()
+    )
+    client.force_login(trio[1])
+    client.post(reverse("payouts:request_reversal", args=[payment.pk]), {"reason": "发错人"})
+    req = payment.reversal_requests.get()
+    client.post(reverse("payouts:decide_reversal", args=[req.pk]), {"decision": "approve"})
+    req.refresh_from_db()
+    assert req.state == "pending"  # the requester cannot approve
+    client.force_login(trio[2])
+    client.post(reverse("payouts:decide_reversal", args=[req.pk]), {"decision": "approve"})
+    req.refresh_from_db()
+    assert req.state == "approved" and hasattr(Payment.objects.get(pk=payment.pk), "reversal")
+
+
+def test_three_people_sign_off_a_list_on_the_programme_page(client, branch, trio):
+    prog = f.programme(branch)
+    for user in trio:
+        client.force_login(user)
+        client.post(reverse("payouts:advance", args=[prog.pk]))
+    prog.refresh_from_db()
+    assert prog.status == "approved"
+    assert AuditEntry.objects.filter(action="payouts.approved_list").count() == 1
+
+
+def test_the_person_page_shows_their_payouts(admin_client, prog):
+    person = prog.entitlements.first().person
+    r = admin_client.get(reverse("people:person", args=[person.pk]))
+    assert r.status_code == 200 and "测试奖励" in r.content.decode()
