@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import metrics
@@ -15,6 +15,7 @@ from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Kind, Org
 
 from .models import (
+    Ballot,
     Campaign,
     Choice,
     Commitment,
@@ -25,6 +26,7 @@ from .models import (
     PointRule,
     Rating,
     StarScheme,
+    VotingCode,
 )
 
 RATABLE_KINDS = (Kind.VILLAGE, Kind.COMMUNITY)
@@ -133,36 +135,54 @@ def star_distribution(actor, zone: Org, year: int) -> dict:
     }
 
 
-def evaluation_result(commitment: Commitment, today: date | None = None) -> dict:
-    """The 两评 outcome under the configured rule; ``closed`` says whether results may be shown."""
+def evaluation_results(commitments: list[Commitment], today: date | None = None) -> dict[int, dict]:
+    """The 两评 outcome of each commitment under the configured rule, in two grouped queries whatever
+    the number of commitments; ``closed`` says whether the results may be shown."""
     today = today or timezone.localdate()
-    counts = dict(commitment.ballots.values_list("choice").annotate(n=Count("id")).values_list("choice", "n"))
-    total = sum(counts.values())
+    ids = [c.pk for c in commitments]
+    ballots: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    for pk, choice, n in (
+        Ballot.objects.filter(commitment_id__in=ids)
+        .values_list("commitment_id", "choice")
+        .annotate(n=Count("id"))
+    ):
+        ballots[pk][choice] = n
+    codes = {
+        row["commitment_id"]: row
+        for row in VotingCode.objects.filter(commitment_id__in=ids)
+        .values("commitment_id")
+        .annotate(total=Count("id"), used=Count("id", filter=Q(used_on__isnull=False)))
+    }
     rule = settings.DANGJIAN_EVALUATION_RULE
     weights = {Choice.SATISFIED: 100, Choice.FAIRLY: rule["fairly_points"], Choice.DISSATISFIED: 0}
-    satisfaction = round(sum(weights[c] * n for c, n in counts.items()) / total, 1) if total else None
-    dissatisfied_share = counts.get(Choice.DISSATISFIED, 0) / total if total else 0
-    score = None
-    if satisfaction is not None and commitment.org_score is not None:
-        score = round(
-            satisfaction * rule["vote_weight"] + commitment.org_score * (1 - rule["vote_weight"]), 1
-        )
-    grade = None
-    if score is not None:
-        grade = next(label for floor, label in rule["grades"] if score >= floor)
-    closed = commitment.voting_closes_on is not None and today > commitment.voting_closes_on
-    return {
-        "closed": closed,
-        "ballots": total,
-        "codes_used": commitment.codes.filter(used_on__isnull=False).count(),
-        "codes": commitment.codes.count(),
-        "counts": [(label, counts.get(value, 0)) for value, label in Choice.choices],
-        "satisfaction": satisfaction,
-        "score": score,
-        "grade": grade,
-        "warning": dissatisfied_share >= rule["warning_share"],
-        "dissatisfied_share": round(dissatisfied_share * 100, 1),
-    }
+    out = {}
+    for c in commitments:
+        counts = ballots[c.pk]
+        total = sum(counts.values())
+        satisfaction = round(sum(weights[k] * n for k, n in counts.items()) / total, 1) if total else None
+        dissatisfied_share = counts.get(Choice.DISSATISFIED, 0) / total if total else 0
+        score = None
+        if satisfaction is not None and c.org_score is not None:
+            score = round(satisfaction * rule["vote_weight"] + c.org_score * (1 - rule["vote_weight"]), 1)
+        out[c.pk] = {
+            "closed": c.voting_closes_on is not None and today > c.voting_closes_on,
+            "ballots": total,
+            "codes_used": codes.get(c.pk, {}).get("used", 0),
+            "codes": codes.get(c.pk, {}).get("total", 0),
+            "counts": [(label, counts.get(value, 0)) for value, label in Choice.choices],
+            "satisfaction": satisfaction,
+            "score": score,
+            "grade": next(label for floor, label in rule["grades"] if score >= floor)
+            if score is not None
+            else None,
+            "warning": dissatisfied_share >= rule["warning_share"],
+            "dissatisfied_share": round(dissatisfied_share * 100, 1),
+        }
+    return out
+
+
+def evaluation_result(commitment: Commitment, today: date | None = None) -> dict:
+    return evaluation_results([commitment], today)[commitment.pk]
 
 
 def published_list(campaign: Campaign) -> list[dict]:

@@ -245,8 +245,9 @@ def campaign_public(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("ratings.view")
 def commitments(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    qs = selectors.commitments_visible_to(request.user).filter(year=year).order_by("org__path")
-    rows = [{"c": c, "result": selectors.evaluation_result(c)} for c in qs]
+    items = list(selectors.commitments_visible_to(request.user).filter(year=year).order_by("org__path"))
+    results = selectors.evaluation_results(items)
+    rows = [{"c": c, "result": results[c.pk]} for c in items]
     return render(request, "ratings/commitments.html", {"rows": rows, "year": year})
 
 

@@ -98,3 +98,48 @@ def test_results_by_branch_show_only_once_the_vote_closes(admin_client, admin_us
     )
     page = admin_client.get(f"/ratings/commitments/{c.pk}/").content.decode()
     assert "测评截止后显示结果" in page
+
+
+def test_the_commitments_list_issues_the_same_number_of_queries_for_2_and_6_villages(
+    admin_client, admin_user, zone
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.orgs.models import Kind, Level, Org
+
+    def add_villages(n: int) -> None:
+        for _ in range(n):
+            i = Org.objects.count()
+            org = Org.objects.add_child(
+                Org.objects.get(pk=zone.pk),
+                instance=Org(code=f"T-V{i}", name=f"村{i}", level=Level.BRANCH, kind=Kind.VILLAGE),
+            )
+            with time_machine.travel(date(2023, 12, 22), tick=False):
+                c = services.publish_commitment(
+                    actor=admin_user,
+                    org=org,
+                    year=2023,
+                    secretary_name="书记",
+                    goals="g",
+                    promises=["p"],
+                    published_on=date(2023, 2, 1),
+                )
+                services.file_report(
+                    actor=admin_user,
+                    commitment=c,
+                    report="r",
+                    reported_on=date(2023, 12, 20),
+                    voting_closes_on=date(2023, 12, 28),
+                )
+                services.issue_voting_codes(actor=admin_user, commitment=c, members=2, residents=0)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get("/ratings/commitments/?year=2023").status_code == 200
+        return len(ctx.captured_queries)
+
+    add_villages(2)
+    few = count()
+    add_villages(4)
+    assert count() == few
