@@ -84,8 +84,9 @@ def test_a_resident_signs_on_the_tablet_and_a_double_tap_pays_once(tablet, serve
     expect(page.locator("[data-status]")).to_contain_text("已发放", timeout=15_000)
     expect(row.locator("[data-paid-badge]")).to_be_visible()
     page.screenshot(path=str(ROOT / "var" / "e2e-counter-paid.png"), full_page=True)
+    # htmx keeps the current path for its history; no ID number or signature may be kept.
     storage = page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")
-    assert storage == "{}{}"
+    assert "data:image" not in storage and not re.search(r"\d{17}[\dX]", storage) and name not in storage
     assert _payments_of(page, server_url, name) == 1
     assert errors == []
 

@@ -534,7 +534,7 @@ def payment_body(payment: Payment) -> dict:
         "masked_id": e.masked_id,
         "amount_fen": payment.amount_fen,
         "method": payment.method,
-        "paid_at": payment.paid_at.isoformat(),
+        "paid_at": timezone.localtime(payment.paid_at).isoformat(),
         "signature_sha256": payment.signature_sha256,
         "proxy_name": payment.proxy_name,
         "proxy_masked_id": payment.masked_proxy_id,
