@@ -28,11 +28,21 @@ Approximate money — ``yuan_approx(fen)``
 
     * below 1万元: the ``approx`` phrasing of the whole 元 plus "元":
       ``12_345`` 分 → "120余元", ``70_000`` 分 → "700元".
-    * from 1万元 (from 1亿元 in 亿元): when the kept figure is a whole
-      number, "余" goes before the unit as newspapers write money —
-      6,123,456 元 → "610余万元", 42,345,678 元 → "4200余万元",
-      6,050,000 元 → "600余万元"; when it has a decimal, "余" cannot sit
-      inside "1.2万", so it follows the unit — 12,345 元 → "1.2万余元".
+    * from 1万元 (from 1亿元 in 亿元), where "余" goes depends on the figure
+      written before the unit:
+
+      - three or more digits (a whole number): "余" goes before the unit,
+        as newspapers write money — 6,123,456 元 → "610余万元",
+        42,345,678 元 → "4200余万元", 6,050,000 元 → "600余万元";
+      - one or two digits: "余" follows the unit, since "1余万元" reads as
+        "more than one, in 万" and is not how the article writes it —
+        10,050 元 → "1万余元", 159,200 元 → "15万余元",
+        2,345,678,900 元 → "23亿余元";
+      - a decimal: "余" cannot sit inside "1.2万", so it follows the unit —
+        12,345 元 → "1.2万余元".
+
+    Which figures print approximately and which exactly (108.5万元, 15.92万元,
+    23亿元) is the caller's choice (a metric's ``approx``), not this module's.
 
 Exact money — ``yuan_exact(fen)``
     From 1亿元 in 亿元, from 1万元 in 万元, otherwise in 元; as many decimals
@@ -129,7 +139,7 @@ def yuan_approx(fen: int) -> str:
     number, big_unit = _scaled(kept_yuan)
     if not cut:
         return f"{number}{big_unit}元"
-    if big_unit and "." not in number:
+    if big_unit and "." not in number and len(number) >= 3:
         return f"{number}{YU}{big_unit}元"
     return f"{number}{big_unit}{YU}元"
 

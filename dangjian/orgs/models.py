@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from dangjian.core.dates import add_years
+
 
 class Level(models.TextChoices):
     WORKING_COMMITTEE = "working_committee", _("党工委")
@@ -95,10 +97,7 @@ class CommitteeTerm(models.Model):
 
     @staticmethod
     def due_date(elected_on: date, term_years: int) -> date:
-        try:
-            return elected_on.replace(year=elected_on.year + term_years)
-        except ValueError:  # elected on 29 February
-            return elected_on.replace(year=elected_on.year + term_years, day=28)
+        return add_years(elected_on, term_years)
 
 
 class Post(models.TextChoices):

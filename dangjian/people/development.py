@@ -4,13 +4,14 @@ entered, and a date more than 30 days in the past needs a note (no silent back-d
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, actor_label
 from dangjian.core.audit import log_action
+from dangjian.core.dates import add_months, add_years, half_years
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
@@ -18,12 +19,12 @@ from .models import DevelopmentCase, DevelopmentStep, Member, MembershipPeriod, 
 from .services import PeopleError
 
 MIN_AGE = 18
-TALK_WITHIN_DAYS = 31
-ACTIVIST_MIN_DAYS = 365
-REVIEW_EVERY_DAYS = 183
+# Time limits are calendar months and years (core.dates), never counts of days.
+TALK_WITHIN_MONTHS = 1
+ACTIVIST_MIN_YEARS = 1
 MIN_TRAINING_HOURS = 24
-APPROVAL_WITHIN_DAYS = 92
-BACKDATE_NOTE_DAYS = 30
+APPROVAL_WITHIN_MONTHS = 3
+BACKDATE_NOTE_MONTHS = 1
 
 
 class RuleError(PeopleError):
@@ -38,23 +39,44 @@ def _check_date(case: DevelopmentCase | None, on: date, note: str) -> None:
     today = timezone.localdate()
     if on > today:
         raise RuleError("日期不能晚于今天。", code="future")
-    if on < today - timedelta(days=BACKDATE_NOTE_DAYS) and not note.strip():
-        raise RuleError("补录30天以前的日期须填写说明（不得无说明倒签）。", code="backdate_note")
+    if add_months(on, BACKDATE_NOTE_MONTHS) < today and not note.strip():
+        raise RuleError("补录一个月以前的日期须填写说明（不得无说明倒签）。", code="backdate_note")
     if case is not None:
         last = case.steps.order_by("-on").values_list("on", flat=True).first()
         if last and on < last:
             raise RuleError("日期不能早于上一环节的日期。", code="order")
 
 
-def _log(case: DevelopmentCase, step: str, on: date, note: str, actor: Actor) -> None:
-    DevelopmentStep.objects.create(case=case, step=step, on=on, note=note)
+def _log(
+    case: DevelopmentCase,
+    step: str,
+    on: date,
+    note: str,
+    actor: Actor,
+    *,
+    rule: str = "",
+    overdue: bool = False,
+) -> DevelopmentStep:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    row = DevelopmentStep.objects.create(
+        case=case,
+        step=step,
+        on=on,
+        note=note,
+        rule=rule or RULES.get(step, ""),
+        overdue=overdue,
+        late_entry=add_months(on, BACKDATE_NOTE_MONTHS) < timezone.localdate(),
+        recorded_by=user,
+        recorded_by_name=actor_label(actor)[:50],
+    )
     log_action(
         actor=actor,
         action=f"people.development.{step}",
         obj=case,
         org=case.org,
-        data={"on": on, "note": note},
+        data={"on": on, "note": note, "overdue": overdue},
     )
+    return row
 
 
 def _age_on(person: Person, on: date) -> int | None:
@@ -93,11 +115,13 @@ def record_talk(*, actor: Actor, case: DevelopmentCase, on: date, note: str = ""
     _check(actor, case.org)
     _open(case, Stage.APPLICANT)
     _check_date(case, on, note)
-    if on > case.applied_on + timedelta(days=TALK_WITHIN_DAYS) and not note.strip():
-        raise RuleError("应在收到入党申请书后一个月内谈话；超过期限须填写说明。", code="talk_late")
+    # A talk after the month is recorded as it happened and marked overdue; no note makes it on time.
+    overdue = on > add_months(case.applied_on, TALK_WITHIN_MONTHS)
+    if overdue and not note.strip():
+        raise RuleError("应在收到入党申请书后一个月内谈话；逾期谈话须填写说明。", code="talk_late")
     case.talked_on = on
     case.save(update_fields=["talked_on"])
-    _log(case, "talk", on, note, actor)
+    _log(case, "talk", on, note, actor, overdue=overdue)
     return case
 
 
@@ -130,16 +154,19 @@ def make_candidate(*, actor: Actor, case: DevelopmentCase, on: date, note: str =
     _check(actor, case.org)
     _open(case, Stage.ACTIVIST)
     _check_date(case, on, note)
-    if on < case.activist_on + timedelta(days=ACTIVIST_MIN_DAYS):
-        earliest = case.activist_on + timedelta(days=ACTIVIST_MIN_DAYS)
+    earliest = add_years(case.activist_on, ACTIVIST_MIN_YEARS)
+    if on < earliest:
         raise RuleError(
             f"入党积极分子经过一年以上培养教育和考察方可列为发展对象（最早{earliest:%Y年%m月%d日}）。",
             code="activist_one_year",
         )
-    reviews = case.steps.filter(step="review", on__gt=case.activist_on, on__lte=on).count()
-    needed = (on - case.activist_on).days // REVIEW_EVERY_DAYS
-    if reviews < min(needed, 2):
-        raise RuleError("入党积极分子须每半年考察一次，考察记录不足。", code="reviews")
+    reviews = list(case.steps.filter(step="review").values_list("on", flat=True))
+    for first, last in half_years(case.activist_on, on):
+        if not any(first < r <= last for r in reviews):
+            raise RuleError(
+                f"入党积极分子须每半年考察一次：{first:%Y年%m月%d日}至{last:%Y年%m月%d日}的半年没有考察记录。",
+                code="reviews",
+            )
     case.stage, case.candidate_on = Stage.CANDIDATE, on
     case.save(update_fields=["stage", "candidate_on"])
     _log(case, "candidate", on, note, actor)
@@ -192,7 +219,7 @@ def record_approval(*, actor: Actor, case: DevelopmentCase, on: date, note: str 
     _check(actor, case.org)
     _open(case, Stage.PROBATIONARY)
     _check_date(case, on, note)
-    if on > case.voted_on + timedelta(days=APPROVAL_WITHIN_DAYS) and not note.strip():
+    if on > add_months(case.voted_on, APPROVAL_WITHIN_MONTHS) and not note.strip():
         raise RuleError("上级党委应在三个月内审批；超过期限须填写说明。", code="approval_late")
     case.approved_on = on
     case.save(update_fields=["approved_on"])
@@ -230,7 +257,8 @@ def convert_to_full(*, actor: Actor, case: DevelopmentCase, on: date, note: str 
     if due and on < due:
         raise RuleError(f"预备期为一年（含延长期），{due:%Y年%m月%d日}前不能转正。", code="probation_year")
     member = Member.objects.get(person=case.person)
-    member.status, member.full_on = MemberStatus.FULL, on
+    # 党龄 counts from the day the probation ends (党章 Article 7), not from the meeting's day.
+    member.status, member.full_on = MemberStatus.FULL, due or on
     member.save(update_fields=["status", "full_on", "updated_at"])
     case.stage, case.full_on = Stage.FULL, on
     case.save(update_fields=["stage", "full_on"])
@@ -264,4 +292,20 @@ STEP_LABELS = {
     "extend": "延长预备期",
     "full": "转为正式党员",
     "stop": "终止",
+}
+
+
+# The rule each step is bound by, as the person page shows it.
+RULES = {
+    "apply": "细则第五条：年满18岁，向工作、学习所在单位党组织提出入党申请",
+    "talk": "细则第七条：收到入党申请书后一个月内派人谈话",
+    "activist": "细则第八、九条：党员推荐、群团组织推优，支委会研究确定",
+    "review": "细则第十二条：每半年对入党积极分子进行一次考察",
+    "candidate": "细则第十三条：经过一年以上培养教育和考察，支委会讨论确定",
+    "training": "细则第十七条：集中培训时间一般不少于3天（或不少于24个学时）",
+    "vote": "细则第二十一、二十二条：支部党员大会讨论，赞成人数超过应到会有表决权党员的半数",
+    "approve": "细则第二十五条：上级党委在三个月内审批，特殊情况可延长，最长不超过六个月",
+    "extend": "党章第七条：预备期可以延长，但不能超过一年",
+    "full": "党章第七条：党龄从预备期满转为正式党员之日算起",
+    "stop": "细则第三十一条：不具备党员条件的，取消预备党员资格",
 }

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Case, CharField, Count, Q, Value, When
 
+from dangjian.core.dates import add_years
 from dangjian.core.metrics import Metric, register
 from dangjian.orgs.models import Kind
 
@@ -42,7 +43,7 @@ def _with_status(year: int):
 
 
 def _ago(end: date, years: int) -> date:
-    return end.replace(year=end.year - years)
+    return add_years(end, -years)
 
 
 def _with_age_band(year: int):

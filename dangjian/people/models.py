@@ -1,9 +1,11 @@
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.dates import add_months, whole_years
 from dangjian.core.pii import EncryptedTextField, mask_id, mask_phone
 
 
@@ -88,8 +90,7 @@ class Person(models.Model):
     def age_on(self, day: date) -> int | None:
         if not self.birth_date:
             return None
-        b = self.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+        return whole_years(self.birth_date, day) if day >= self.birth_date else 0
 
 
 class MemberStatus(models.TextChoices):
@@ -145,11 +146,11 @@ class Member(models.Model):
         return self.person.name
 
     def standing_years(self, day: date) -> int | None:
-        """党龄 counts from the date made a full member."""
+        """党龄 counts from ``full_on``, which is the day the probation ended (党章 Article 7), not the
+        day of the meeting that converted the member (the development procedure sets it so)."""
         if not self.full_on:
             return None
-        f = self.full_on
-        return max(0, day.year - f.year - ((day.month, day.day) < (f.month, f.day)))
+        return whole_years(self.full_on, day)
 
 
 class MembershipPeriod(models.Model):
@@ -289,20 +290,26 @@ class DevelopmentCase(models.Model):
         """转正 falls due one year (plus any extension) after the branch meeting's vote."""
         if self.voted_on is None:
             return None
-        months = 12 + self.extension_months
-        year = self.voted_on.year + (self.voted_on.month - 1 + months) // 12
-        month = (self.voted_on.month - 1 + months) % 12 + 1
-        day = min(self.voted_on.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
-        return date(year, month, day)
+        return add_months(self.voted_on, 12 + self.extension_months)
 
 
 class DevelopmentStep(models.Model):
-    """The dated log of a case: what was done, on which day, and when it was entered."""
+    """The dated log of a case: what was done, on which day, under which rule, and who entered it when.
+
+    ``late_entry`` marks a step entered long after its date (补录, with a note); ``overdue`` marks a
+    step taken after its time limit. A 补录 note explains a late entry; it never clears ``overdue``."""
 
     case = models.ForeignKey(DevelopmentCase, on_delete=models.CASCADE, related_name="steps")
     step = models.CharField("环节", max_length=30)
     on = models.DateField("日期")
     note = models.CharField("说明", max_length=200, blank=True)
+    rule = models.CharField("依据", max_length=200, blank=True)
+    overdue = models.BooleanField("超过时限", default=False)
+    late_entry = models.BooleanField("补录", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_by_name = models.CharField("登记人", max_length=50, blank=True)
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
+from dangjian.core.dates import add_years, month_start
 from dangjian.core.idcard import make_id
 from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Grid, Kind, Level, Org
@@ -80,15 +81,8 @@ def _rand_date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange(max(1, (end - start).days + 1)))
 
 
-def _first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+_first_of_month = month_start
+_add_years = add_years
 
 
 class _Ids:

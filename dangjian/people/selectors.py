@@ -10,6 +10,7 @@ from datetime import date
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
+from dangjian.core.dates import add_years, months_back
 from dangjian.core.scoping import scoped
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -35,10 +36,7 @@ AGE_BANDS = {
 
 
 def _years_ago(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    return add_years(day, -years)
 
 
 def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool = True) -> QuerySet[Member]:
@@ -187,11 +185,6 @@ def conversions_due(actor, within_days: int = 60, today: date | None = None) -> 
         (c for c in cases if c.conversion_due_on and c.conversion_due_on <= horizon),
         key=lambda c: c.conversion_due_on,
     )
-
-
-def months_back(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:

@@ -152,7 +152,7 @@ def test_round_wan_amount_has_no_yu():
 
 
 def test_amount_above_one_yi_reads_in_yi_yuan():
-    assert yuan_approx(1_234_567_890_00) == "12余亿元"
+    assert yuan_approx(1_234_567_890_00) == "12亿余元"
 
 
 def test_amount_below_one_wan_uses_count_phrasing_in_yuan():
@@ -282,3 +282,37 @@ def test_yuan_approx_never_overstates_and_marks_any_cut(fen):
     yuan = fen // 100
     assert kept <= fen < kept + last_kept_unit(yuan) * 100
     assert has_yu == (kept != fen)
+
+
+# --- where 余 goes in money (issue 13, point 11) ------------------------------
+
+
+def test_ten_thousand_and_fifty_yuan_reads_1_wan_yu_yuan_not_1_yu_wan_yuan():
+    """Money phrasing: a one-digit figure before 万 takes 余 after the unit (1万余元)."""
+    assert yuan_approx(10_050_00) == "1万余元"
+
+
+def test_159_200_yuan_reads_15_wan_yu_yuan_not_15_yu_wan_yuan():
+    """Money phrasing: a two-digit figure before 万 takes 余 after the unit (15万余元)."""
+    assert yuan_approx(159_200_00) == "15万余元"
+
+
+def test_23_yi_and_more_reads_23_yi_yu_yuan():
+    assert yuan_approx(2_345_678_900_00) == "23亿余元"
+
+
+def test_three_digits_before_the_unit_keep_yu_before_it_as_the_article_writes():
+    assert yuan_approx(6_050_000_00) == "600余万元"
+
+
+@given(st.integers(min_value=10**4 * 100, max_value=10**14))
+def test_yu_precedes_the_unit_only_after_a_whole_figure_of_three_or_more_digits(fen):
+    """cnnum's money rule: 余 before 万/亿 iff the figure before the unit is whole with ≥ 3 digits."""
+    text = yuan_approx(fen)
+    match = _PHRASE.fullmatch(text[:-1])
+    number, yu_before, unit, yu_after = match[1], match[2], match[3], match[4]
+    assert unit in ("万", "亿")
+    if not (yu_before or yu_after):
+        return
+    before = "." not in number and len(number) >= 3
+    assert bool(yu_before) == before and bool(yu_after) == (not before)
