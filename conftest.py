@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from dangjian.accounts.models import Role, RoleAssignment, User
 from dangjian.accounts.services import ensure_default_roles
@@ -16,6 +17,11 @@ from dangjian.core.actors import SYSTEM
 from dangjian.orgs.models import Kind, Level, Org
 
 PASSWORD = "Test-pass-2023"
+
+# Property tests check correctness, not speed: on a machine shared by many test runs a single example
+# can take longer than hypothesis's 200 ms default deadline without anything being wrong.
+hypothesis_settings.register_profile("dangjian", deadline=None)
+hypothesis_settings.load_profile("dangjian")
 
 
 def _flush_past_append_only_triggers() -> None:
