@@ -246,6 +246,11 @@ IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 102
 PHOTO_MAX_BYTES = env_int("DANGJIAN_PHOTO_MAX_MB", 8, minimum=1) * 1024 * 1024
 # A 1-bit 30000×30000 PNG is 109 KB on disk and gigabytes in memory: cap the pixels, not just the bytes.
 PHOTO_MAX_PIXELS = env_int("DANGJIAN_PHOTO_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
+# Local rules of organizational life (DOMAIN.md, configurable): a 主题党日 shorter than this does not
+# count toward the monthly requirement (a common local rule: at least 80 minutes).
+THEME_DAY_MIN_MINUTES = env_int("DANGJIAN_THEME_DAY_MIN_MINUTES", 80)
+# Six consecutive months without dues or organizational life is flagged (党章 Article 9).
+LAPSE_MONTHS = env_int("DANGJIAN_LAPSE_MONTHS", 6, minimum=1)
 
 # The year pages open on when none is asked for (0: the current year). `make run` sets 2023, the demo's.
 DANGJIAN_DEFAULT_YEAR = env_int("DANGJIAN_DEFAULT_YEAR", 0)

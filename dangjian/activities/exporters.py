@@ -45,7 +45,7 @@ def ledger_data(org: Org, year: int, *, actor) -> dict:
             Activity.objects.filter(Q(org=org) | Q(participants=org))
             .filter(date__year=year)
             .exclude(status=Status.CANCELLED)
-            .select_related("theme_category", "lecturer", "training_base")
+            .select_related("org", "theme_category", "lecturer", "training_base")
         )
         .order_by("date", "id")
         .distinct()

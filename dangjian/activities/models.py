@@ -233,6 +233,50 @@ class Attendance(models.Model):
         return f"{self.member_id}@{self.activity_id}: {self.status}"
 
 
+class DecisionKind(models.TextChoices):
+    ADMIT = "admit", _("接收预备党员")
+    CONVERT = "convert", _("预备党员转正")
+    EXTEND = "extend", _("延长预备期")
+    CANCEL = "cancel", _("取消预备党员资格")
+    OTHER = "other", _("其他事项")
+
+
+class Decision(models.Model):
+    """A vote taken at a quorate 支部党员大会: who could vote, who was there, for / against / abstain.
+
+    Passed only when "for" exceeds half of the voting members who should attend (细则 Article 22),
+    not half of those present. The counts are kept as they stood at the meeting."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="decisions")
+    kind = models.CharField("事项类型", max_length=12, choices=DecisionKind.choices)
+    subject = models.CharField("表决事项", max_length=200)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voting_expected = models.PositiveIntegerField("应到有表决权党员")
+    voting_present = models.PositiveIntegerField("实到有表决权党员")
+    votes_for = models.PositiveIntegerField("赞成")
+    votes_against = models.PositiveIntegerField("反对")
+    votes_abstain = models.PositiveIntegerField("弃权")
+    passed = models.BooleanField("通过")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    SCOPE_PATH = "activity__org__path"
+
+    class Meta:
+        ordering = ["activity", "id"]
+        verbose_name = "表决事项"
+        verbose_name_plural = "表决事项"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(votes_for__lte=models.F("voting_present")), name="decision_votes_within_present"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject}：{'通过' if self.passed else '未通过'}"
+
+
 class Trainee(models.Model):
     """A person trained in a training session (a member on the roll, or a cadre named by hand)."""
 

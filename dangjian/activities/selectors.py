@@ -6,7 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core.scoping import scoped
@@ -41,15 +43,76 @@ def page_with_counts(qs: QuerySet[Activity], limit: int, offset: int) -> tuple[l
     return [by_id[pk] for pk in ids], qs.count()
 
 
+# Who should attend (应到), by who holds the meeting (支部工作条例 Articles 9 and 10, 党章 Articles 7, 40):
+#   "roll"      — a branch's own meeting: every member on its roll that day (MembershipPeriod), the
+#                 voting ones (full members not under 留党察看) deciding a 支部党员大会's quorum;
+#   "committee" — a branch's 支委会: the committee members holding a post that day;
+#   "marked"    — anything else (a zone-wide activity): the members who were asked, i.e. marked.
+# ``Attendance.voting`` keeps, per row, whether that person counted toward the quorum that day.
+ROLL, COMMITTEE, MARKED = "roll", "committee", "marked"
+
+
+def quorum_basis(activity: Activity) -> str:
+    if activity.org.level != Level.BRANCH:
+        return MARKED
+    return COMMITTEE if activity.kind == Kind.COMMITTEE else ROLL
+
+
+def _roll_count(voting: bool):
+    from dangjian.people.models import MembershipPeriod
+    from dangjian.people.selectors import period_on_q, voting_q
+
+    day = OuterRef("date")
+    periods = MembershipPeriod.objects.filter(period_on_q(day), org=OuterRef("org"))
+    if voting:
+        periods = periods.filter(voting_q(day, prefix="member__"))
+    return Coalesce(
+        Subquery(periods.order_by().values("org").annotate(c=Count("member", distinct=True)).values("c")[:1]),
+        0,
+    )
+
+
+def _committee_count():
+    from dangjian.orgs.models import CommitteePost, CommitteeTerm
+
+    term = (
+        CommitteeTerm.objects.filter(
+            org=OuterRef(OuterRef("org")), elected_on__lte=OuterRef(OuterRef("date"))
+        )
+        .order_by("-elected_on")
+        .values("pk")[:1]
+    )
+    day = OuterRef("date")
+    posts = (
+        CommitteePost.objects.filter(term=Subquery(term), person__isnull=False)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+    )
+    return Coalesce(
+        Subquery(posts.order_by().values("term").annotate(c=Count("person", distinct=True)).values("c")[:1]),
+        0,
+    )
+
+
 def with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
-    """应到 (rows), 实到 (present), and the voting members among them, as annotations."""
+    """应到, 实到, and the voting members among them, as annotations (see ``quorum_basis``)."""
     present = Q(attendance__status=Participation.PRESENT)
     voting = Q(attendance__voting=True)
+    branch = Q(org__level=Level.BRANCH)
+    committee = Q(kind=Kind.COMMITTEE)
     return qs.annotate(
-        expected=Count("attendance"),
+        expected=Case(
+            When(branch & committee, then=_committee_count()),
+            When(branch, then=_roll_count(voting=False)),
+            default=Count("attendance"),
+        ),
         present=Count("attendance", filter=present),
         on_leave=Count("attendance", filter=Q(attendance__status=Participation.LEAVE)),
-        voting_expected=Count("attendance", filter=voting),
+        voting_expected=Case(
+            When(branch & committee, then=_committee_count()),
+            When(branch, then=_roll_count(voting=True)),
+            default=Count("attendance", filter=voting),
+        ),
         voting_present=Count("attendance", filter=voting & present),
     )
 
@@ -63,13 +126,20 @@ class Turnout:
     voting_expected: int
     voting_present: int
     kind: str
+    basis: str = MARKED
+    unlinked: int = 0  # committee posts naming nobody on file
 
     @property
     def quorate(self) -> bool | None:
-        """Only a 支部党员大会 has a quorum: more than half of its voting members present."""
-        if self.kind != Kind.PARTY_CONGRESS:
-            return None
-        return self.voting_present * 2 > self.voting_expected
+        """A branch's 支部党员大会: more than half of the voting members on its roll that day present;
+        its 支委会: more than half of the committee present. Anything else has no quorum."""
+        if self.kind == Kind.PARTY_CONGRESS and self.basis == ROLL:
+            return self.voting_present * 2 > self.voting_expected
+        if self.kind == Kind.COMMITTEE and self.basis == COMMITTEE:
+            if self.unlinked or not self.voting_expected:
+                return None  # cannot be judged until every post is linked to a person
+            return self.voting_present * 2 > self.voting_expected
+        return None
 
     @property
     def rate(self) -> int | None:
@@ -77,20 +147,46 @@ class Turnout:
 
 
 def turnout(activity: Activity) -> Turnout:
+    basis = quorum_basis(activity)
     rows = Attendance.objects.filter(activity=activity).aggregate(
-        expected=Count("pk"),
+        marked=Count("pk"),
         present=Count("pk", filter=Q(status=Participation.PRESENT)),
         absent=Count("pk", filter=Q(status=Participation.ABSENT)),
         leave=Count("pk", filter=Q(status=Participation.LEAVE)),
-        voting_expected=Count("pk", filter=Q(voting=True)),
+        voting_marked=Count("pk", filter=Q(voting=True)),
         voting_present=Count("pk", filter=Q(voting=True, status=Participation.PRESENT)),
     )
-    return Turnout(kind=activity.kind, **rows)
+    marked, voting_marked = rows.pop("marked"), rows.pop("voting_marked")
+    unlinked = 0
+    if basis == ROLL:
+        from dangjian.people.selectors import roll_on, voting_roll_on
+
+        expected = roll_on(activity.org, activity.date).count()
+        voting_expected = voting_roll_on(activity.org, activity.date).count()
+    elif basis == COMMITTEE:
+        from dangjian.orgs.selectors import committee_on
+
+        persons, unlinked = committee_on(activity.org, activity.date)
+        expected = voting_expected = len(persons)
+    else:
+        expected, voting_expected = marked, voting_marked
+    return Turnout(
+        kind=activity.kind,
+        basis=basis,
+        unlinked=unlinked,
+        expected=expected,
+        voting_expected=voting_expected,
+        **rows,
+    )
 
 
 def quorate(activity) -> bool | None:
-    """For an activity annotated by ``with_counts``."""
-    if activity.kind != Kind.PARTY_CONGRESS:
+    """For an activity annotated by ``with_counts`` (see ``Turnout.quorate``)."""
+    if activity.org.level != Level.BRANCH:
+        return None
+    if activity.kind not in (Kind.PARTY_CONGRESS, Kind.COMMITTEE):
+        return None
+    if activity.kind == Kind.COMMITTEE and not activity.voting_expected:
         return None
     return activity.voting_present * 2 > activity.voting_expected
 
@@ -285,10 +381,13 @@ def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
         for m, key in enumerate(months, start=1):
             totals[m] += row[key]
 
+    # A 主题党日 shorter than the local minimum does not count (unknown length counts).
+    short = Q(kind=Kind.THEME_DAY, minutes_long__lt=settings.THEME_DAY_MIN_MINUTES)
     own = (
         Activity.objects.filter(
             org__path__startswith=root.path, date__gte=start, date__lt=end, status=Status.HELD
         )
+        .exclude(short)
         .values("org_id", "kind")
         .annotate(**_month_counts(year, "date"))
         .order_by()
@@ -303,6 +402,7 @@ def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
             activity__date__lt=end,
             activity__status=Status.HELD,
         )
+        .exclude(activity__kind=Kind.THEME_DAY, activity__minutes_long__lt=settings.THEME_DAY_MIN_MINUTES)
         .values("org_id", "activity__kind")
         .annotate(**_month_counts(year, "activity__date"))
         .order_by()
@@ -416,3 +516,69 @@ def compliance_for(actor, roots: list[Org], year: int, today: date | None = None
 
 def trainees_of(activity: Activity) -> QuerySet[Trainee]:
     return activity.trainees.order_by("id")
+
+
+def congresses_of(actor, org_ids: list[int], since: date) -> dict[int, list[Activity]]:
+    """Held 支部党员大会 of these branches since ``since``, newest first, per org (for decision forms)."""
+    rows = activities_visible_to(actor).filter(
+        org_id__in=set(org_ids), kind=Kind.PARTY_CONGRESS, status=Status.HELD, date__gte=since
+    )
+    out: dict[int, list[Activity]] = defaultdict(list)
+    for a in rows.order_by("-date", "-id")[:2000]:
+        out[a.org_id].append(a)
+    return out
+
+
+@dataclass
+class BranchRuleGaps:
+    """What a branch missed of the rules the frequency calendar does not hold: the monthly 党小组会
+    (支部工作条例 Article 11, for a branch with 党小组) and the secretary's yearly 党课 (Article 12)."""
+
+    org: Org
+    group_months_missed: list[int]
+    secretary_lecture: bool | None  # None: the year is not over and none was given yet
+
+
+def branch_rule_gaps(root: Org, year: int, today: date | None = None) -> list[BranchRuleGaps]:
+    """Per branch under ``root``, in a fixed number of queries."""
+    from dangjian.orgs.models import CommitteePost, Post
+
+    today = today or timezone.localdate()
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    branches = list(
+        Org.objects.filter(path__startswith=root.path, level=Level.BRANCH, active=True).order_by("path")
+    )
+    groups = Org.objects.filter(path__startswith=root.path, level=Level.GROUP).values_list("path", flat=True)
+    has_groups = {b.pk for b in branches if any(g.startswith(b.path) for g in groups)}
+    held = Activity.objects.filter(
+        org__path__startswith=root.path, kind=Kind.GROUP, status=Status.HELD, date__gte=start, date__lt=end
+    ).values_list("org__path", "date")
+    months_by_branch: dict[int, set[int]] = defaultdict(set)
+    for path, day in held:
+        for b in branches:
+            if path.startswith(b.path):
+                months_by_branch[b.pk].add(day.month)
+    secretaries = defaultdict(set)
+    for org_id, person_id, name in CommitteePost.objects.filter(
+        term__org__in=branches, post=Post.SECRETARY, term__elected_on__lt=end
+    ).values_list("term__org_id", "person_id", "holder_name"):
+        secretaries[org_id] |= {x for x in (person_id, name) if x}
+    lectures = Activity.objects.filter(
+        org__in=branches, kind=Kind.LECTURE, status=Status.HELD, date__gte=start, date__lt=end
+    ).values_list("org_id", "lecturer_name", "lecturer__kind", "lecturer__person_id", "lecturer__name")
+    by_secretary: set[int] = set()
+    for org_id, name, kind, person_id, lecturer_name in lectures:
+        who = secretaries.get(org_id, set())
+        if kind == "secretary" or name == "支部书记" or {name, person_id, lecturer_name} & who:
+            by_secretary.add(org_id)
+    last_month = 12 if today >= end else today.month - 1
+    out = []
+    for b in branches:
+        missed = (
+            [m for m in range(1, last_month + 1) if m not in months_by_branch[b.pk]]
+            if b.pk in has_groups
+            else []
+        )
+        lecture = True if b.pk in by_secretary else (False if today >= end else None)
+        out.append(BranchRuleGaps(b, missed, lecture))
+    return out

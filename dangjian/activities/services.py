@@ -19,7 +19,7 @@ from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
-from dangjian.people.models import Member, MemberStatus
+from dangjian.people.models import Member, MembershipPeriod
 
 from .models import (
     LECTURE_KINDS,
@@ -28,6 +28,8 @@ from .models import (
     Appraisal,
     Attendance,
     ComplianceRule,
+    Decision,
+    DecisionKind,
     Grade,
     Kind,
     Lecturer,
@@ -172,22 +174,38 @@ def update_activity(
 
 
 def eligible_members(activity: Activity):
-    """Members on the roll of the organizing org's subtree or a participating org's, on the day."""
+    """Members on the roll of the organizing org's subtree or a participating org's on the day of the
+    activity — read from the membership history, never from today's branch — and members whose
+    temporary relationship (临时组织关系) placed them with one of those orgs that day."""
+    from dangjian.people.selectors import hosted_on, period_on_q
+
     paths = [activity.org.path] + list(activity.participants.values_list("path", flat=True))
     where = Q()
     for path in paths:
         where |= Q(org__path__startswith=path)
-    return (
-        Member.objects.filter(where)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=activity.date))
-        .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=activity.date))
-    )
+    periods = MembershipPeriod.objects.filter(where, period_on_q(activity.date)).values("member_id")
+    hosted = hosted_on(paths, activity.date)
+    return Member.objects.filter(Q(pk__in=periods) | Q(pk__in=hosted))
 
 
-def _voting(member: Member, day: date) -> bool:
-    if member.status != MemberStatus.FULL:
-        return False
-    return member.full_on is None or member.full_on <= day
+def _voter_test(activity: Activity):
+    """Whether a member counts toward this meeting's quorum (``Attendance.voting``), see
+    ``selectors.quorum_basis``: on the branch's roll that day with a vote, or on its committee."""
+    from dangjian.orgs.selectors import committee_on
+    from dangjian.people.selectors import roll_on, voting_q
+
+    from .selectors import COMMITTEE, ROLL, quorum_basis
+
+    basis = quorum_basis(activity)
+    if basis == COMMITTEE:
+        persons, _ = committee_on(activity.org, activity.date)
+        return lambda m: m.person_id in persons
+    if basis == ROLL:
+        voters = set(
+            roll_on(activity.org, activity.date).filter(voting_q(activity.date)).values_list("pk", flat=True)
+        )
+        return lambda m: m.pk in voters
+    return lambda m: m.has_vote_on(activity.date)
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,7 @@ def set_attendance(*, actor: Actor, activity: Activity, marks: Iterable[Mark]) -
         if m.status == Participation.ABSENT and not m.reason.strip():
             raise ActivityError(f"请填写{members[m.member_id].person.name}的缺席原因。", code="reason")
     existing = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member_id__in=ids)}
+    votes = _voter_test(activity)
     new, changed = [], []
     for m in marks:
         reason = m.reason.strip() if m.status != Participation.PRESENT else ""
@@ -233,7 +252,7 @@ def set_attendance(*, actor: Actor, activity: Activity, marks: Iterable[Mark]) -
                     member_id=m.member_id,
                     status=m.status,
                     reason=reason,
-                    voting=_voting(members[m.member_id], activity.date),
+                    voting=votes(members[m.member_id]),
                 )
             )
         elif (row.status, row.reason) != (m.status, reason):
@@ -305,7 +324,7 @@ def check_in(*, actor: Actor, token: str) -> tuple[Attendance, bool]:
             activity=activity,
             member=member,
             status=Participation.PRESENT,
-            voting=_voting(member, activity.date),
+            voting=_voter_test(activity)(member),
             checked_in_at=now,
         )
     else:
@@ -455,10 +474,13 @@ def record_appraisals(*, actor: Actor, org: Org, year: int, grades: dict[int, st
         raise ActivityError("不能评议未来年度。", code="future")
     if any(g not in Grade.values for g in grades.values()):
         raise ActivityError("评议等次只能是优秀、合格、基本合格、不合格。", code="grade")
+    # The branch appraises the members on its roll that year (membership history), not those whose
+    # branch is this one today: a member who moved on 1 July is on both rolls, one before he came.
     roll = set(
-        Member.objects.filter(org__path__startswith=org.path, pk__in=list(grades))
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=date(year, 1, 1)))
-        .values_list("pk", flat=True)
+        MembershipPeriod.objects.filter(org__path__startswith=org.path, member_id__in=list(grades))
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=date(year, 12, 31)))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=date(year, 1, 1)))
+        .values_list("member_id", flat=True)
     )
     strangers = sorted(set(grades) - roll)
     if strangers:
@@ -526,3 +548,84 @@ def link_login(*, actor: Actor, person, user) -> PersonLogin:
         actor=actor, action="activities.link_login", obj=link, org=person.org, data={"user": user.username}
     )
     return link
+
+
+# --- Decisions of a 支部党员大会 ------------------------------------------------------------------------
+
+
+def decision_for(
+    *,
+    activity: Activity,
+    kind: str,
+    subject: str,
+    votes_for: int,
+    votes_against: int = 0,
+    votes_abstain: int = 0,
+    person=None,
+) -> Decision:
+    """Check and store a vote of a branch's 支部党员大会 (no audit entry: the calling service writes
+    the one entry of its action). The meeting must be held and quorate — more than half of the
+    voting members on the branch's roll that day present (支部工作条例 Article 9); the vote passes
+    only when "for" exceeds half of those voting members (细则 Article 22)."""
+    from .selectors import turnout
+
+    if activity.kind != Kind.PARTY_CONGRESS or activity.org.level != Level.BRANCH:
+        raise ActivityError("表决须在党支部的支部党员大会上进行。", code="not_a_congress")
+    if activity.status != Status.HELD or activity.date > timezone.localdate():
+        raise ActivityError("该支部党员大会尚未召开。", code="not_held")
+    t = turnout(activity)
+    if not t.quorate:
+        raise ActivityError(
+            f"有表决权的党员应到{t.voting_expected}名、实到{t.voting_present}名，未超过半数："
+            "大会未达法定人数，不能表决（《支部工作条例》第九条）。",
+            code="not_quorate",
+        )
+    counts = (votes_for, votes_against, votes_abstain)
+    if any(not isinstance(n, int) or n < 0 for n in counts):
+        raise ActivityError("票数须为非负整数。", code="votes")
+    if sum(counts) > t.voting_present:
+        raise ActivityError(
+            f"赞成、反对、弃权合计{sum(counts)}票，超过实到有表决权党员{t.voting_present}名。", code="votes"
+        )
+    return Decision.objects.create(
+        activity=activity,
+        kind=kind,
+        subject=subject[:200],
+        person=person,
+        voting_expected=t.voting_expected,
+        voting_present=t.voting_present,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        votes_abstain=votes_abstain,
+        passed=votes_for * 2 > t.voting_expected,
+    )
+
+
+@transaction.atomic
+def record_decision(
+    *,
+    actor: Actor,
+    activity: Activity,
+    subject: str,
+    votes_for: int,
+    votes_against: int = 0,
+    votes_abstain: int = 0,
+) -> Decision:
+    """Any other matter put to the vote of a branch's 支部党员大会."""
+    require(actor, "activities.edit", activity.org)
+    decision = decision_for(
+        activity=activity,
+        kind=DecisionKind.OTHER,
+        subject=subject,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        votes_abstain=votes_abstain,
+    )
+    log_action(
+        actor=actor,
+        action="activities.record_decision",
+        obj=activity,
+        org=activity.org,
+        data={"decision": decision.pk, "for": votes_for, "passed": decision.passed},
+    )
+    return decision

@@ -73,3 +73,19 @@ def liaison_groups_visible_to(actor) -> QuerySet[LiaisonGroup]:
     return scoped(LiaisonGroup.objects.select_related("zone"), actor, "orgs.view").prefetch_related(
         Prefetch("orgs", queryset=Org.objects.order_by("path")), "members"
     )
+
+
+def committee_on(org: Org, day) -> tuple[set[int], int]:
+    """The committee of ``org`` on ``day`` (the latest term elected on or before it, posts held that
+    day): the ids of the persons holding a post, and how many posts in force name nobody on file —
+    a 支委会's quorum can only be judged when every post is linked to a person."""
+    from django.db.models import Q
+
+    term = org.terms.filter(elected_on__lte=day).order_by("-elected_on").first()
+    if term is None:
+        return set(), 0
+    posts = term.posts.filter(Q(started_on__isnull=True) | Q(started_on__lte=day)).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+    )
+    rows = list(posts.values_list("person_id", flat=True))
+    return {p for p in rows if p}, sum(1 for p in rows if not p)

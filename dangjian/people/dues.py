@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 
-from .models import DuesAssessment, DuesCategory, DuesPayment, Member
+from .models import DuesAssessment, DuesCategory, DuesPayment, DuesWaiver, Member, WaiverKind, WaiverReason
 from .services import PeopleError
 
 # (upper bound of the bracket in 分 inclusive, rate in per-mille tenths: 5 = 0.5%)
@@ -56,6 +57,66 @@ def _require(actor: Actor, member: Member) -> None:
     require(actor, "members.edit", member.org, message="该党员不在您的管理范围内。")
 
 
+def waiver_in_force(member: Member, month: date) -> DuesWaiver | None:
+    month = month.replace(day=1)
+    return (
+        DuesWaiver.objects.filter(member=member, from_month__lte=month)
+        .filter(Q(to_month__isnull=True) | Q(to_month__gte=month))
+        .order_by("-from_month")
+        .first()
+    )
+
+
+@transaction.atomic
+def grant_dues_waiver(
+    *,
+    actor: Actor,
+    member: Member,
+    kind: str,
+    reason: str,
+    from_month: date,
+    approved_by: str,
+    approved_on: date,
+    to_month: date | None = None,
+    monthly_fen: int | None = None,
+    note: str = "",
+) -> DuesWaiver:
+    """免交 or 少交 (unemployed, 低保, hardship) with the approval recorded: who approved and when."""
+    _require(actor, member)
+    if kind not in WaiverKind.values or reason not in WaiverReason.values:
+        raise PeopleError("请选择减免方式和原因（下岗失业、享受低保、生活困难）。", code="invalid")
+    if not approved_by.strip():
+        raise PeopleError("免交、少交党费须经党组织批准：请填写批准组织。", code="approval")
+    from_month = from_month.replace(day=1)
+    to_month = to_month.replace(day=1) if to_month else None
+    if to_month and to_month < from_month:
+        raise PeopleError("截止月份不能早于起始月份。", code="dates")
+    if kind == WaiverKind.REDUCED:
+        if not monthly_fen or monthly_fen <= 0:
+            raise PeopleError("少交须填写每月交纳的金额。", code="amount")
+    else:
+        monthly_fen = None
+    waiver = DuesWaiver.objects.create(
+        member=member,
+        kind=kind,
+        reason=reason,
+        from_month=from_month,
+        to_month=to_month,
+        monthly_fen=monthly_fen,
+        approved_by=approved_by.strip()[:100],
+        approved_on=approved_on,
+        note=note[:200],
+    )
+    log_action(
+        actor=actor,
+        action="people.grant_dues_waiver",
+        obj=waiver,
+        org=member.org,
+        data={"member": member.pk, "kind": kind, "reason": reason, "from": from_month, "to": to_month},
+    )
+    return waiver
+
+
 @transaction.atomic
 def set_dues_assessment(
     *,
@@ -92,6 +153,11 @@ def record_dues_payment(
     """Record one month's dues; a month is paid at most once (database constraint)."""
     _require(actor, member)
     month = month.replace(day=1)
+    waiver = waiver_in_force(member, month)
+    if waiver is not None and waiver.kind == WaiverKind.EXEMPT:
+        raise PeopleError(f"{month:%Y年%m月}经批准免交党费。", code="exempt")
+    if amount_fen is None and waiver is not None:
+        amount_fen = waiver.monthly_fen
     if amount_fen is None:
         assessment = DuesAssessment.objects.filter(member=member, year=month.year).first()
         if assessment is None:

@@ -43,16 +43,26 @@ class TransferInForm(forms.Form):
     outside_org_name = forms.CharField(label="原所在组织", max_length=100)
     applied_on = forms.DateField(label="介绍信开具日期", widget=DATE)
     months_away = forms.IntegerField(label="外出时间（月）", min_value=0, initial=12)
+    status = forms.ChoiceField(label="党员状态", choices=MemberStatus.choices)
+    joined_on = forms.DateField(label="入党日期", widget=DATE)
+    full_on = forms.DateField(label="转正日期", widget=DATE, required=False)
 
 
 class StepForm(forms.Form):
-    on = forms.DateField(label="日期", widget=DATE)
+    step = forms.CharField(max_length=30, required=False)
+    on = forms.DateField(label="日期", widget=DATE, required=False)
     note = forms.CharField(label="说明", max_length=200, required=False)
     hours = forms.IntegerField(label="学时", min_value=1, required=False)
     months = forms.IntegerField(label="延长月数", min_value=1, max_value=24, required=False)
     introducers = forms.CharField(
-        label="入党介绍人（两名正式党员姓名，用顿号分隔）", max_length=100, required=False
+        label="入党介绍人或培养联系人（正式党员姓名，用顿号分隔）", max_length=100, required=False
     )
+    meeting = forms.IntegerField(label="支部党员大会", required=False)
+    votes_for = forms.IntegerField(label="赞成", min_value=0, required=False)
+    votes_against = forms.IntegerField(label="反对", min_value=0, required=False)
+    votes_abstain = forms.IntegerField(label="弃权", min_value=0, required=False)
+    refused = forms.BooleanField(label="不合格/不予批准", required=False)
+    reason = forms.CharField(label="原因", max_length=200, required=False)
 
 
 class ApplicationForm(forms.Form):

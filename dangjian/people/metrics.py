@@ -1,18 +1,20 @@
 """Yearly figures of the roll (see core.metrics for the contract).
 
 On the roll at year end = joined on or before 31 December (or joining date unknown) and not left by
-then. Members carry their current branch, so a member transferred later counts where they are now.
+then. The facts are membership periods (``MembershipPeriod``), so a member counts at the branch whose
+roll he was on on 31 December of that year — not at the branch he is in today.
 """
 
 from datetime import date
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 
 from dangjian.core.dates import add_years
 from dangjian.core.metrics import Metric, register
 from dangjian.orgs.models import Kind
 
-from .models import Member, MemberStatus
+from .models import MembershipPeriod, MemberStatus
+from .selectors import period_on_q
 
 AGE_BAND_LABELS = {
     "u35": "35岁以下",
@@ -24,9 +26,12 @@ AGE_BAND_LABELS = {
 
 
 def on_roll(year: int):
+    """The period of each member on a roll on 31 December (its ``org`` is that day's branch)."""
     end = date(year, 12, 31)
-    return Member.objects.filter(Q(joined_on__lte=end) | Q(joined_on__isnull=True)).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=end)
+    return (
+        MembershipPeriod.objects.filter(period_on_q(end))
+        .filter(Q(member__joined_on__lte=end) | Q(member__joined_on__isnull=True))
+        .filter(Q(member__left_on__isnull=True) | Q(member__left_on__gt=end))
     )
 
 
@@ -34,11 +39,22 @@ def _with_status(year: int):
     end = date(year, 12, 31)
     return on_roll(year).annotate(
         status_at=Case(
-            When(full_on__lte=end, then=Value(MemberStatus.FULL)),
-            When(status=MemberStatus.FULL, full_on__isnull=True, then=Value(MemberStatus.FULL)),
+            When(member__full_on__lte=end, then=Value(MemberStatus.FULL)),
+            When(
+                member__status=MemberStatus.FULL, member__full_on__isnull=True, then=Value(MemberStatus.FULL)
+            ),
             default=Value(MemberStatus.PROBATIONARY),
             output_field=CharField(),
         )
+    )
+
+
+def _joined(year: int):
+    """The period that began each membership of the year: the branch that admitted the member."""
+    joined = F("member__joined_on")
+    return MembershipPeriod.objects.filter(member__joined_on__year=year).filter(
+        Q(started_on__lte=joined) | Q(started_on__isnull=True),
+        Q(ended_on__isnull=True) | Q(ended_on__gt=joined),
     )
 
 
@@ -48,7 +64,7 @@ def _ago(end: date, years: int) -> date:
 
 def _with_age_band(year: int):
     end = date(year, 12, 31)
-    born = "person__birth_date"
+    born = "member__person__birth_date"
     return on_roll(year).annotate(
         age_band=Case(
             When(**{f"{born}__gt": _ago(end, 35)}, then=Value("u35")),
@@ -62,6 +78,11 @@ def _with_age_band(year: int):
     )
 
 
+MEMBER_COLUMNS = (
+    ("member__person__name", "姓名"),
+    ("org__name", "党支部"),
+    ("member__joined_on", "入党日期"),
+)
 STATUS_LABELS = {MemberStatus.FULL.value: "正式党员", MemberStatus.PROBATIONARY.value: "预备党员"}
 
 register(
@@ -72,6 +93,7 @@ register(
         area="党员",
         facts=_with_status,
         aggregate=Count("pk"),
+        columns=MEMBER_COLUMNS,
         approx=True,
         order=30,
         breakdown="status_at",
@@ -85,7 +107,8 @@ register(
         label="新发展党员",
         unit="名",
         area="党员",
-        facts=lambda year: Member.objects.filter(joined_on__year=year),
+        facts=_joined,
+        columns=MEMBER_COLUMNS,
         aggregate=Count("pk"),
         order=31,
         description="当年入党（支部大会接收为预备党员）的人数",
@@ -99,6 +122,7 @@ register(
         area="党员",
         facts=_with_status,
         aggregate=Count("pk"),
+        columns=MEMBER_COLUMNS,
         order=32,
         breakdown="status_at",
         breakdown_labels=STATUS_LABELS,
@@ -112,6 +136,7 @@ register(
         area="党员",
         facts=on_roll,
         aggregate=Count("pk"),
+        columns=MEMBER_COLUMNS,
         order=33,
         breakdown="org__kind",
         breakdown_labels={k.value: str(k.label) for k in Kind},
@@ -125,6 +150,7 @@ register(
         area="党员",
         facts=_with_age_band,
         aggregate=Count("pk"),
+        columns=MEMBER_COLUMNS,
         order=34,
         breakdown="age_band",
         breakdown_labels={**AGE_BAND_LABELS, "unknown": "未知"},

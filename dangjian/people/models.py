@@ -129,6 +129,9 @@ class Member(models.Model):
     dues_category = models.CharField(
         "党费类别", max_length=20, choices=DuesCategory.choices, default=DuesCategory.SALARIED
     )
+    # 留党察看: no vote during the period (党章 Article 40).
+    watch_from = models.DateField("留党察看起始日期", null=True, blank=True)
+    watch_until = models.DateField("留党察看结束日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,6 +154,16 @@ class Member(models.Model):
         if not self.full_on:
             return None
         return whole_years(self.full_on, day)
+
+    def has_vote_on(self, day: date) -> bool:
+        """A full member on ``day`` (预备党员 have no vote, 党章 Article 7), not under 留党察看 (Article 40)."""
+        full = self.full_on <= day if self.full_on is not None else self.status == MemberStatus.FULL
+        watched = (
+            self.watch_from is not None
+            and self.watch_from <= day
+            and (self.watch_until is None or self.watch_until > day)
+        )
+        return full and not watched
 
 
 class MembershipPeriod(models.Model):
@@ -213,6 +226,13 @@ class Transfer(models.Model):
     issued_on = models.DateField("开具日期", null=True, blank=True)
     valid_days = models.PositiveSmallIntegerField("有效期（天）", default=90)
     closed_on = models.DateField("办结日期", null=True, blank=True)
+    # A temporary relationship, once received, places the member with the host until this day
+    # (exclusive); the formal relationship, the roll, dues and the vote stay at home.
+    host_until = models.DateField("临时组织关系截止日期", null=True, blank=True)
+    # From off the platform: what the letter says of the member (预备/正式, 入党日期).
+    arriving_status = models.CharField("党员状态", max_length=20, choices=MemberStatus.choices, blank=True)
+    arriving_joined_on = models.DateField("入党日期", null=True, blank=True)
+    arriving_full_on = models.DateField("转正日期", null=True, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
     # Scope through whichever side is on the platform; both sides may see an internal transfer.
     scope_path = models.CharField(max_length=255, db_index=True, editable=False)
@@ -266,10 +286,21 @@ class DevelopmentCase(models.Model):
     introducers = models.ManyToManyField(
         Member, blank=True, related_name="introduced", verbose_name="入党介绍人"
     )
+    mentors = models.ManyToManyField(Member, blank=True, related_name="mentored", verbose_name="培养联系人")
+    political_review_passed = models.BooleanField("政治审查合格", null=True, blank=True)
     voted_on = models.DateField("支部大会通过日期", null=True, blank=True)
+    admission_decision = models.ForeignKey(
+        "activities.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     approved_on = models.DateField("上级党委审批日期", null=True, blank=True)
+    approval_reason = models.CharField("超过三个月审批的原因", max_length=200, blank=True)
     extension_months = models.PositiveSmallIntegerField("延长预备期（月）", default=0)
-    full_on = models.DateField("转正日期", null=True, blank=True)
+    conversion_voted_on = models.DateField("支部大会讨论转正日期", null=True, blank=True)
+    conversion_decision = models.ForeignKey(
+        "activities.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    conversion_approved_on = models.DateField("上级党委批准转正日期", null=True, blank=True)
+    full_on = models.DateField("转正日期（预备期满之日）", null=True, blank=True)
     stopped_reason = models.CharField("终止原因", max_length=200, blank=True)
 
     class Meta:
@@ -311,6 +342,9 @@ class DevelopmentStep(models.Model):
     )
     recorded_by_name = models.CharField("登记人", max_length=50, blank=True)
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    decision = models.ForeignKey(
+        "activities.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["case", "on", "id"]
@@ -341,6 +375,42 @@ class DuesAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.monthly_dues_fen}"
+
+
+class WaiverKind(models.TextChoices):
+    EXEMPT = "exempt", _("免交")
+    REDUCED = "reduced", _("少交")
+
+
+class WaiverReason(models.TextChoices):
+    UNEMPLOYED = "unemployed", _("下岗失业")
+    LOW_INCOME = "low_income", _("享受低保")
+    HARDSHIP = "hardship", _("生活困难")
+
+
+class DuesWaiver(models.Model):
+    """免交 or 少交 of dues for a stretch of months, with the approval recorded (2008 党费规定): such
+    months are not unpaid."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dues_waivers")
+    kind = models.CharField("方式", max_length=10, choices=WaiverKind.choices)
+    reason = models.CharField("原因", max_length=20, choices=WaiverReason.choices)
+    from_month = models.DateField("起始月份")  # first day of the month
+    to_month = models.DateField("截止月份", null=True, blank=True)  # first day of the last month
+    monthly_fen = models.BigIntegerField("少交后每月（分）", null=True, blank=True)
+    approved_by = models.CharField("批准组织", max_length=100)
+    approved_on = models.DateField("批准日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    SCOPE_PATH = "member__org__path"
+
+    class Meta:
+        ordering = ["member", "from_month"]
+        verbose_name = "党费减免"
+        verbose_name_plural = "党费减免"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_month:%Y-%m}"
 
 
 class DuesPayment(models.Model):

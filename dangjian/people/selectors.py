@@ -7,15 +7,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from dangjian.core.dates import add_years, months_back
+from dangjian.core.dates import add_years, month_start, months_back
 from dangjian.core.scoping import scoped
 from dangjian.orgs.selectors import orgs_visible_to
 
 from .models import (
     DevelopmentCase,
+    DuesWaiver,
     Household,
     Member,
     MembershipPeriod,
@@ -23,6 +24,7 @@ from .models import (
     Person,
     Stage,
     Transfer,
+    TransferKind,
     TransferState,
 )
 
@@ -187,18 +189,105 @@ def conversions_due(actor, within_days: int = 60, today: date | None = None) -> 
     )
 
 
-def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
-    """Members on the roll with no dues paid for the last ``months`` full months (自行脱党 warning).
+def _on_roll_since(day: date):
+    """Members who were on one of the platform's rolls on ``day`` (so a whole window is theirs)."""
+    return Exists(MembershipPeriod.objects.filter(period_on_q(day), member=OuterRef("pk")))
 
-    Members who joined within that window are not flagged. People decide; the platform only flags.
-    """
+
+def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
+    """Members on the roll with no dues paid for the last ``months`` full months (自行脱党 warning,
+    党章 Article 9). Months under an approved 免交/少交 are not unpaid; members who were not yet on a
+    roll of the platform when the window began (joined, or transferred in from outside, since) are
+    not flagged. People decide; the platform only flags."""
     today = today or timezone.localdate()
     cutoff = months_back(today, months)
+    waived = DuesWaiver.objects.filter(member=OuterRef("pk"), from_month__lt=month_start(today)).filter(
+        Q(to_month__isnull=True) | Q(to_month__gte=cutoff)
+    )
     return (
         members_visible_to(actor)
         .annotate(last_paid=Max("dues_payments__month"))
         .filter(Q(last_paid__lt=cutoff) | Q(last_paid__isnull=True))
-        .filter(Q(joined_on__lt=cutoff) | Q(joined_on__isnull=True))
+        .filter(_on_roll_since(cutoff))
+        .exclude(Exists(waived))
         .select_related("person", "org")
         .order_by("org__path", "person__name")
+    )
+
+
+def without_organizational_life(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
+    """Members on the roll who took part in no organizational life for the last ``months`` full months
+    (党章 Article 9) — at their branch, or where a temporary relationship placed them. Flagged, not
+    decided."""
+    from dangjian.activities.models import Attendance, Participation, Status
+
+    today = today or timezone.localdate()
+    cutoff = months_back(today, months)
+    took_part = Attendance.objects.filter(
+        member=OuterRef("pk"),
+        status=Participation.PRESENT,
+        activity__status=Status.HELD,
+        activity__date__gte=cutoff,
+        activity__date__lt=month_start(today),
+    )
+    return (
+        members_visible_to(actor)
+        .filter(_on_roll_since(cutoff))
+        .exclude(Exists(took_part))
+        .select_related("person", "org")
+        .order_by("org__path", "person__name")
+    )
+
+
+# --- the roll on a day (MembershipPeriod), for quorum, attendance, appraisal, dues and yearly figures
+
+
+def period_on_q(day, prefix: str = "") -> Q:
+    """Periods covering ``day``: started on or before it (or start unknown), not ended by it."""
+    return (Q(**{f"{prefix}started_on__lte": day}) | Q(**{f"{prefix}started_on__isnull": True})) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": day})
+    )
+
+
+def voting_q(day, prefix: str = "") -> Q:
+    """Members with a vote on ``day`` (see ``Member.has_vote_on``)."""
+    full = Q(**{f"{prefix}full_on__lte": day}) | Q(
+        **{f"{prefix}full_on__isnull": True, f"{prefix}status": MemberStatus.FULL}
+    )
+    watched = Q(**{f"{prefix}watch_from__lte": day}) & (
+        Q(**{f"{prefix}watch_until__isnull": True}) | Q(**{f"{prefix}watch_until__gt": day})
+    )
+    return full & ~watched
+
+
+def roll_on(org, day: date, *, subtree: bool = False) -> QuerySet[Member]:
+    """Members on ``org``'s roll on ``day`` (or on any roll in its subtree), read from the history —
+    never from today's branch."""
+    where = Q(org__path__startswith=org.path) if subtree else Q(org=org)
+    periods = MembershipPeriod.objects.filter(where, period_on_q(day)).values("member_id")
+    return Member.objects.filter(pk__in=periods)
+
+
+def voting_roll_on(org, day: date) -> QuerySet[Member]:
+    """应到 of a 支部党员大会: every member with a vote on the branch's roll on the day."""
+    return roll_on(org, day).filter(voting_q(day))
+
+
+def org_of_member_on(member: Member, day: date):
+    """The org whose roll the member was on on ``day`` (None when off every roll)."""
+    period = member.periods.filter(period_on_q(day)).select_related("org").order_by("-started_on").first()
+    return period.org if period else None
+
+
+def hosted_on(paths: list[str], day: date):
+    """Member ids placed by a received temporary relationship with an org under one of ``paths`` on
+    ``day``: the host records and counts their organizational life, nothing more."""
+    where = Q()
+    for path in paths:
+        where |= Q(to_org__path__startswith=path)
+    return (
+        Transfer.objects.filter(where, kind=TransferKind.TEMPORARY, state=TransferState.RECEIVED)
+        .filter(closed_on__lte=day)
+        .filter(Q(host_until__isnull=True) | Q(host_until__gt=day))
+        .values("member_id")
     )

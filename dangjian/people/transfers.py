@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.core.dates import add_months
 from dangjian.core.pii import blind_index
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
@@ -25,6 +26,7 @@ from .models import Member, MembershipPeriod, MemberStatus, Person, Transfer, Tr
 from .services import PeopleError, prepare_person
 
 DEFAULT_VALID_DAYS = 90
+TEMPORARY_DEFAULT_MONTHS = 3
 FORMAL_AFTER_MONTHS = 6
 
 
@@ -120,8 +122,13 @@ def request_transfer_in(
     applied_on: date,
     months_away: int = 12,
     reason: str = "",
+    status: str = "",
+    joined_on: date | None = None,
+    full_on: date | None = None,
 ) -> Transfer:
     """A member coming from an organization off the platform; the letter arrives already issued.
+    The letter states the member's status (预备/正式) and 入党日期: both are asked for, since the roll,
+    the vote and the dues flags depend on them.
 
     Not atomic itself: a refusal for a person out of scope is audited in its own transaction and then
     raised; the write proper is ``_request_transfer_in``.
@@ -129,6 +136,10 @@ def request_transfer_in(
     require(actor, "members.edit", to_org, message="接收组织须为您管理范围内的党支部。")
     if to_org.level != Level.BRANCH:
         raise PeopleError("接收组织须为您管理范围内的党支部。", code="out_of_scope")
+    if status not in MemberStatus.values or joined_on is None:
+        raise PeopleError("请填写转入党员的党员状态（预备党员/正式党员）和入党日期。", code="required")
+    if full_on is not None and (status != MemberStatus.FULL or full_on < joined_on):
+        raise PeopleError("转正日期须晚于入党日期，且只有正式党员填写。", code="dates")
     probe = Person(org=to_org, name=person_name, id_number=id_number)
     try:
         prepare_person(probe)
@@ -145,6 +156,7 @@ def request_transfer_in(
         applied_on=applied_on,
         months_away=months_away,
         reason=reason,
+        arriving=(status, joined_on, full_on),
     )
 
 
@@ -158,8 +170,12 @@ def _request_transfer_in(
     applied_on: date,
     months_away: int,
     reason: str,
+    arriving: tuple,
 ) -> Transfer:
     transfer = Transfer.objects.create(
+        arriving_status=arriving[0],
+        arriving_joined_on=arriving[1],
+        arriving_full_on=arriving[2],
         kind=kind_for(months_away),
         state=TransferState.IN_TRANSIT,
         to_org=to_org,
@@ -238,7 +254,11 @@ def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
     else:
         _side(actor, transfer, "from")  # the receipt from outside comes back to the sending branch
     member = transfer.member
-    if member is not None and transfer.to_org is not None:
+    if member is not None and transfer.kind == TransferKind.TEMPORARY:
+        # A temporary relationship: the host records and counts the member's organizational life
+        # until it ends; the formal relationship, the roll, dues and the vote stay at home.
+        transfer.host_until = add_months(on, transfer.months_away or TEMPORARY_DEFAULT_MONTHS)
+    elif member is not None and transfer.to_org is not None:
         _close_period(member, on, "转出")
         member.org = transfer.to_org
         member.save(update_fields=["org", "updated_at"])
@@ -261,17 +281,25 @@ def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
             )
             person.save()
         member = Member.objects.filter(person=person).first()
+        stated = {
+            "status": transfer.arriving_status or MemberStatus.FULL,
+            "joined_on": transfer.arriving_joined_on,
+            "full_on": transfer.arriving_full_on,
+        }
         if member is None:
-            member = Member.objects.create(person=person, org=transfer.to_org, status=MemberStatus.FULL)
+            member = Member.objects.create(person=person, org=transfer.to_org, **stated)
         else:  # came back to the platform after leaving it
             member.org, member.left_on, member.left_reason = transfer.to_org, None, ""
+            for key, value in stated.items():
+                if value:
+                    setattr(member, key, value)
             member.save()
         MembershipPeriod.objects.create(
             member=member, org=transfer.to_org, started_on=on, reason=f"由{transfer.outside_org_name}转入"
         )
         transfer.member = member
     transfer.state, transfer.closed_on = TransferState.RECEIVED, on
-    transfer.save(update_fields=["state", "closed_on", "member"])
+    transfer.save(update_fields=["state", "closed_on", "member", "host_until"])
     _log(actor, transfer, "receive", on=on)
     return transfer
 

@@ -137,6 +137,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     member = Member.objects.filter(person=person).select_related("org").first()
     today = timezone.localdate()
+    cases = list(DevelopmentCase.objects.filter(person=person).order_by("applied_on", "id"))
     rendered = []
     for section in sections():
         html = section.render(person, request.user)
@@ -151,7 +152,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transfers": Transfer.objects.filter(member=member).select_related("from_org", "to_org")
         if member
         else [],
-        "cases": DevelopmentCase.objects.filter(person=person).prefetch_related("steps"),
+        "cases": cases,
         "dues": member.dues_payments.order_by("-month")[:12] if member else [],
         "assessment": member.dues_assessments.order_by("-year").first() if member else None,
         "dues_categories": DuesCategory.choices,
@@ -161,6 +162,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_readmit": member is not None and has_capability(request.user, "members.readmit", member.org),
         "transfer_form": TransferOutForm(initial={"applied_on": today, "valid_days": 90}),
         "step_labels": development.STEP_LABELS,
+        "histories": [(case, development.history(case)) for case in cases],
     }
     return render(request, "people/person.html", context)
 
@@ -474,6 +476,9 @@ def transfer_in(request: HttpRequest) -> HttpResponse:
                 outside_org_name=data["outside_org_name"],
                 applied_on=data["applied_on"],
                 months_away=data["months_away"],
+                status=data["status"],
+                joined_on=data["joined_on"],
+                full_on=data["full_on"],
             )
         except ValidationError as exc:
             _fail(request, exc)
@@ -521,8 +526,15 @@ def development_list(request: HttpRequest) -> HttpResponse:
         .exclude(stage__in=["full"])
         .order_by("org__path", "applied_on")
     )
+    cases = list(cases[:300])
+    from dangjian.activities.selectors import congresses_of
+
+    meetings = congresses_of(request.user, [c.org_id for c in cases], since=date(today.year - 2, 1, 1))
+    for c in cases:
+        c.next_steps = [(code, development.STEP_LABELS[code]) for code in STAGE_STEPS.get(c.stage, [])]
+        c.meetings = meetings.get(c.org_id, [])
     context = {
-        "cases": cases[:300],
+        "cases": cases,
         "due": selectors.conversions_due(request.user, today=today),
         "today": today,
         "form": StepForm(initial={"on": today}),
@@ -560,43 +572,121 @@ def development_apply(request: HttpRequest) -> HttpResponse:
     return redirect("people:person", pk=person.pk)
 
 
+# The steps a case can take next, by stage, as the development page offers them.
+STAGE_STEPS = {
+    "applicant": ["talk", "activist", "stop"],
+    "activist": ["activist_filed", "mentors", "review", "candidate", "stop"],
+    "candidate": [
+        "candidate_filed",
+        "introducers",
+        "political_review",
+        "training",
+        "committee_review",
+        "pre_review",
+        "application_form",
+        "vote",
+        "stop",
+    ],
+    "probationary": [
+        "higher_talk",
+        "approve",
+        "approval_filed",
+        "placed",
+        "oath",
+        "probation_review",
+        "conversion_request",
+        "conversion_vote",
+        "conversion_approve",
+        "extend",
+        "cancel",
+    ],
+    "full": ["archive"],
+}
+DECISION_STEPS = ("vote", "conversion_vote", "extend", "cancel")
+
+
+def _named_members(request, case, text: str) -> list[Member]:
+    names = [n.strip() for n in (text or "").replace(",", "、").replace("，", "、").split("、") if n.strip()]
+    return list(selectors.members_visible_to(request.user).filter(org=case.org, person__name__in=names))
+
+
 @require_POST
 @requires("members.edit")
 def development_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One step of a case. ``step`` "do" takes the step from the form's select (no script needed)."""
     case = get_scoped_or_404(
         DevelopmentCase.objects.select_related("org", "person"), request.user, "members.edit", pk=pk
     )
     form = StepForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写日期。")
+        messages.error(request, "请检查填写的内容。")
         return redirect("people:development")
     d = form.cleaned_data
-    common = {"actor": request.user, "case": case, "note": d["note"] or ""}
+    if step == "do":
+        step = d["step"] or ""
+    if step not in development.STEP_LABELS:
+        raise Http404
+    on, note = d["on"], d["note"] or ""
+    meeting = None
+    if step in DECISION_STEPS:
+        from dangjian.activities.selectors import activities_visible_to
+
+        meeting = activities_visible_to(request.user).filter(pk=d["meeting"] or 0, org=case.org).first()
+        if meeting is None:
+            messages.error(request, "请选择作出决定的支部党员大会。")
+            return redirect("people:development")
+    elif on is None:
+        messages.error(request, "请填写日期。")
+        return redirect("people:development")
+    votes = {
+        "votes_for": d["votes_for"] or 0,
+        "votes_against": d["votes_against"] or 0,
+        "votes_abstain": d["votes_abstain"] or 0,
+    }
+    common = {"actor": request.user, "case": case}
     try:
         if step == "talk":
-            development.record_talk(on=d["on"], **common)
+            development.record_talk(on=on, note=note, **common)
         elif step == "activist":
-            development.make_activist(on=d["on"], **common)
-        elif step == "review":
-            development.record_review(on=d["on"], **common)
-        elif step == "candidate":
-            development.make_candidate(on=d["on"], **common)
-        elif step == "training":
-            development.record_training(on=d["on"], hours=d["hours"] or 0, **common)
-        elif step == "vote":
-            names = [n.strip() for n in (d["introducers"] or "").replace(",", "、").split("、") if n.strip()]
-            introducers = list(
-                selectors.members_visible_to(request.user).filter(org=case.org, person__name__in=names)
+            development.make_activist(on=on, note=note, **common)
+        elif step == "mentors":
+            development.assign_mentors(
+                mentors=_named_members(request, case, d["introducers"]), on=on, note=note, **common
             )
-            development.admit_probationary(voted_on=d["on"], introducers=introducers, **common)
+        elif step == "review":
+            development.record_review(on=on, note=note, **common)
+        elif step == "candidate":
+            development.make_candidate(on=on, note=note, **common)
+        elif step == "introducers":
+            development.assign_introducers(
+                introducers=_named_members(request, case, d["introducers"]), on=on, note=note, **common
+            )
+        elif step == "political_review":
+            development.record_political_review(passed=not d["refused"], on=on, note=note, **common)
+        elif step == "training":
+            development.record_training(on=on, hours=d["hours"] or 0, note=note, **common)
+        elif step == "committee_review":
+            development.record_committee_review(on=on, note=note, **common)
+        elif step in development.SIMPLE_STEPS:
+            development.record_step(step=step, on=on, note=note, **common)
+        elif step == "vote":
+            development.admit_probationary(meeting=meeting, note=note, **votes, **common)
         elif step == "approve":
-            development.record_approval(on=d["on"], **common)
+            development.record_approval(
+                on=on, approved=not d["refused"], reason=d["reason"] or "", note=note, **common
+            )
+        elif step == "conversion_vote":
+            development.vote_conversion(meeting=meeting, note=note, **votes, **common)
+        elif step == "conversion_approve":
+            development.approve_conversion(on=on, reason=d["reason"] or "", note=note, **common)
         elif step == "extend":
-            development.extend_probation(on=d["on"], months=d["months"] or 0, **common)
-        elif step == "full":
-            development.convert_to_full(on=d["on"], **common)
+            development.extend_probation(
+                months=d["months"] or 0, meeting=meeting, note=note, **votes, **common
+            )
+        elif step == "cancel":
+            development.cancel_probation(reason=d["reason"] or note, meeting=meeting, **votes, **common)
         elif step == "stop":
-            development.stop_case(actor=request.user, case=case, on=d["on"], reason=d["note"] or "")
+            development.stop_case(on=on, reason=d["reason"] or note, **common)
         else:
             raise Http404
     except ValidationError as exc:
@@ -622,9 +712,12 @@ def _month(text: str | None) -> date:
 @requires("members.view")
 def dues_page(request: HttpRequest) -> HttpResponse:
     month = _month(request.GET.get("month"))
-    unpaid = selectors.unpaid_dues(request.user, today=month)
+    unpaid = selectors.unpaid_dues(request.user, months=settings.LAPSE_MONTHS, today=month)
     page = Paginator(unpaid, PAGE_SIZE).get_page(request.GET.get("page"))
+    lifeless = selectors.without_organizational_life(request.user, months=settings.LAPSE_MONTHS, today=month)
     context = {
+        "lifeless": lifeless[:PAGE_SIZE],
+        "lifeless_count": lifeless.count(),
         "page": page,
         "month": month,
         "pay_form": DuesPaymentForm(initial={"month": f"{month:%Y-%m}", "paid_on": timezone.localdate()}),

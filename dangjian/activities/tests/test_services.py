@@ -102,7 +102,7 @@ def test_an_absence_needs_a_reason(secretary, branch, roll):
 
 
 def test_expected_and_present_are_derived_from_attendance(secretary, branch, roll):
-    activity = meeting(branch)
+    activity = meeting(branch, kind=Kind.THEME_DAY, title="主题党日")
     services.set_attendance(
         actor=secretary,
         activity=activity,

@@ -21,7 +21,8 @@ _seq = iter(range(10**6))
 def fresh_id(birth: date | None = None, sex: str = "男") -> str:
     """A valid fictitious ID number, unique within a test run."""
     n = next(_seq)
-    birth = birth or date(1960 + n % 40, 1 + n % 12, 1 + n % 28)
+    # Born by 1979, so a member joined in 2000 (MemberFactory) was over 18 whatever the sequence.
+    birth = birth or date(1960 + n % 20, 1 + n % 12, 1 + n % 28)
     return (
         make_id("410611", birth, n % 100, sex)
         if n < 100

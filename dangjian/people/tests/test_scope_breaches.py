@@ -152,6 +152,8 @@ def transfer_in(actor, org, person_name, id_number):
         id_number=id_number,
         outside_org_name="外省某支部",
         applied_on=date(2023, 3, 1),
+        status="full",
+        joined_on=date(2001, 7, 1),
     )
 
 
@@ -207,6 +209,8 @@ def test_transfer_in_page_does_not_say_whether_an_id_is_on_a_roll_elsewhere(
                 "outside_org_name": "外省某支部",
                 "applied_on": "2023-03-01",
                 "months_away": 12,
+                "status": "full",
+                "joined_on": "2001-07-01",
             },
             follow=True,
         )

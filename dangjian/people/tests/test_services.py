@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Org
 from dangjian.people import development, dues, transfers
-from dangjian.people.models import DuesCategory, Member, MemberStatus, TransferKind, TransferState
-from dangjian.people.selectors import conversions_due, transfers_visible_to, unpaid_dues
+from dangjian.people.models import DuesCategory, Member, TransferKind, TransferState
+from dangjian.people.selectors import transfers_visible_to, unpaid_dues
 
 from .factories import MemberFactory, PersonFactory, fresh_id
 
@@ -104,6 +104,8 @@ def test_transfer_in_from_outside_creates_the_member_when_received(admin_user, b
         id_number=number,
         outside_org_name="上海某企业党委",
         applied_on=date(2024, 5, 1),
+        status="full",
+        joined_on=date(2001, 7, 1),
     )
     transfers.receive_transfer(actor=admin_user, transfer=t, on=date(2024, 5, 10))
     member = Member.objects.get(person__name="赵建军")
@@ -165,49 +167,6 @@ def test_back_dating_without_a_note_is_refused(admin_user, branch, applicant):
     assert case.steps.get().note == "补录纸质档案"
 
 
-def _pipeline_to_candidate(admin_user, branch, person):
-    n = "补录"
-    case = development.register_application(
-        actor=admin_user, person=person, org=branch, applied_on=date(2022, 1, 5), note=n
-    )
-    development.record_talk(actor=admin_user, case=case, on=date(2022, 1, 20), note=n)
-    development.make_activist(actor=admin_user, case=case, on=date(2022, 3, 1), note=n)
-    development.record_review(actor=admin_user, case=case, on=date(2022, 9, 1), note=n)
-    development.record_review(actor=admin_user, case=case, on=date(2023, 3, 1), note=n)
-    development.make_candidate(actor=admin_user, case=case, on=date(2023, 3, 10), note=n)
-    return case
-
-
-def test_the_whole_pipeline_with_its_timing_rules(admin_user, branch, applicant):
-    n = "补录"
-    case = _pipeline_to_candidate(admin_user, branch, applicant)
-    introducers = MemberFactory.create_batch(2, org=branch)
-    with pytest.raises(ValidationError, match="24学时"):
-        development.admit_probationary(
-            actor=admin_user, case=case, voted_on=date(2023, 5, 1), introducers=introducers, note=n
-        )
-    development.record_training(actor=admin_user, case=case, hours=24, on=date(2023, 4, 1), note=n)
-    with pytest.raises(ValidationError, match="两名正式党员"):
-        development.admit_probationary(
-            actor=admin_user, case=case, voted_on=date(2023, 5, 1), introducers=introducers[:1], note=n
-        )
-    member = development.admit_probationary(
-        actor=admin_user, case=case, voted_on=date(2023, 5, 1), introducers=introducers, note=n
-    )
-    assert member.status == MemberStatus.PROBATIONARY and member.joined_on == date(2023, 5, 1)
-    case.refresh_from_db()
-    assert case.conversion_due_on == date(2024, 5, 1)
-    development.record_approval(actor=admin_user, case=case, on=date(2023, 6, 1), note=n)
-    with pytest.raises(ValidationError, match="预备期为一年"):
-        development.convert_to_full(actor=admin_user, case=case, on=date(2024, 4, 30), note=n)
-    development.extend_probation(actor=admin_user, case=case, months=6, on=date(2024, 4, 30), note=n)
-    with pytest.raises(ValidationError, match="只能延长一次"):
-        development.extend_probation(actor=admin_user, case=case, months=6, on=date(2024, 5, 1), note=n)
-    assert case.conversion_due_on == date(2024, 11, 1)
-    member = development.convert_to_full(actor=admin_user, case=case, on=date(2024, 11, 1), note=n)
-    assert member.status == MemberStatus.FULL and member.full_on == date(2024, 11, 1)
-
-
 def test_a_stopped_case_blocks_every_later_step(admin_user, branch, applicant):
     case = development.register_application(
         actor=admin_user, person=applicant, org=branch, applied_on=date(2022, 1, 5), note="补录"
@@ -215,21 +174,6 @@ def test_a_stopped_case_blocks_every_later_step(admin_user, branch, applicant):
     development.stop_case(actor=admin_user, case=case, on=date(2022, 2, 1), reason="本人撤回申请")
     with pytest.raises(ValidationError, match="已终止"):
         development.record_talk(actor=admin_user, case=case, on=date(2022, 2, 2), note="补录")
-
-
-def test_conversions_falling_due_are_listed_for_the_secretary(admin_user, secretary, branch, applicant):
-    n = "补录"
-    case = _pipeline_to_candidate(admin_user, branch, applicant)
-    development.record_training(actor=admin_user, case=case, hours=24, on=date(2023, 4, 1), note=n)
-    development.admit_probationary(
-        actor=admin_user,
-        case=case,
-        voted_on=date(2023, 5, 1),
-        introducers=MemberFactory.create_batch(2, org=branch),
-        note=n,
-    )
-    assert [c.pk for c in conversions_due(secretary, today=date(2024, 4, 1))] == [case.pk]
-    assert conversions_due(secretary, today=date(2024, 1, 1)) == []
 
 
 # ---------------------------------------------------------------- dues
