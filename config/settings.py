@@ -5,6 +5,7 @@ and a SQLite file under ``var/``. Production sets ``DJANGO_DEBUG=0`` and real se
 check --deploy`` refuses the generated development keys.
 """
 
+import ipaddress
 import json
 import os
 import secrets
@@ -104,6 +105,7 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.people",
     "dangjian.activities",
+    "dangjian.casework",
     "dangjian.projects",
     "dangjian.ratings",
     "dangjian.payouts",
@@ -255,6 +257,22 @@ LAPSE_MONTHS = env_int("DANGJIAN_LAPSE_MONTHS", 6, minimum=1)
 # The year pages open on when none is asked for (0: the current year). `make run` sets 2023, the demo's.
 DANGJIAN_DEFAULT_YEAR = env_int("DANGJIAN_DEFAULT_YEAR", 0)
 
+# Residents' public request page and API (casework): attempts per client address per window, and
+# failed look-ups per tracking code; X-Forwarded-For is believed only from these proxies (IPs or CIDRs).
+DANGJIAN_TRUSTED_PROXIES = env_list("DANGJIAN_TRUSTED_PROXIES", [])
+DANGJIAN_PUBLIC_SUBMIT_LIMIT = env_int("DANGJIAN_PUBLIC_SUBMIT_LIMIT", 5)
+DANGJIAN_PUBLIC_SUBMIT_WINDOW = env_int("DANGJIAN_PUBLIC_SUBMIT_WINDOW_SECONDS", 3600, minimum=1)
+DANGJIAN_PUBLIC_LOOKUP_LIMIT = env_int("DANGJIAN_PUBLIC_LOOKUP_LIMIT", 30)
+DANGJIAN_PUBLIC_LOOKUP_WINDOW = env_int("DANGJIAN_PUBLIC_LOOKUP_WINDOW_SECONDS", 600, minimum=1)
+DANGJIAN_PUBLIC_CODE_FAILURES = env_int("DANGJIAN_PUBLIC_CODE_FAILURES", 10)
+DANGJIAN_PUBLIC_CODE_WINDOW = env_int("DANGJIAN_PUBLIC_CODE_WINDOW_SECONDS", 3600, minimum=1)
+for _proxy in DANGJIAN_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DANGJIAN_TRUSTED_PROXIES holds {_proxy!r}, not an address or network"
+        ) from None
 # 一定三诺两评: how members' and residents' votes combine with the organization's evaluation.
 _vote_percent = env_int("DANGJIAN_EVAL_VOTE_PERCENT", 60)
 if _vote_percent > 100:

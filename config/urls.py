@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dangjian.api.api import api
+from dangjian.casework import urls as casework_urls
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
@@ -9,6 +10,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("people/", include("dangjian.people.urls")),
     path("activities/", include("dangjian.activities.urls")),
+    path("casework/", include("dangjian.casework.urls")),
+    path("service/", include((casework_urls.public_urlpatterns, "service"))),
     path("projects/", include("dangjian.projects.urls")),
     path("ratings/", include("dangjian.ratings.urls")),
     path("payouts/", include("dangjian.payouts.urls")),

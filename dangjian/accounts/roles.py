@@ -12,6 +12,9 @@ CAPABILITIES = {
     "pii.reveal": _("查看完整身份证号和电话"),
     "activities.view": _("查看组织生活"),
     "activities.edit": _("记录组织生活"),
+    "casework.view": _("查看走访调研与群众诉求"),
+    "casework.edit": _("登记走访调研、办理群众诉求"),
+    "casework.configure": _("维护诉求类别、办理时限与节假日"),
     "projects.view": _("查看项目、突击队与服务场所"),
     "projects.edit": _("维护项目、突击队与服务场所"),
     "ratings.view": _("查看评星评议"),
@@ -33,7 +36,15 @@ CAPABILITIES = {
     "security.view": _("查看安全状况"),
 }
 
-_READ = ["orgs.view", "members.view", "activities.view", "projects.view", "ratings.view", "reports.view"]
+_READ = [
+    "orgs.view",
+    "members.view",
+    "activities.view",
+    "casework.view",
+    "projects.view",
+    "ratings.view",
+    "reports.view",
+]
 
 DEFAULT_ROLES = {
     "zone_admin": ("区级管理员", sorted(set(CAPABILITIES) - {"audit.view", "security.view"})),
@@ -46,6 +57,8 @@ DEFAULT_ROLES = {
             "members.import",
             "pii.reveal",
             "activities.edit",
+            "casework.edit",
+            "casework.configure",
             "projects.edit",
             "ratings.pledge",
             "ratings.points",
@@ -64,6 +77,7 @@ DEFAULT_ROLES = {
             "members.import",
             "pii.reveal",
             "activities.edit",
+            "casework.edit",
             "projects.edit",
             "ratings.pledge",
             "ratings.points",
@@ -72,7 +86,15 @@ DEFAULT_ROLES = {
     ),
     "clerk": (
         "党务工作者",
-        _READ + ["members.edit", "members.import", "activities.edit", "projects.edit", "payouts.view"],
+        _READ
+        + [
+            "members.edit",
+            "members.import",
+            "activities.edit",
+            "casework.edit",
+            "projects.edit",
+            "payouts.view",
+        ],
     ),
     "viewer": ("只读领导", [*_READ, "payouts.view"]),
     "auditor": ("审计员", ["orgs.view", "audit.view"]),

@@ -29,6 +29,14 @@ def requires_api(capability: str):
     return decorate
 
 
+def public_api(func):
+    """Declares (for the meta-test) an operation open without a token; it must say ``auth=None`` and
+    act as ``core.actors.PUBLIC`` in the services it calls."""
+    func.required_capability = None
+    func.is_public = True
+    return func
+
+
 MAX_LIMIT = 500
 
 

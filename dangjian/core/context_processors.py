@@ -15,6 +15,7 @@ def platform(request):
             "orgs": can("orgs.view"),
             "members": can("members.view"),
             "activities": can("activities.view"),
+            "casework": can("casework.view"),
             "projects": can("projects.view"),
             "ratings": can("ratings.view"),
             "reports": can("reports.view"),

@@ -33,6 +33,8 @@ class ListExporter:
     verbose_name = ""
     headers: list[str] = []
     column_widths: dict[int, int] = {}
+    # Printed as offices file sheets: A4, this orientation, header rows repeated, pages numbered.
+    landscape = False
 
     def __init__(self, *, actor, reveal: bool = False):
         self.actor = actor
@@ -76,6 +78,12 @@ class ListExporter:
             sheet.set_column(col, col, width)
         for col, name in enumerate(self.headers):
             sheet.write_string(row_no, col, name, head_fmt)
+        sheet.set_paper(9)
+        if self.landscape:
+            sheet.set_landscape()
+        sheet.repeat_rows(0, row_no)
+        sheet.set_footer("&C— &P —")
+        sheet.fit_to_pages(1, 0)
         count = 0
         for values in self.iterate_rows():
             row_no += 1

@@ -52,6 +52,12 @@ def test_every_api_operation_declares_its_capability():
     assert missing == []
 
 
+def test_every_public_api_operation_runs_without_a_token_and_every_other_needs_one():
+    for path, op in api_operations():
+        is_public = getattr(op.view_func, "is_public", False)
+        assert (op.auth_param is None) == is_public, f"{'/'.join(op.methods)} {path}"
+
+
 def test_the_walk_finds_the_pages_and_operations_it_checks():
     routes = {route for _, route, _ in walk(get_resolver())}
     assert "orgs/<str:code>/" in routes
