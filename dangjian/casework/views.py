@@ -750,11 +750,11 @@ def public_lookup(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         found = lookup(form.cleaned_data["tracking_code"], form.cleaned_data["phone_last4"])
     if found is None:
+        # 200, not 404: the page answered; the message is the same whatever was wrong.
         return render(
             request,
             "casework/public.html",
             _public_context(lookup_form=form, not_found=True, tab="lookup"),
-            status=404,
         )
     context = _public_context(
         lookup_form=PublicLookupForm(),
