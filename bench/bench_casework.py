@@ -105,8 +105,8 @@ def build_city() -> dict:
                 "satisfaction": "CASE WHEN g % 100 >= 30 THEN 'satisfied' ELSE '' END",
                 "version": "1",
             },
-            "FROM generate_series(1, %d) g JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM orgs_org"
-            " WHERE level = 'branch' AND path LIKE 'Z001%%') b ON b.k = g %% %d" % (REQUESTS, BRANCHES),
+            f"FROM generate_series(1, {REQUESTS}) g JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k"
+            f" FROM orgs_org WHERE level = 'branch' AND path LIKE 'Z001%%') b ON b.k = g % {BRANCHES}",
         )
         sizes["load_s"] = time.perf_counter() - start
     with connection.cursor() as cursor:
