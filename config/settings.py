@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "dangjian.projects",
     "dangjian.ratings",
     "dangjian.payouts",
+    "dangjian.checklists",
     "dangjian.reports",
     "dangjian.api",
 ]
@@ -253,6 +254,7 @@ PHOTO_MAX_PIXELS = env_int("DANGJIAN_PHOTO_MAX_MEGAPIXELS", 40, minimum=1) * 1_0
 THEME_DAY_MIN_MINUTES = env_int("DANGJIAN_THEME_DAY_MIN_MINUTES", 80)
 # Six consecutive months without dues or organizational life is flagged (党章 Article 9).
 LAPSE_MONTHS = env_int("DANGJIAN_LAPSE_MONTHS", 6, minimum=1)
+EVIDENCE_MAX_BYTES = env_int("DANGJIAN_EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
 
 # The year pages open on when none is asked for (0: the current year). `make run` sets 2023, the demo's.
 DANGJIAN_DEFAULT_YEAR = env_int("DANGJIAN_DEFAULT_YEAR", 0)

@@ -28,6 +28,10 @@ CAPABILITIES = {
     "payouts.pay": _("柜台发放与银行代发"),
     "payouts.reverse": _("申请与审批冲正"),
     "payouts.scans": _("查看签领表扫描件（含指纹）"),
+    "checklists.view": _("查看重点任务、督导与台账"),
+    "checklists.manage": _("发布重点任务、维护台账目录"),
+    "checklists.report": _("报送重点任务进展"),
+    "checklists.review": _("审核重点任务进展"),
     "reports.view": _("查看统计与报告"),
     "reports.edit": _("编辑年度综述"),
     "members.readmit": _("恢复党籍"),
@@ -43,6 +47,7 @@ _READ = [
     "casework.view",
     "projects.view",
     "ratings.view",
+    "checklists.view",
     "reports.view",
 ]
 
@@ -65,9 +70,10 @@ DEFAULT_ROLES = {
             "ratings.manage",
             "reports.edit",
         ]
-        + ["payouts.view", "payouts.prepare", "payouts.verify", "payouts.pay", "payouts.reverse"],
+        + ["payouts.view", "payouts.prepare", "payouts.verify", "payouts.pay", "payouts.reverse"]
+        + ["checklists.manage", "checklists.review"],
     ),
-    "liaison": ("联络组成员", _READ + ["orgs.supervise"]),
+    "liaison": ("联络组成员", _READ + ["orgs.supervise", "checklists.review"]),
     "secretary": (
         "支部书记",
         _READ
@@ -82,7 +88,7 @@ DEFAULT_ROLES = {
             "ratings.pledge",
             "ratings.points",
         ]
-        + ["payouts.view", "payouts.prepare", "payouts.pay"],
+        + ["payouts.view", "payouts.prepare", "payouts.pay", "checklists.report"],
     ),
     "clerk": (
         "党务工作者",
@@ -94,6 +100,7 @@ DEFAULT_ROLES = {
             "casework.edit",
             "projects.edit",
             "payouts.view",
+            "checklists.report",
         ],
     ),
     "viewer": ("只读领导", [*_READ, "payouts.view"]),

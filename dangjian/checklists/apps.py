@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ChecklistsConfig(AppConfig):
+    name = "dangjian.checklists"
+    label = "checklists"
+    verbose_name = "重点任务与督导"
+
+    def ready(self) -> None:
+        from . import ledgers
+
+        ledgers.register()
