@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/", include("dangjian.projects.urls")),
     path("ratings/", include("dangjian.ratings.urls")),
     path("payouts/", include("dangjian.payouts.urls")),
+    path("checklists/", include("dangjian.checklists.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -18,6 +18,7 @@ def platform(request):
             "casework": can("casework.view"),
             "projects": can("projects.view"),
             "ratings": can("ratings.view"),
+            "checklists": can("checklists.view"),
             "reports": can("reports.view"),
             "payouts": can("payouts.view"),
             "accounts": can("accounts.manage"),

@@ -1,0 +1,157 @@
+"""Pages: who sees what, reports through the page, the matrix, pickers, and ledgers printed as paper files."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from dangjian.checklists.models import LedgerEntry, Report
+from dangjian.checklists.tests import factories as f
+from dangjian.orgs.models import Org
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def task(admin_user, branch, other_branch, community):
+    return f.task(Org.objects.get(code="T"), [branch, other_branch, Org.objects.get(code="T-C1")])
+
+
+def test_the_zone_admin_sees_the_list_with_completion(admin_client, task):
+    page = admin_client.get(reverse("checklists:index") + "?org=T&year=2023").content.decode()
+    assert "开展“五星”支部创建" in page and "0/3" in page
+
+
+def test_a_secretary_sees_their_branch_task_and_not_another_branchs_page(secretary_client, task):
+    assert secretary_client.get(reverse("checklists:assignment", args=[task.pk, "T-A"])).status_code == 200
+    assert secretary_client.get(reverse("checklists:assignment", args=[task.pk, "T-B"])).status_code == 404
+
+
+def test_an_outsider_cannot_open_the_zone_matrix(outsider_client, task):
+    assert outsider_client.get(reverse("checklists:matrix") + "?org=T&year=2023").status_code == 404
+
+
+def test_secretary_reports_through_the_page_with_a_photo(secretary_client, task):
+    url = reverse("checklists:report_submit", args=[task.pk, "T-A"])
+    response = secretary_client.post(url, {"text": "已召开动员会", "files": [f.png()], "final": "on"})
+    assert response.status_code == 302
+    assert Report.objects.get().evidence.count() == 1
+
+
+def test_a_page_report_with_a_bad_file_shows_the_error_and_saves_nothing(secretary_client, task):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("checklists:report_submit", args=[task.pk, "T-A"])
+    bad = SimpleUploadedFile("a.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    response = secretary_client.post(url, {"text": "进展", "files": [bad]})
+    assert response.status_code == 400 and "不是可接受的佐证材料" in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_the_admin_accepts_a_report_from_the_review_list(secretary, admin_client, task, branch):
+    r = f.report(secretary, f.assignment(task, branch))
+    assert "五星" in admin_client.get(reverse("checklists:reviews")).content.decode()
+    admin_client.post(reverse("checklists:report_review", args=[r.pk]), {"decision": "accept"})
+    assert Report.objects.get(pk=r.pk).state == "accepted"
+
+
+def test_the_matrix_rolls_completion_up_to_the_zones_children(
+    secretary, admin_user, admin_client, task, branch
+):
+    f.review(admin_user, f.report(secretary, f.assignment(task, branch)))
+    page = admin_client.get(reverse("checklists:matrix") + "?org=T&year=2023").content.decode()
+    assert "甲村党支部" in page and "丙社区党委" in page and "33%" in page
+
+
+def test_the_org_picker_lists_only_orgs_in_scope(secretary_client, task):
+    page = secretary_client.get(reverse("checklists:pick_org") + "?q=村").content.decode()
+    assert "甲村党支部" in page and "乙村党支部" not in page
+
+
+def test_creating_a_task_through_the_page_with_picked_owners(admin_client, branch, other_branch):
+    response = admin_client.post(
+        reverse("checklists:task_new") + "?org=T&year=2023",
+        {
+            "category": "projects",
+            "title": "推进红色工地建设",
+            "start_on": "2023-03-01",
+            "due_on": "2023-02-01",
+            "evidence_kinds": ["file", "link"],
+            "owners": ["T-A", "T-B"],
+        },
+    )
+    assert "完成时限不能早于开始日期" in response.content.decode()
+    response = admin_client.post(
+        reverse("checklists:task_new") + "?org=T&year=2023",
+        {
+            "category": "projects",
+            "title": "推进红色工地建设",
+            "start_on": "2023-03-01",
+            "due_on": "2023-09-30",
+            "evidence_kinds": ["file", "link"],
+            "owners": ["T-A", "T-B"],
+            "publish": "on",
+        },
+    )
+    assert response.status_code == 302
+
+
+@pytest.fixture
+def ledger(admin_user, task):
+    return LedgerEntry.objects.create(zone=Org.objects.get(code="T"), name="争先夺优台账", order=1)
+
+
+def test_a_ledger_prints_with_cover_repeated_header_and_page_numbers(admin_client, ledger, time_machine):
+    time_machine.move_to("2023-07-03 09:00", tick=False)
+    page = admin_client.get(reverse("checklists:ledger_print", args=[ledger.pk, "T", 2023])).content.decode()
+    assert "制表日期：2023年7月3日" in page
+    assert "counter(page)" in page and "counter(pages)" in page and "table-header-group" in page
+    assert "开展“五星”支部创建" in page
+
+
+def test_the_ledger_xlsx_has_a_cover_and_the_print_settings(admin_client, ledger):
+    response = admin_client.get(reverse("checklists:ledger_xlsx", args=[ledger.pk, "T", 2023]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cover, sheet = book.worksheets[0], book.worksheets[1]
+    assert cover.title == "封面" and "测试区党工委" in [c.value for c in cover["A"]]
+    assert sheet.page_setup.paperSize == 9
+    # Fit to one page wide (1 is the file format's default, so it may be left out) and any number tall.
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$3"
+    assert "第 &P 页 共 &N 页" in sheet.oddFooter.center.text
+
+
+def test_a_branch_secretary_prints_their_own_part_of_a_ledger(secretary_client, ledger):
+    page = secretary_client.get(
+        reverse("checklists:ledger_print", args=[ledger.pk, "T-A", 2023])
+    ).content.decode()
+    assert "甲村党支部" in page and "乙村党支部" not in page
+    assert (
+        secretary_client.get(reverse("checklists:ledger_print", args=[ledger.pk, "T", 2023])).status_code
+        == 404
+    )
+
+
+def test_a_catalogue_entry_whose_module_is_missing_says_so(admin_client, admin_user):
+    LedgerEntry.objects.create(zone=Org.objects.get(code="T"), name="走访台账")
+    page = admin_client.get(reverse("checklists:ledgers") + "?org=T&year=2023").content.decode()
+    assert "走访台账" in page and "尚未启用" in page
+
+
+def test_deadline_tests_use_a_frozen_clock(admin_client, task, time_machine):
+    time_machine.move_to("2023-07-15 09:00", tick=False)
+    page = admin_client.get(reverse("checklists:index") + "?org=T&year=2023").content.decode()
+    assert "逾期未完成" in page
+    time_machine.move_to("2023-06-15 09:00", tick=False)
+    page = admin_client.get(reverse("checklists:index") + "?org=T&year=2023").content.decode()
+    assert "逾期未完成" not in page
+
+
+@pytest.mark.skipif(__import__("shutil").which("chromium") is None, reason="Chromium is not installed")
+def test_the_ledger_pdf_is_a4_with_the_cover_first(admin_client, ledger):
+    response = admin_client.get(reverse("checklists:ledger_pdf", args=[ledger.pk, "T", 2023]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert date.today()  # the PDF is drawn from the records each time
