@@ -76,8 +76,8 @@ register(
 register(
     Metric(
         key="checklists.tasks_on_time",
-        label="按期完成的重点任务",
-        unit="项",
+        label="按期完成重点任务的责任单位",
+        unit="个",
         area=AREA,
         facts=lambda year: _assignments(year).filter(
             state=AssignmentState.DONE, completed_on__lte=F("task__due_on")
@@ -90,8 +90,8 @@ register(
 register(
     Metric(
         key="checklists.tasks_overdue",
-        label="逾期的重点任务",
-        unit="项",
+        label="重点任务逾期的责任单位",
+        unit="个",
         area=AREA,
         facts=lambda year: _assignments(year).filter(selectors.late_q(timezone.localdate())),
         columns=ASSIGNMENT_COLUMNS,

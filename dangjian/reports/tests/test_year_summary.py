@@ -60,6 +60,8 @@ FIGURES = [
     ("四届", ["activities.choir_contests"], []),
     ("“出彩担当”“先锋践初心”等五大类", ["activities.theme_categories"], ["activities.theme_categories"]),
     ("姬庄村“孝善党建”、王屯村“乡贤联谊”等特色品牌", [], ["orgs.brands"]),
+    ("纳入“争先夺优”“项目建设”等五本台账", ["checklists.ledgers"], ["checklists.ledger_names"]),
+    ("将全年党建重点任务实行清单化管理", ["checklists.key_tasks"], []),
     ("46项主题", ["casework.research_themes"], []),
     ("走访党员干部群众1500人", ["casework.research_themes", "casework.research_visits"], []),
     ("现场解决问题57个", ["casework.research_themes", "casework.problems_solved_on_site"], []),
