@@ -220,6 +220,21 @@ class PrintedSection:
     rows: list[list]
     note: str
 
+    @property
+    def centered_rows(self) -> list[list[tuple]]:
+        """Rows as (value, centred?) pairs: numbers, dates and short codes centre as paper ledgers do."""
+        centred = [
+            all(isinstance(v, int | date) or v in (None, "") or len(str(v)) <= 5 for v in column)
+            for column in zip(*self.rows, strict=False)
+        ]
+        return [[(v, centred[i] if i < len(centred) else False) for i, v in enumerate(row)] for row in self.rows]
+
+    @property
+    def widths(self) -> list[str]:
+        """Column widths as percentages of the page width, from the registered character widths."""
+        total = sum(c.width for c in self.columns) or 1
+        return [f"{100 * c.width / total:.1f}%" for c in self.columns]
+
 
 @dataclass
 class PrintedLedger:

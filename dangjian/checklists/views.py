@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -466,7 +466,7 @@ def group(request: HttpRequest, pk: int) -> HttpResponse:
         SupervisionVisit.objects.filter(group=g)
         .filter(Q(visited_on__year=year) | Q(visited_on__isnull=True, planned_on__year=year))
         .select_related("org")
-        .order_by("-planned_on")[:200]
+        .order_by(F("visited_on").desc(nulls_first=True), "-planned_on")[:200]
     )
     return _render(
         request,
