@@ -227,7 +227,9 @@ class PrintedSection:
             all(isinstance(v, int | date) or v in (None, "") or len(str(v)) <= 5 for v in column)
             for column in zip(*self.rows, strict=False)
         ]
-        return [[(v, centred[i] if i < len(centred) else False) for i, v in enumerate(row)] for row in self.rows]
+        return [
+            [(v, centred[i] if i < len(centred) else False) for i, v in enumerate(row)] for row in self.rows
+        ]
 
     @property
     def widths(self) -> list[str]:

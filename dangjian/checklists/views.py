@@ -596,6 +596,13 @@ def _printable(request, entry_id: int, code: str, year: int):
     ledger = ledgers.resolve(entry)
     if ledger is None or not has_capability(request.user, ledger.capability, org):
         raise Http404
+    # A ledger reads the org's whole subtree: a grant on the org alone (not its subtree) may not print it.
+    subtree = Org.objects.filter(path__startswith=org.path)
+    if (
+        orgs_visible_to(request.user, ledger.capability).filter(path__startswith=org.path).count()
+        != subtree.count()
+    ):
+        raise Http404
     return ledgers.draw(ledger, org, year, entry.name)
 
 

@@ -38,11 +38,17 @@ def test_the_demo_zone_has_a_2023_list_with_done_late_and_open_owners(zone):
     on_time, overdue = value("checklists.tasks_on_time", zone), value("checklists.tasks_overdue", zone)
     assert KeyTask.objects.filter(zone=zone, year=2023).count() == value("checklists.key_tasks", zone) == 15
     assert on_time > owners / 2 and 0 < overdue < owners / 3
-    assert set(KeyTask.objects.values_list("category", flat=True)) >= {"excellence", "projects", "theme_education"}
+    assert set(KeyTask.objects.values_list("category", flat=True)) >= {
+        "excellence",
+        "projects",
+        "theme_education",
+    }
 
 
 def test_reports_cite_the_branches_own_meetings(zone):
-    evidence = Evidence.objects.filter(record_kind="activities.activity").select_related("report__assignment__org")
+    evidence = Evidence.objects.filter(record_kind="activities.activity").select_related(
+        "report__assignment__org"
+    )
     assert evidence.exists()
     from dangjian.activities.models import Activity
 

@@ -155,3 +155,11 @@ def test_the_ledger_pdf_is_a4_with_the_cover_first(admin_client, ledger):
     response = admin_client.get(reverse("checklists:ledger_pdf", args=[ledger.pk, "T", 2023]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert date.today()  # the PDF is drawn from the records each time
+
+
+def test_a_grant_on_a_committee_alone_does_not_print_its_branches(roles, community, ledger):
+    from conftest import _client_for, make_user
+
+    user = make_user("committee_only", roles["viewer"], Org.objects.get(code="T-C"), subtree=False)
+    client = _client_for(user)
+    assert client.get(reverse("checklists:ledger_print", args=[ledger.pk, "T-C", 2023])).status_code == 404
