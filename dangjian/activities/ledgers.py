@@ -33,9 +33,10 @@ def _year_range(year: int) -> Q:
     return Q(date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1))
 
 
-def _meeting_rows(org, year: int):
+def _meeting_rows(actor, org, year: int):
     activities = selectors.with_counts(
-        Activity.objects.filter(_year_range(year), org__path__startswith=org.path)
+        scoped(Activity.objects.all(), actor, "activities.view")
+        .filter(_year_range(year), org__path__startswith=org.path)
         .exclude(status=Status.CANCELLED)
         .select_related("org")
     ).order_by("date", "org__path", "id")
@@ -62,18 +63,19 @@ def _compliance_rows(org, year: int):
         yield [row.name, *[COMPLIANCE_STATES.get(c.state, "") for c in row.cells]]
 
 
-def _appraisal_rows(org, year: int):
+def _appraisal_rows(actor, org, year: int):
     for a in (
-        Appraisal.objects.filter(org__path__startswith=org.path, year=year)
+        scoped(Appraisal.objects.all(), actor, "activities.view")
+        .filter(org__path__startswith=org.path, year=year)
         .select_related("org", "member__person")
         .order_by("org__path", "member__person__name")
     ):
         yield [a.org.short_name or a.org.name, a.member.person.name, a.get_grade_display()]
 
 
-def org_life_sections(org, year: int) -> list[Section]:
+def org_life_sections(actor, org, year: int) -> list[Section]:
     return [
-        Section("会议活动一览", MEETING_COLUMNS, _meeting_rows(org, year)),
+        Section("会议活动一览", MEETING_COLUMNS, _meeting_rows(actor, org, year)),
         Section(
             "组织生活合规情况",
             (Column("党支部", 22), *[Column(f"{m}月", 5) for m in range(1, 13)]),

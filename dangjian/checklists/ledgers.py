@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dangjian.core.ledgers import Column, Ledger, Section, get_ledger, ledger_named, register_ledger
 from dangjian.core.printing import html_to_pdf, setup_sheet_printing
+from dangjian.core.scoping import scoped
 
 from .models import (
     Assignment,
@@ -53,11 +54,13 @@ def assignment_status(a: Assignment, today: date) -> str:
     return AssignmentState(a.state).label
 
 
-def _task_rows(org, year: int, category: str | None = None):
+def _task_rows(actor, org, year: int, category: str | None = None):
     today = timezone.localdate()
-    qs = Assignment.objects.filter(
-        task__year=year, task__status=TaskStatus.PUBLISHED, org__path__startswith=org.path
-    ).select_related("task", "org")
+    qs = (
+        scoped(Assignment.objects.all(), actor, "checklists.view")
+        .filter(task__year=year, task__status=TaskStatus.PUBLISHED, org__path__startswith=org.path)
+        .select_related("task", "org")
+    )
     if category:
         qs = qs.filter(task__category=category)
     assignments = list(qs.order_by("task__number", "org__path"))
@@ -84,8 +87,8 @@ def _task_rows(org, year: int, category: str | None = None):
 
 
 def _category_rows(category: str):
-    def rows(org, year: int):
-        return _task_rows(org, year, category)
+    def rows(actor, org, year: int):
+        return _task_rows(actor, org, year, category)
 
     return rows
 
@@ -111,11 +114,10 @@ PROBLEM_COLUMNS = (
 )
 
 
-def _visit_rows(org, year: int):
+def _visit_rows(actor, org, year: int):
     visits = (
-        SupervisionVisit.objects.filter(
-            org__path__startswith=org.path, status=VisitStatus.DONE, visited_on__year=year
-        )
+        scoped(SupervisionVisit.objects.all(), actor, "checklists.view")
+        .filter(org__path__startswith=org.path, status=VisitStatus.DONE, visited_on__year=year)
         .select_related("group", "org")
         .order_by("visited_on", "id")
     )
@@ -126,10 +128,11 @@ def _visit_rows(org, year: int):
         yield [v.visited_on, v.group.name, v.org.name, v.topic, v.visitors, counts[v.pk], v.summary]
 
 
-def _problem_rows(org, year: int):
+def _problem_rows(actor, org, year: int):
     today = timezone.localdate()
     for p in (
-        Problem.objects.filter(visit__org__path__startswith=org.path, visit__visited_on__year=year)
+        scoped(Problem.objects.all(), actor, "checklists.view")
+        .filter(visit__org__path__startswith=org.path, visit__visited_on__year=year)
         .select_related("visit__org")
         .order_by("visit__visited_on", "id")
     ):
@@ -148,10 +151,10 @@ def _problem_rows(org, year: int):
         ]
 
 
-def supervision_sections(org, year: int) -> list[Section]:
+def supervision_sections(actor, org, year: int) -> list[Section]:
     return [
-        Section("督导情况", VISIT_COLUMNS, _visit_rows(org, year)),
-        Section("问题整改", PROBLEM_COLUMNS, _problem_rows(org, year)),
+        Section("督导情况", VISIT_COLUMNS, _visit_rows(actor, org, year)),
+        Section("问题整改", PROBLEM_COLUMNS, _problem_rows(actor, org, year)),
     ]
 
 
@@ -267,10 +270,10 @@ class PrintedLedger:
         return sum(len(s.rows) for s in self.sections)
 
 
-def draw(ledger: Ledger, org, year: int, name: str | None = None) -> PrintedLedger:
+def draw(ledger: Ledger, actor, org, year: int, name: str | None = None) -> PrintedLedger:
     sections = [
         PrintedSection(s.title, tuple(s.columns), [list(r) for r in s.rows], s.note)
-        for s in ledger.build(org, year)
+        for s in ledger.build(actor, org, year)
     ]
     return PrintedLedger(name or ledger.name, org, year, timezone.localdate(), sections)
 

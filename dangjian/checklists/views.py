@@ -603,7 +603,7 @@ def _printable(request, entry_id: int, code: str, year: int):
         != subtree.count()
     ):
         raise Http404
-    return ledgers.draw(ledger, org, year, entry.name)
+    return ledgers.draw(ledger, request.user, org, year, entry.name)
 
 
 @require_GET

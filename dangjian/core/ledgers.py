@@ -16,17 +16,18 @@ Contract — call from your ``AppConfig.ready()``::
         name="走访台账",                  # what the office calls it (also how a catalogue entry finds it)
         capability="casework.view",      # the actor needs it on the org to print the ledger
         columns=(Column("日期", 11), Column("走访人", 8), Column("走访对象", 10), Column("反映问题", 40)),
-        rows=visit_ledger_rows,          # rows(org, year) -> iterable of lists, in ``columns`` order
+        rows=visit_ledger_rows,          # rows(actor, org, year) -> iterable of lists, in ``columns`` order
         order=40,
         description="党员干部走访群众的记录",
     )
 
 For a ledger in several parts pass ``sections=fn`` instead of ``columns``/``rows``, where
-``fn(org, year)`` returns a list of ``Section(title, columns, rows)``.
+``fn(actor, org, year)`` returns a list of ``Section(title, columns, rows)``.
 
-The row functions receive an org the caller has already checked against the actor's scope; they read
-that org's subtree (``org__path__startswith=org.path``) for the calendar year, in a fixed number of
-queries, and yield cells that are ``str``, ``int``, ``date``/``datetime`` or ``None``. A ledger is filed
+The row functions receive the acting user and an org the caller has already checked (the actor holds
+``capability`` on the org's whole subtree); they read that subtree (``org__path__startswith=org.path``)
+through the app's scoped selectors for the calendar year, in a fixed number of queries, and yield cells
+that are ``str``, ``int``, ``date``/``datetime`` or ``None``. A ledger is filed
 on paper: personal data (身份证号, phones) is masked, never revealed. Column widths are in characters.
 
 A bad registration (a key registered twice, no name, both or neither of rows/sections, a column
@@ -89,12 +90,12 @@ class Ledger:
     def app_label(self) -> str:
         return self.key.split(".", 1)[0]
 
-    def build(self, org, year: int) -> list[Section]:
+    def build(self, actor, org, year: int) -> list[Section]:
         """The ledger's parts for ``org``'s subtree and ``year`` (the caller has checked scope)."""
         if self.sections is not None:
-            return list(self.sections(org, year))
+            return list(self.sections(actor, org, year))
         assert self.rows is not None
-        return [Section(self.name, self.columns, self.rows(org, year))]
+        return [Section(self.name, self.columns, self.rows(actor, org, year))]
 
 
 _ledgers: dict[str, Ledger] = {}

@@ -12,3 +12,17 @@ class ProjectsConfig(AppConfig):
         from .sections import render_teams
 
         person_sections.register("projects.teams", "党员突击队", 60, render_teams)
+
+        from dangjian.core.ledgers import register_ledger
+
+        from . import ledgers
+
+        register_ledger(
+            key="projects.construction",
+            name="项目建设台账",
+            capability="projects.view",
+            columns=ledgers.COLUMNS,
+            rows=ledgers.construction_rows,
+            order=20,
+            description="项目、投资与进度、节点和党员突击队，均取自项目记录",
+        )

@@ -50,3 +50,7 @@ def test_the_owning_modules_ledger_wins_over_the_checklists_stand_in():
         assert ledgers.ledger_named("争先夺优台账").key == "ratings.honours"
     finally:
         ledgers.unregister_ledger("ratings.honours")
+
+
+def test_projects_contributes_the_construction_ledger_the_catalogue_finds_by_name():
+    assert ledgers.ledger_named("项目建设台账").key == "projects.construction"
