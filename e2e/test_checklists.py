@@ -45,6 +45,7 @@ def test_the_zone_admin_picks_an_owner_by_name(page, server_url):
     page.fill("#owners-q", "姬庄")
     page.locator("#owners-options button").first.click()
     expect(page.locator("#owners-chosen input[name=owners]")).to_have_count(1)
+    expect(page.locator("#owners-chosen")).to_contain_text("姬庄村")
 
 
 def test_the_ledger_prints_with_a_cover(page, server_url):

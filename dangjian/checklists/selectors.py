@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dangjian.core.ledgers import RecordRef
 from dangjian.core.scoping import grants_for, scope_q, scoped
-from dangjian.orgs.models import LiaisonGroup, Org
+from dangjian.orgs.models import GRASSROOTS_LEVELS, LiaisonGroup, Org
 
 from .models import (
     Assignment,
@@ -347,9 +347,14 @@ def ledger_names(org: Org, year: int) -> list[str]:
 # --- pickers ---------------------------------------------------------------------------------------------
 
 
-def pick_orgs(actor, text: str, capability: str, within: Org | None = None, limit: int = 15) -> list[Org]:
-    """Orgs in scope whose name contains ``text`` (or whose code starts with it), for the name pickers."""
+def pick_orgs(
+    actor, text: str, capability: str, within: Org | None = None, limit: int = 15, grassroots: bool = False
+) -> list[Org]:
+    """Orgs in scope whose name contains ``text`` (or whose code starts with it), for the name pickers;
+    ``grassroots`` keeps only 党委/党总支/党支部 (the orgs a key task can be given to)."""
     qs = scoped(Org.objects.filter(active=True), actor, capability)
+    if grassroots:
+        qs = qs.filter(level__in=GRASSROOTS_LEVELS)
     if within is not None:
         qs = qs.filter(path__startswith=within.path)
     text = text.strip()

@@ -653,7 +653,9 @@ def pick_org(request: HttpRequest) -> HttpResponse:
     capability = request.GET.get("cap") or "checklists.view"
     if capability not in PICK_CAPABILITIES:
         raise Http404
-    orgs = selectors.pick_orgs(request.user, request.GET.get("q", ""), capability)
+    orgs = selectors.pick_orgs(
+        request.user, request.GET.get("q", ""), capability, grassroots=request.GET.get("grassroots") == "1"
+    )
     return _render(
         request,
         "checklists/_pick.html#orgs",

@@ -65,6 +65,17 @@ def test_the_matrix_rolls_completion_up_to_the_zones_children(
     assert "甲村党支部" in page and "丙社区党委" in page and "33%" in page
 
 
+def test_the_owner_picker_offers_grassroots_orgs_by_name_not_the_zone(admin_client, task):
+    page = admin_client.get(
+        reverse("checklists:pick_org") + "?q=测试&grassroots=1&field=owners"
+    ).content.decode()
+    assert "测试区党工委" not in page
+    page = admin_client.get(
+        reverse("checklists:pick_org") + "?q=甲村&grassroots=1&field=owners"
+    ).content.decode()
+    assert "甲村党支部" in page and "第一党小组" not in page
+
+
 def test_the_org_picker_lists_only_orgs_in_scope(secretary_client, task):
     page = secretary_client.get(reverse("checklists:pick_org") + "?q=村").content.decode()
     assert "甲村党支部" in page and "乙村党支部" not in page
