@@ -35,9 +35,12 @@ $(VENDOR)/.built: package.json
 run: setup
 	@$(BIN)/python manage.py demo_logins
 	@echo "服务地址 http://127.0.0.1:$(PORT)/"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
-		DANGJIAN_DEFAULT_YEAR=$${DANGJIAN_DEFAULT_YEAR:-2023} \
-		$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
+	@# One background worker (jobs and the daily schedule) beside gunicorn, stopped when gunicorn stops.
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+		DANGJIAN_DEFAULT_YEAR=$${DANGJIAN_DEFAULT_YEAR:-2023}; \
+	$(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
 dev: setup
 	DANGJIAN_DEFAULT_YEAR=$${DANGJIAN_DEFAULT_YEAR:-2023} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

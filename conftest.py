@@ -173,3 +173,12 @@ def token_for(db):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_immediately(settings, tmp_path):
+    """Background jobs run inside the request in tests, and their files go to a temporary folder;
+    the worker's own tests (dangjian/jobs/tests) switch to the database and RQ backends."""
+    settings.TASKS_BACKEND = "immediate"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "treebeard",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "dangjian.core",
     "dangjian.orgs",
     "dangjian.accounts",
@@ -111,6 +114,7 @@ INSTALLED_APPS = [
     "dangjian.payouts",
     "dangjian.checklists",
     "dangjian.reports",
+    "dangjian.jobs",
     "dangjian.api",
 ]
 
@@ -181,6 +185,29 @@ if env_str("REDIS_URL"):
         }
     }
 
+# Background jobs (Django's tasks framework through the django-tasks backport). "db": queued in the
+# database, no extra server (the embedded default); "rq": RQ over Redis (production, several app
+# servers); "immediate": run inside the request (tests of pages that do not test the worker).
+# `manage.py worker` runs the chosen backend's worker and the daily schedule.
+TASKS_BACKEND = env_str("DANGJIAN_TASKS", "db")
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"DANGJIAN_TASKS={TASKS_BACKEND!r}: use one of {', '.join(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# The queue's Redis (RQ only); give each deployment sharing a Redis its own database number.
+RQ_REDIS_URL = env_str("DANGJIAN_RQ_REDIS_URL") or env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+RQ_QUEUES = {"default": {"URL": RQ_REDIS_URL, "DEFAULT_TIMEOUT": 3 * 3600}}
+# A running job whose worker process is gone (kill -9, a lost server) is retried or failed once its
+# heartbeat is this old; a worker on the same host notices a dead process at once.
+JOBS_STALE_SECONDS = env_int("DANGJIAN_JOBS_STALE_SECONDS", 120, minimum=10)
+JOBS_MAX_ATTEMPTS = env_int("DANGJIAN_JOBS_MAX_ATTEMPTS", 2, minimum=1)
+# Uploaded files wait this long for their commit, then the daily schedule deletes them.
+UPLOAD_MAX_AGE_HOURS = env_int("DANGJIAN_UPLOAD_MAX_AGE_HOURS", 24, minimum=1)
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -241,6 +268,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploads and job output go through Django's storage API: the media folder by default, an
+# S3-compatible store (MinIO) when DANGJIAN_S3_BUCKET is set (pip install '.[s3]'), which several
+# stateless app servers can share. Files are encrypted before they reach either.
+if env_str("DANGJIAN_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("DANGJIAN_S3_BUCKET"),
+            "endpoint_url": env_str("DANGJIAN_S3_ENDPOINT_URL"),
+            "access_key": env_str("DANGJIAN_S3_ACCESS_KEY"),
+            "secret_key": env_str("DANGJIAN_S3_SECRET_KEY"),
+            "region_name": env_str("DANGJIAN_S3_REGION"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 MEDIA_ROOT = Path(env_str("DANGJIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -312,10 +312,15 @@ def decode_text(data: bytes) -> str:
             raise FileRejected("无法识别文件编码，请另存为UTF-8或GBK编码的CSV", "encoding") from None
 
 
-def read_table(data: bytes, ext: str) -> Iterator[list[Any]]:
-    """Rows of the first sheet from A1 on (empty rows kept, so positions are Excel row numbers)."""
+def read_table(data: bytes, ext: str, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    """Rows of the first sheet from A1 on (empty rows kept, so positions are Excel row numbers).
+
+    ``on_height`` receives the sheet's row count (an estimate for csv) once it is known, for progress.
+    """
     if ext == ".csv":
         text = decode_text(data)
+        if on_height:
+            on_height(text.count("\n") + 1)
         sample = text[:4096]
         try:
             dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
@@ -328,6 +333,8 @@ def read_table(data: bytes, ext: str) -> Iterator[list[Any]]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
+        if on_height:
+            on_height(sheet.height)
         rows = sheet.iter_rows()
         # iter_rows starts at row 1 but at the first used column; pad so indexes stay Excel's.
         start = sheet.start
@@ -398,6 +405,19 @@ class Importer:
     def __init__(self, progress: Callable[[int, int], None] | None = None):
         self.progress = progress
         self.present: set[str] = set()  # identifiers of the columns the file's header has
+        self.expected_rows = 0  # the sheet's height, known once reading starts
+        self._then_commit = False
+
+    def report_progress(self, done: int, total: int, *, committing: bool = False) -> None:
+        """Progress over the whole run: when a commit follows the check, each is half of the bar."""
+        if not self.progress:
+            return
+        if not self._then_commit:
+            self.progress(done, total)
+        elif committing:
+            self.progress(total + done, 2 * total)
+        else:
+            self.progress(done, 2 * total)
 
     # -- hooks
     def validate_row(self, row: Row) -> None:
@@ -425,7 +445,7 @@ class Importer:
         report = Report()
         try:
             ext = check_file(data, filename)
-            table = read_table(data, ext)
+            table = read_table(data, ext, on_height=lambda h: setattr(self, "expected_rows", h))
             head: list[list[Any]] = []
             for raw in table:
                 head.append(raw)
@@ -479,8 +499,9 @@ class Importer:
                         row.error(column.verbose_name, exc.code, exc.message)
                 self.validate_row(row)
                 report.rows.append(row)
-                if self.progress and len(report.rows) % 1000 == 0:
-                    self.progress(len(report.rows), 0)
+                if self.progress and len(report.rows) % 500 == 0:
+                    total = max(self.expected_rows - header.row, len(report.rows))
+                    self.report_progress(len(report.rows), total)
         except FileRejected as exc:
             report.file_issues.append(Issue(0, "", exc.code, exc.message))
             return report
@@ -497,6 +518,7 @@ class Importer:
         """Parse and check; unless ``dry_run``, commit when (and only when) the report is clean."""
         from django.db import transaction
 
+        self._then_commit = not dry_run
         report = self.parse(data, filename)
         if not report.ok:
             if report.rows and not report.file_issues:

@@ -2,11 +2,16 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from dangjian.api.common import ErrorOut, page, requires_api
+from dangjian.core.scoping import get_scoped_or_404
+from dangjian.jobs.models import Job
+from dangjian.orgs.models import Org
 
 from . import selectors
 from .models import Member
@@ -113,3 +118,108 @@ def get_member(request, member_id: int):
     if member is None:
         raise Http404
     return _out(member, timezone.localdate())
+
+
+# ---------------------------------------------------------------- imports (jobs)
+
+
+class ImportStarted(Schema):
+    id: int
+    status: str
+
+
+class ProgressOut(Schema):
+    done: int
+    total: int
+
+
+class IssueOut(Schema):
+    row: int
+    column: str
+    code: str
+    message: str
+
+
+class CountsOut(Schema):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class ImportOut(Schema):
+    id: int
+    status: str
+    org_code: str
+    filename: str
+    progress: ProgressOut
+    issues: list[IssueOut]
+    issue_count: int
+    warnings: list[IssueOut]
+    counts: CountsOut
+    error: str
+
+
+def _import_job(request, import_id: int) -> Job:
+    from .jobs import IMPORT_KIND
+
+    return get_scoped_or_404(
+        Job.objects.select_related("org"), request.auth, "members.import", pk=import_id, kind=IMPORT_KIND
+    )
+
+
+def _import_out(job: Job) -> dict:
+    r = job.result or {}
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "org_code": job.org.code,
+        "filename": job.params.get("filename", ""),
+        "progress": {"done": job.done, "total": job.total},
+        "issues": r.get("issues", []),
+        "issue_count": r.get("issue_count", 0),
+        "warnings": r.get("warnings", []),
+        "counts": r.get("counts", {}),
+        "error": job.error,
+    }
+
+
+@router.post(
+    "/imports/members",
+    response={202: ImportStarted, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="上传党员花名册（后台检查）",
+)
+@requires_api("members.import")
+def start_import(request, org: Form[str], file: File[UploadedFile]):
+    """Stores the file and queues its check; follow ``GET /imports/{id}`` until status is ``checked``."""
+    from .jobs import start_member_import
+
+    branch = get_scoped_or_404(Org.objects.all(), request.auth, "members.import", code=org.strip().upper())
+    job = start_member_import(actor=request.auth, org=branch, data=file.read(), filename=file.name or "")
+    return 202, {"id": job.pk, "status": job.status}
+
+
+@router.get(
+    "/imports/{import_id}",
+    response={200: ImportOut, 401: ErrorOut, 404: ErrorOut},
+    summary="导入任务状态与检查结果",
+)
+@requires_api("members.import")
+def get_import(request, import_id: int):
+    return _import_out(_import_job(request, import_id))
+
+
+@router.post(
+    "/imports/{import_id}/commit",
+    response={202: ImportStarted, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="确认导入检查无误的文件",
+)
+@requires_api("members.import")
+def commit_import(request, import_id: int):
+    from .jobs import commit_member_import
+
+    job = _import_job(request, import_id)
+    try:
+        job = commit_member_import(actor=request.auth, job=job)
+    except ValidationError as exc:
+        return 409, {"code": "not_clean", "message": "；".join(exc.messages)}
+    return 202, {"id": job.pk, "status": job.status}

@@ -5,3 +5,11 @@ class PeopleConfig(AppConfig):
     name = "dangjian.people"
     label = "people"
     verbose_name = "党员与群众"
+
+    def ready(self) -> None:
+        from dangjian.jobs.registry import register_daily
+
+        from . import jobs  # noqa: F401  (registers the import and export job kinds)
+        from .transfers import mark_overdue_transfers_daily
+
+        register_daily("people.overdue_transfers", mark_overdue_transfers_daily)

@@ -381,8 +381,7 @@ class MemberImporter(Importer):
         def tick(n: int) -> None:
             nonlocal done
             done += n
-            if self.progress:
-                self.progress(done, total)
+            self.report_progress(done, total, committing=True)
 
         # Persons new to the platform.
         for start in range(0, len(plan["added"]), BATCH):

@@ -331,3 +331,10 @@ def mark_overdue_transfers(*, actor: Actor, today: date | None = None) -> int:
         Transfer.objects.filter(pk__in=overdue).update(state=TransferState.EXPIRED)
         log_action(actor=actor, action="people.transfer.mark_overdue", data={"transfers": overdue})
     return len(overdue)
+
+
+def mark_overdue_transfers_daily() -> int:
+    """The daily schedule's item: overdue flags are set once a day, not computed on display."""
+    from dangjian.core.actors import SYSTEM
+
+    return mark_overdue_transfers(actor=SYSTEM)

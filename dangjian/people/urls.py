@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lookup, views
+from . import import_views, lookup, views
 
 app_name = "people"
 urlpatterns = [
@@ -13,9 +13,10 @@ urlpatterns = [
     path("p/<int:pk>/transfer/", views.transfer_out, name="transfer_out"),
     path("p/<int:pk>/readmit/", lookup.readmit, name="readmit"),
     path("find/", lookup.find_by_id, name="find_by_id"),
-    path("import/", views.import_page, name="import"),
-    path("import/<str:token>/commit/", views.import_commit, name="import_commit"),
-    path("import/<str:token>/rejected.xlsx", views.import_rejected, name="import_rejected"),
+    path("import/", import_views.import_page, name="import"),
+    path("import/<int:pk>/", import_views.import_job, name="import_job"),
+    path("import/<int:pk>/commit/", import_views.import_commit, name="import_commit"),
+    path("import/<int:pk>/rejected.xlsx", import_views.import_rejected, name="import_rejected"),
     path("transfers/", views.transfer_list, name="transfers"),
     path("transfers/in/", views.transfer_in, name="transfer_in"),
     path("transfers/<int:pk>/<str:action>/", views.transfer_action, name="transfer_action"),

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from datetime import date
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +14,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core.importing import Report
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.orgs.models import Level, Org
@@ -30,7 +25,6 @@ from .forms import (
     ApplicationForm,
     DuesAssessmentForm,
     DuesPaymentForm,
-    ImportForm,
     MemberEditForm,
     PersonEditForm,
     RemoveMemberForm,
@@ -38,7 +32,6 @@ from .forms import (
     TransferInForm,
     TransferOutForm,
 )
-from .importers import MemberImporter, import_members
 from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
@@ -279,131 +272,6 @@ def _reveal(actor, person: Person, field: str) -> str:
     from .services import reveal_person_pii
 
     return reveal_person_pii(actor=actor, person=person, field=field)
-
-
-# ---------------------------------------------------------------- import
-
-
-def _import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-STASH_MAX_AGE_SECONDS = 24 * 3600
-
-
-def _stash(request, org: Org, upload) -> str:
-    import time
-
-    # Uploads wait here between the dry run and the commit; a day later they are dropped.
-    for old in _import_dir().iterdir():
-        if old.stat().st_mtime < time.time() - STASH_MAX_AGE_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    ext = Path(upload.name).suffix.lower()[:6]
-    (_import_dir() / f"{token}{ext}").write_bytes(upload.read())
-    meta = {"user": request.user.pk, "org": org.code, "filename": upload.name, "ext": ext}
-    (_import_dir() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False))
-    return token
-
-
-def _unstash(request, token: str) -> tuple[dict, bytes]:
-    if not token.isalnum():
-        raise Http404
-    meta_path = _import_dir() / f"{token}.json"
-    if not meta_path.exists():
-        raise Http404
-    meta = json.loads(meta_path.read_text())
-    if meta["user"] != request.user.pk:
-        raise Http404
-    return meta, (_import_dir() / f"{token}{meta['ext']}").read_bytes()
-
-
-def _import_context(request, report: Report | None, form, token: str = "", org: Org | None = None) -> dict:
-    return {
-        "form": form,
-        "report": report,
-        "token": token,
-        "org": org,
-        "branches": _branch_choices(request.user, "members.import"),
-    }
-
-
-@require_http_methods(["GET", "POST"])
-@requires("members.import")
-def import_page(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        org = _branch(request, form.cleaned_data["org"], "members.import")
-        upload = form.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            form.add_error("file", f"文件超过{settings.IMPORT_MAX_BYTES // (1024 * 1024)}MB上限")
-        else:
-            token = _stash(request, org, upload)
-            meta, data = _unstash(request, token)
-            try:
-                report = import_members(
-                    actor=request.user, org=org, data=data, filename=meta["filename"], dry_run=True
-                )
-            except ValidationError as exc:
-                _fail(request, exc)
-            else:
-                return render(
-                    request, "people/import.html", _import_context(request, report, form, token, org)
-                )
-    return render(request, "people/import.html", _import_context(request, None, form))
-
-
-@require_POST
-@requires("members.import")
-def import_commit(request: HttpRequest, token: str) -> HttpResponse:
-    meta, data = _unstash(request, token)
-    org = _branch(request, meta["org"], "members.import")
-    try:
-        with transaction.atomic():
-            report = import_members(
-                actor=request.user, org=org, data=data, filename=meta["filename"], dry_run=False
-            )
-    except ValidationError as exc:
-        _fail(request, exc)
-        return redirect("people:import")
-    if not report.committed:
-        return render(
-            request, "people/import.html", _import_context(request, report, ImportForm(), token, org)
-        )
-    for leftover in _import_dir().glob(f"{token}.*"):
-        leftover.unlink(missing_ok=True)
-    c = report.counts
-    messages.success(
-        request, f"导入完成：新增{c['added']}名，更新{c['updated']}名，无变化{c['unchanged']}名。"
-    )
-    return redirect(f"{_roster_url()}?org={org.code}")
-
-
-def _roster_url() -> str:
-    from django.urls import reverse
-
-    return reverse("people:roster")
-
-
-@require_GET
-@requires("members.import")
-def import_rejected(request: HttpRequest, token: str) -> HttpResponse:
-    """The rejected rows as an xlsx: the original cells plus a 问题 column, to fix and upload again."""
-    meta, data = _unstash(request, token)
-    org = _branch(request, meta["org"], "members.import")
-    importer = MemberImporter(actor=request.user, org=org, filename=meta["filename"])
-    report = importer.parse(data, meta["filename"])
-    from .exporters import RejectedRowsExporter
-
-    exporter = RejectedRowsExporter(actor=request.user, report=report)
-    response = HttpResponse(
-        exporter.xlsx_bytes(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote('问题行')}.xlsx"
-    return response
 
 
 # ---------------------------------------------------------------- transfers

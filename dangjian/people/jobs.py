@@ -1,0 +1,130 @@
+"""Roster imports and big roster exports as background jobs.
+
+Upload → ``start_member_import`` stores the file (encrypted) and queues the check; the worker fills
+the report in with progress; ``commit_member_import`` queues the commit of a clean check, which
+checks the file again inside its own run and writes all or nothing. The pages and the import API
+both go through these services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from dangjian.core.actors import SYSTEM
+from dangjian.core.audit import log_action
+from dangjian.core.importing import Report
+from dangjian.core.scoping import require
+from dangjian.jobs import files
+from dangjian.jobs.models import Job, JobStatus
+from dangjian.jobs.registry import register_kind
+from dangjian.jobs.runner import enqueue
+from dangjian.orgs.models import Level, Org
+
+IMPORT_KIND = "people.import_members"
+EXPORT_KIND = "people.export_roster"
+MAX_STORED_ISSUES = 1000  # a 100,000-row file of errors keeps the first thousand; the xlsx has them all
+
+
+def start_member_import(*, actor, org: Org, data: bytes, filename: str) -> Job:
+    """Store the upload and queue its check; the job is what pages and the API follow."""
+    require(actor, "members.import", org)
+    if org.level != Level.BRANCH:
+        raise ValidationError("花名册只能导入到党支部。", code="not_a_branch")
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(f"文件超过{settings.IMPORT_MAX_BYTES // (1024 * 1024)}MB上限", code="too_large")
+    if not data:
+        raise ValidationError("文件为空", code="empty")
+    with transaction.atomic():
+        upload = files.save(data, folder="uploads", suffix=Path(filename).suffix)
+        job = Job.objects.create(
+            kind=IMPORT_KIND,
+            user=None if actor is SYSTEM else actor,
+            org=org,
+            params={"filename": Path(filename).name[:200]},
+            upload=upload,
+            step="check",
+        )
+        log_action(
+            actor=actor,
+            action="people.import_members.upload",
+            org=org,
+            obj=job,
+            data={"job": job.pk, "file": job.params["filename"], "sha256": hashlib.sha256(data).hexdigest()},
+        )
+        enqueue(job, "check")
+    return job
+
+
+def is_clean(job: Job) -> bool:
+    return job.status == JobStatus.CHECKED and bool(job.result.get("clean"))
+
+
+def commit_member_import(*, actor, job: Job) -> Job:
+    """Queue the commit of a clean check; anything else is refused with code ``not_clean``."""
+    require(actor, "members.import", job.org)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.kind != IMPORT_KIND or not is_clean(job):
+            raise ValidationError("只有检查无误的文件才能导入。", code="not_clean")
+        log_action(
+            actor=actor, action="people.import_members.confirm", org=job.org, obj=job, data={"job": job.pk}
+        )
+        enqueue(job, "commit")
+    return job
+
+
+def report_result(report: Report) -> dict[str, Any]:
+    issues = report.issues
+    counts = report.counts or {}
+    return {
+        "clean": report.ok,
+        "issues": [
+            {"row": i.row, "column": i.column, "code": i.code, "message": i.message}
+            for i in issues[:MAX_STORED_ISSUES]
+        ],
+        "issue_count": len(issues),
+        "bad_rows": len(report.bad_rows),
+        "warnings": [],
+        "rows": counts.get("rows", len(report.rows)),
+        "counts": {k: counts.get(k, 0) for k in ("added", "updated", "unchanged")},
+    }
+
+
+def _run_import(job: Job, step: str, progress) -> None:
+    from .exporters import RejectedRowsExporter
+    from .importers import import_members
+
+    if not job.upload:
+        raise ValidationError("上传的文件已过期（超过24小时）并已删除，请重新上传。", code="expired")
+    actor = job.user or SYSTEM
+    data = files.read(job.upload)
+    filename = job.params.get("filename", "花名册.xlsx")
+    report = import_members(
+        actor=actor, org=job.org, data=data, filename=filename, dry_run=step != "commit", progress=progress
+    )
+    job.result = report_result(report)
+    if step != "commit":
+        job.status = JobStatus.CHECKED
+        if not report.ok:
+            # The rows to fix, as an xlsx made now: a request must never re-read a big file.
+            job.output = files.save(
+                RejectedRowsExporter(actor=actor, report=report).xlsx_bytes(), folder="output", suffix=".xlsx"
+            )
+            job.output_name = "问题行.xlsx"
+        return
+    if not report.committed:
+        job.status = JobStatus.FAILED
+        job.error = "再次检查时发现问题，未导入任何数据；请查看问题并重新上传。"
+        return
+    job.status = JobStatus.COMMITTED
+    files.delete(job.upload)
+    job.upload = ""
+
+
+register_kind(IMPORT_KIND, _run_import)
