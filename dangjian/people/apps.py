@@ -9,7 +9,7 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.jobs.registry import register_daily
 
-        from . import jobs  # noqa: F401  (registers the import and export job kinds)
+        from . import batch, jobs  # noqa: F401  (register the import job kinds)
         from .transfers import mark_overdue_transfers_daily
 
         register_daily("people.overdue_transfers", mark_overdue_transfers_daily)

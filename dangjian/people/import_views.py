@@ -109,3 +109,104 @@ def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
         f"attachment; filename*=UTF-8''{quote(job.output_name or '问题行.xlsx')}"
     )
     return response
+
+
+# ---------------------------------------------------------------- a zone's rosters in one batch
+
+
+def _batch(request: HttpRequest, pk: int) -> Job:
+    from .batch import BATCH_KIND
+
+    return get_scoped_or_404(
+        Job.objects.select_related("org"), request.user, "members.import", pk=pk, kind=BATCH_KIND
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires("members.import")
+def batch_page(request: HttpRequest) -> HttpResponse:
+    from .batch import BATCH_KIND, start_batch_import
+
+    error = ""
+    if request.method == "POST":
+        org = get_scoped_or_404(
+            Org.objects.all(),
+            request.user,
+            "members.import",
+            code=request.POST.get("org", "").strip().upper(),
+        )
+        uploads = request.FILES.getlist("files")
+        if sum(u.size for u in uploads) > settings.IMPORT_MAX_BYTES * 5:
+            error = f"文件合计超过{settings.IMPORT_MAX_BYTES * 5 // (1024 * 1024)}MB上限"
+        else:
+            try:
+                job = start_batch_import(
+                    actor=request.user, org=org, uploads=[(u.name, u.read()) for u in uploads]
+                )
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+            else:
+                return redirect("people:import_batch", pk=job.pk)
+    orgs = list(
+        orgs_visible_to(request.user, "members.import")
+        .exclude(level__in=[Level.BRANCH, Level.GROUP])
+        .only("code", "name", "path")
+        .order_by("path")[:MAX_BRANCH_CHOICES]
+    )
+    recent = (
+        Job.objects.filter(kind=BATCH_KIND, user=request.user)
+        .select_related("org")
+        .order_by("-created_at")[:10]
+    )
+    return render(request, "people/import_batch.html", {"orgs": orgs, "error": error, "recent": recent})
+
+
+@require_GET
+@requires("members.import")
+def batch_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _batch(request, pk)
+    files_ = job.result.get("files", [])
+    context = {
+        "job": job,
+        "files": files_,
+        "ready": [f for f in files_ if f.get("clean")],
+        "branches": list(
+            orgs_visible_to(request.user, "members.import")
+            .filter(level=Level.BRANCH, path__startswith=job.org.path)
+            .only("code", "name", "path")
+            .order_by("path")[:500]
+        )
+        if any(f.get("state") in ("unmatched", "ambiguous") for f in files_)
+        else [],
+    }
+    if request.htmx:
+        return render(request, "people/import_batch_job.html#status", context)
+    return render(request, "people/import_batch_job.html", context)
+
+
+@require_POST
+@requires("members.import")
+def batch_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    from .batch import assign_branch
+
+    job = _batch(request, pk)
+    try:
+        assign_branch(
+            actor=request.user, job=job, name=request.POST.get("name", ""), code=request.POST.get("org", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("people:import_batch", pk=job.pk)
+
+
+@require_POST
+@requires("members.import")
+def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    from .batch import commit_batch_import
+
+    job = _batch(request, pk)
+    try:
+        commit_batch_import(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("people:import_batch", pk=job.pk)
