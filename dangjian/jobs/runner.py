@@ -33,11 +33,18 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def enqueue(job: Job, step: str) -> None:
-    """Queue ``step`` of ``job`` once the current transaction commits (the worker must see the row)."""
+def enqueue(job: Job, step: str, *, retry: bool = False) -> None:
+    """Queue ``step`` of ``job`` once the current transaction commits (the worker must see the row).
+
+    A retry (the reaper's) keeps the step's attempt count; a new step starts it again.
+    """
     status = JobStatus.COMMITTING if step == "commit" else JobStatus.QUEUED
-    Job.objects.filter(pk=job.pk).update(step=step, status=status, done=0, total=0, worker="")
-    job.step, job.status, job.done, job.total, job.worker = step, status, 0, 0, ""
+    fields = {"step": step, "status": status, "done": 0, "total": 0, "worker": ""}
+    if not retry:
+        fields["attempts"] = 0
+    Job.objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
 
     def send() -> None:
         from .tasks import run_job
@@ -152,7 +159,7 @@ def reap() -> int:
                 if claimed:
                     logger.warning("job %s: worker %s is gone, queued again", job.pk, job.worker)
                     job.worker = "reaped"
-                    enqueue(job, job.step)
+                    enqueue(job, job.step, retry=True)
             else:
                 claimed = Job.objects.filter(pk=job.pk, worker=job.worker).update(
                     status=JobStatus.FAILED,
