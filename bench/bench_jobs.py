@@ -1,0 +1,134 @@
+"""A 100,000-row 花名册 through the page and the worker: request times, rows/s, progress, and how long
+another writer waits while the commit runs (the SQLite lock question).
+
+    DANGJIAN_VAR_DIR=$(mktemp -d) .venv/bin/python bench/bench_jobs.py [ROWS]
+
+Uses its own database under DANGJIAN_VAR_DIR; starts `manage.py worker` as a subprocess.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+
+def main(rows: int) -> None:
+    from bench_people import write_roster
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.accounts.models import Role, RoleAssignment, User
+    from dangjian.core.actors import SYSTEM
+    from dangjian.accounts.services import ensure_default_roles
+    from dangjian.jobs.models import Job
+    from dangjian.orgs.models import Kind, Level, Org
+    from dangjian.people.models import Member
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        ensure_default_roles(actor=SYSTEM)
+    zone = Org.objects.add_root(
+        instance=Org(code="BJ", name="基准区", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE)
+    )
+    Org.objects.add_child(
+        zone, instance=Org(code="BJ-1", name="基准测试党支部", level=Level.BRANCH, kind=Kind.VILLAGE)
+    )
+    user = User.objects.create_user(username="bench", password="Bench-pass-2023x", display_name="bench")
+    RoleAssignment.objects.create(
+        user=user, role=Role.objects.get(identifier="zone_admin"), org=zone, subtree=True
+    )
+    path = Path(os.environ["DANGJIAN_VAR_DIR"]) / "roster.xlsx"
+    write_roster(path, rows, "jobs-bench")
+    client = Client()
+    client.force_login(user)
+
+    t = time.perf_counter()
+    response = client.post(
+        "/people/import/", {"org": "BJ-1", "file": SimpleUploadedFile("roster.xlsx", path.read_bytes())}
+    )
+    upload_s = time.perf_counter() - t
+    assert response.status_code == 302, response.status_code
+    job = Job.objects.latest("pk")
+    connection.close()
+
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--no-schedule", "--interval", "0.2"],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        t = time.perf_counter()
+        seen = []
+        while True:
+            job.refresh_from_db()
+            seen.append(job.done)
+            if job.status not in ("queued", "checking"):
+                break
+            time.sleep(0.2)
+        check_s = time.perf_counter() - t
+        assert job.status == "checked" and job.result["clean"], job.result.get("issues", [])[:3]
+        page_t = time.perf_counter()
+        client.get(f"/people/import/{job.pk}/", headers={"HX-Request": "true"})
+        poll_s = time.perf_counter() - page_t
+
+        waits = []
+        stop = threading.Event()
+
+        def other_writer():
+            # A tiny write every 0.1 s, as another user saving a form would.
+            from django.db import connections
+
+            conn = connections.create_connection("default")
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                with conn.cursor() as cur:
+                    cur.execute("UPDATE jobs_schedulerun SET outcome = outcome WHERE 1 = 0")
+                    conn.commit()
+                waits.append(time.perf_counter() - t0)
+                time.sleep(0.1)
+            conn.close()
+
+        t = time.perf_counter()
+        response = client.post(f"/people/import/{job.pk}/commit/")
+        commit_req_s = time.perf_counter() - t
+        probe = threading.Thread(target=other_writer)
+        probe.start()
+        t = time.perf_counter()
+        while True:
+            job.refresh_from_db()
+            if job.status not in ("committing",):
+                break
+            time.sleep(0.2)
+        commit_s = time.perf_counter() - t
+        stop.set()
+        probe.join()
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert job.status == "committed", job.error
+    n = Member.objects.count()
+    print(f"database: {connection.vendor}; rows: {n}")
+    print(
+        f"upload request: {upload_s:.2f} s; commit request: {commit_req_s:.2f} s; progress poll: {poll_s:.3f} s"
+    )
+    print(
+        f"check job: {check_s:.1f} s ({rows / check_s:,.0f} rows/s); progress values seen: {len(set(seen))}"
+    )
+    print(f"commit job (re-check + write): {commit_s:.1f} s ({rows / commit_s:,.0f} rows/s)")
+    print(f"another writer during the commit: max wait {max(waits):.2f} s over {len(waits)} writes")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
