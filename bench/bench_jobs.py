@@ -31,8 +31,8 @@ def main(rows: int) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from dangjian.accounts.models import Role, RoleAssignment, User
-    from dangjian.core.actors import SYSTEM
     from dangjian.accounts.services import ensure_default_roles
+    from dangjian.core.actors import SYSTEM
     from dangjian.jobs.models import Job
     from dangjian.orgs.models import Kind, Level, Org
     from dangjian.people.models import Member
