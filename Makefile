@@ -36,7 +36,8 @@ run: setup
 	@$(BIN)/python manage.py demo_logins
 	@echo "服务地址 http://127.0.0.1:$(PORT)/"
 	@# One background worker (jobs and the daily schedule) beside gunicorn, stopped when gunicorn stops.
-	export DJANGO_DEBUG=$${DJANGO_DEBUG:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+	@# Demo mode (DANGJIAN_DEMO=1): a banner, loopback only, demo logins exempt from the second factor.
+	export DANGJIAN_DEMO=1 DJANGO_DEBUG=$${DJANGO_DEBUG:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
 		DANGJIAN_DEFAULT_YEAR=$${DANGJIAN_DEFAULT_YEAR:-2023}; \
 	$(BIN)/python manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -70,6 +70,12 @@ def workday_morning():
         yield day
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoints_apart(settings, tmp_path):
+    """Each test keeps its audit checkpoints in its own file, never the checkout's var/."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
 @pytest.fixture
 def roles(db):
     from django.db import transaction

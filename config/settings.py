@@ -59,15 +59,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def _dev_keys() -> dict[str, str]:
     """Development keys, generated once per checkout so restarts keep sessions and decryptable PII."""
     path = VAR_DIR / "dev-keys.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    keys = {
-        "secret_key": "django-insecure-" + secrets.token_urlsafe(40),
-        "pii_key": Fernet.generate_key().decode(),
-        "index_key": secrets.token_hex(32),
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    wanted = {
+        "secret_key": lambda: "django-insecure-" + secrets.token_urlsafe(40),
+        "pii_key": lambda: Fernet.generate_key().decode(),
+        "index_key": lambda: secrets.token_hex(32),
+        "audit_key": lambda: secrets.token_hex(32),
+        "backup_key": lambda: Fernet.generate_key().decode(),
     }
-    path.write_text(json.dumps(keys))
-    path.chmod(0o600)
+    missing = {name: make() for name, make in wanted.items() if name not in keys}
+    if missing:  # a checkout made before a key existed gets just the new one
+        keys.update(missing)
+        path.write_text(json.dumps(keys))
+        path.chmod(0o600)
     return keys
 
 
@@ -77,14 +81,55 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _DEV["secret_key"]
 # Fernet keys, newest first: encryption uses the first, decryption tries all (rotation by re-save).
 PII_KEYS = env_list("DANGJIAN_PII_KEYS", [_DEV["pii_key"]])
 PII_INDEX_KEY = env_str("DANGJIAN_PII_INDEX_KEY") or _DEV["index_key"]
-PII_DEV_KEYS_IN_USE = [_DEV["pii_key"]] == PII_KEYS or _DEV["index_key"] == PII_INDEX_KEY
-for _key in PII_KEYS:
+# The index keys, newest first: lookups use the first; ``rotate_pii_keys`` rebuilds the index from
+# the older one(s) to the newest.
+PII_INDEX_KEYS = env_list("DANGJIAN_PII_INDEX_KEYS", [PII_INDEX_KEY])
+PII_INDEX_KEY = PII_INDEX_KEYS[0]
+# Signs the audit checkpoints kept outside the database (core.checkpoints).
+AUDIT_CHECKPOINT_KEY = env_str("DANGJIAN_AUDIT_KEY") or _DEV["audit_key"]
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("DANGJIAN_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl"))
+)
+# No audit entry younger than this may be purged (等保: at least 180 days).
+AUDIT_RETENTION_DAYS = env_int("DANGJIAN_AUDIT_RETENTION_DAYS", 180, minimum=180)
+# Encrypts `manage.py backup` archives (a Fernet key).
+BACKUP_KEY = env_str("DANGJIAN_BACKUP_KEY") or _DEV["backup_key"]
+PII_DEV_KEYS_IN_USE = (
+    [_DEV["pii_key"]] == PII_KEYS
+    or _DEV["index_key"] == PII_INDEX_KEY
+    or _DEV["audit_key"] == AUDIT_CHECKPOINT_KEY
+    or _DEV["backup_key"] == BACKUP_KEY
+)
+DEV_KEYS_IN_USE = SECRET_KEY.startswith("django-insecure-") or PII_DEV_KEYS_IN_USE
+for _key in [*PII_KEYS, BACKUP_KEY]:
     try:
         Fernet(_key)
     except ValueError:
-        raise ImproperlyConfigured("DANGJIAN_PII_KEYS holds a value that is not a Fernet key") from None
+        raise ImproperlyConfigured(
+            "DANGJIAN_PII_KEYS / DANGJIAN_BACKUP_KEY hold a value that is not a Fernet key"
+        ) from None
+
+# Demo mode (`make run`): a banner on every page, the seeded demo logins exempt from the second factor,
+# the first-login change and password expiry; served on the loopback address only. It runs on the
+# generated development keys and never on production ones.
+DANGJIAN_DEMO = env_bool("DANGJIAN_DEMO", False)
+if DANGJIAN_DEMO and not DEV_KEYS_IN_USE:
+    raise ImproperlyConfigured(
+        "DANGJIAN_DEMO=1 with production keys: demo mode exempts logins from the second factor and "
+        "must never run on real data. Unset DANGJIAN_DEMO."
+    )
+if not DEBUG and DEV_KEYS_IN_USE and not DANGJIAN_DEMO:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=0 on the generated development keys: set DJANGO_SECRET_KEY, DANGJIAN_PII_KEYS, "
+        "DANGJIAN_PII_INDEX_KEY, DANGJIAN_AUDIT_KEY and DANGJIAN_BACKUP_KEY (or run the demo with "
+        "DANGJIAN_DEMO=1)."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+if DANGJIAN_DEMO:
+    ALLOWED_HOSTS = [
+        h for h in ALLOWED_HOSTS if h in ("127.0.0.1", "localhost", "::1", "[::1]", "testserver")
+    ]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -121,6 +166,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dangjian.core.middleware.DemoLoopbackMiddleware",
     "dangjian.core.middleware.ClientIpMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

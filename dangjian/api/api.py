@@ -6,6 +6,7 @@ Each app's ``api.py`` exposes ``router`` (a ninja Router); it is mounted here un
 import importlib
 
 from django.apps import apps
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -14,12 +15,19 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from .auth import BearerToken
 
+
+def _docs_need_login(view):
+    """The schema and its docs page describe every endpoint: only logged-in users read them."""
+    return login_required(view)
+
+
 api = NinjaAPI(
     title="党建工作平台 API",
     version="1",
     description="所有接口均按调用者的组织范围过滤；列表接口接受 limit、offset，返回 {items, count}。",
     auth=BearerToken(),
     urls_namespace="api",
+    docs_decorator=_docs_need_login,
 )
 
 

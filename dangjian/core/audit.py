@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
+import re
 from datetime import UTC
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from .actors import Actor, _Sentinel, actor_label
 from .models import AuditEntry
+from .pii import mask_id
 
 GENESIS = "0" * 64
 # Set by core.middleware for the duration of a request so services need not pass the IP around.
@@ -21,8 +23,23 @@ current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current
 _PG_LOCK_KEY = 0x64616E67  # "dang": serializes chain appends across app servers
 
 
+# An ID number anywhere in an entry's data (a search typed into a filter, say) is stored masked: the
+# audit log must not become a list of the numbers it protects.
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{9}[0-9Xx](?![0-9])")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ID_NUMBER.sub(lambda m: mask_id(m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
 def _canonical(data: Any) -> Any:
-    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return _scrub(json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False)))
 
 
 def compute_hash(entry: AuditEntry) -> str:

@@ -25,4 +25,5 @@ def platform(request):
             "audit": can("audit.view"),
         },
         "IDLE_TIMEOUT_MINUTES": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        "DEMO": settings.DANGJIAN_DEMO,
     }

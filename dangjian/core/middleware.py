@@ -1,4 +1,28 @@
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpResponseForbidden
+
 from .audit import current_ip
+
+
+class DemoLoopbackMiddleware:
+    """In demo mode only the machine itself is served: demo logins skip the second factor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DANGJIAN_DEMO:
+            try:
+                loopback = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "").is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                return HttpResponseForbidden(
+                    "演示环境仅限本机访问。", content_type="text/plain; charset=utf-8"
+                )
+        return self.get_response(request)
 
 
 class ClientIpMiddleware:

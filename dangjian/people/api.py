@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from dangjian.api.common import ErrorOut, page, requires_api
@@ -81,7 +82,7 @@ def list_members(
     request,
     limit: int = 50,
     offset: int = 0,
-    q: str = Query("", description="姓名、拼音首字母或完整身份证号"),
+    q: str = Query("", description="姓名或拼音首字母（按身份证号查找请用 POST /members/find）"),
     org: str = Query("", description="党支部组织代码"),
     status: str = Query("", description="full 或 probationary"),
     age_band: str = Query("", description="u35、35-45、46-60、61-69、70+"),
@@ -90,6 +91,9 @@ def list_members(
     floating: bool = False,
     cadre: bool = False,
 ):
+    if selectors.looks_like_id(q):
+        # Query strings land in access logs: ID numbers travel only in a POST body.
+        raise HttpError(400, "身份证号不能放在查询字符串中，请使用 POST /api/v1/members/find。")
     f = RosterFilter(
         q=q.strip(),
         status=status,
@@ -102,6 +106,34 @@ def list_members(
     )
     today = timezone.localdate()
     return page(selectors.roster(request.auth, f), limit, offset, convert=lambda m: _out(m, today))
+
+
+class FindIn(Schema):
+    id_number: str
+
+
+@router.post(
+    "/members/find",
+    response={200: MemberOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="按身份证号查找党员（需查看完整信息权限，记入审计）",
+)
+@requires_api("pii.reveal")
+def find_member(request, body: FindIn):
+    """The number travels in the body, never the query string; the search is audited (masked)."""
+    from .services import find_person_by_id
+
+    person = find_person_by_id(actor=request.auth, id_number=body.id_number)
+    member = (
+        selectors.members_visible_to(request.auth, on_roll=False)
+        .select_related("person", "org")
+        .filter(person=person)
+        .first()
+        if person
+        else None
+    )
+    if member is None:
+        raise Http404
+    return _out(member, timezone.localdate())
 
 
 @router.get(

@@ -241,6 +241,13 @@ def save_household(
 
 
 @transaction.atomic
+def record_person_view(*, actor: Actor, person: Person) -> None:
+    """A read of one person's record (PIPL: who looked at whose personal data, and when)."""
+    require(actor, "members.view", person.org)
+    log_action(actor=actor, action="people.view_person", obj=person, org=person.org)
+
+
+@transaction.atomic
 def record_roster_export(*, actor: Actor, org: Org | None, filters: dict, full: bool) -> None:
     """An export of the roll leaves the platform: audit who took which rows, masked or in full."""
     require(actor, "pii.reveal" if full else "members.view", org)

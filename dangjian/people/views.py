@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.http import safe_next
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.orgs.models import Level, Org
@@ -36,7 +37,13 @@ from .forms import (
 from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
-from .services import record_roster_export, remove_member, update_member, update_person
+from .services import (
+    record_person_view,
+    record_roster_export,
+    remove_member,
+    update_member,
+    update_person,
+)
 
 PAGE_SIZE = 50
 EDUCATION_CHOICES = ["小学", "初中", "高中", "中专", "大专", "本科", "研究生"]
@@ -130,6 +137,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Person.objects.select_related("org", "household__grid"), request.user, "members.view", pk=pk
     )
     member = Member.objects.filter(person=person).select_related("org").first()
+    record_person_view(actor=request.user, person=person)
     today = timezone.localdate()
     cases = list(DevelopmentCase.objects.filter(person=person).order_by("applied_on", "id"))
     rendered = []
@@ -619,7 +627,7 @@ def dues_pay(request: HttpRequest) -> HttpResponse:
             messages.success(request, "党费缴纳已登记。")
     else:
         messages.error(request, "请填写所属月份和缴纳日期。")
-    return redirect(request.POST.get("next") or "people:dues")
+    return redirect(safe_next(request, "people:dues"))
 
 
 @require_POST

@@ -56,5 +56,63 @@ def _drop_triggers():
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER core_auditentry_no_delete")
         else:
             cursor.execute("DROP TRIGGER core_auditentry_no_change ON core_auditentry")
+
+
+# ---------------------------------------------------------------- issue 8, breach 6: checkpoints
+
+
+@pytest.mark.django_db
+def test_deleting_the_tail_with_its_checkpoint_row_is_noticed_from_the_file_outside_the_database():
+    from dangjian.core.checkpoints import ACTION, write_checkpoint
+
+    write("a.one")
+    write("a.two")
+    checkpoint = write_checkpoint()
+    call_command("verify_audit")
+    _drop_triggers()
+    # The attacker removes the newest entries, the checkpoint's own row included: the chain still links.
+    AuditEntry.objects.filter(id__gte=checkpoint.entry_id).delete()
+    assert not AuditEntry.objects.filter(action=ACTION).exists()
+    assert verify_chain()[1] == []
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_entries_after_the_last_checkpoint_are_still_verified_by_the_chain():
+    from dangjian.core.checkpoints import verify_checkpoints, write_checkpoint
+
+    write("a.one")
+    write_checkpoint()
+    write("a.two", amount=1)
+    changed = write("a.three", amount=2)
+    write("a.four")
+    _drop_triggers()
+    AuditEntry.objects.filter(pk=changed.pk).update(data={"amount": 3})
+    last, problems = verify_checkpoints()
+    assert last is not None and problems == []
+    assert verify_chain()[1] == [f"#{changed.pk}: contents do not match its hash"]
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_line_edited_in_the_file_fails_its_signature(settings):
+    from dangjian.core.checkpoints import verify_checkpoints, write_checkpoint
+
+    write("a.one")
+    write_checkpoint()
+    path = settings.AUDIT_CHECKPOINT_FILE
+    path.write_text(path.read_text().replace('"count": 1', '"count": 0'))
+    _, problems = verify_checkpoints()
+    assert problems and "签名无效" in problems[0]
+
+
+@pytest.mark.django_db
+def test_a_full_id_number_in_audit_data_is_stored_masked():
+    entry = write("people.export_roster", filter={"q": "410611194301011238", "org": "T-A"})
+    assert entry.data["filter"] == {"q": "410611***********8", "org": "T-A"}
+    assert "194301011238" not in str(AuditEntry.objects.get(pk=entry.pk).data)
