@@ -9,18 +9,25 @@ VENDOR := dangjian/core/static/vendor
 # PostgreSQL used by `make test` for the second run of the suite.
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup run dev test test-sqlite test-pg e2e bench lint format clean
+.PHONY: setup run dev test test-sqlite test-pg e2e bench lint format clean lock
 
 setup: $(VENV)/.installed $(VENDOR)/.built
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the hash-locked requirements.lock only (supply chain: a changed or substituted
+# package fails the install); the project itself is installed on top without resolving anything.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# Refresh the lock after changing dependencies in pyproject.toml (needs the index; see README).
+lock: $(VENV)/.installed
+	$(BIN)/pip-compile -q --generate-hashes --extra dev --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 $(VENDOR)/.built: package.json
 	npm install --no-audit --no-fund --silent

@@ -71,6 +71,12 @@ def workday_morning():
 
 
 @pytest.fixture(autouse=True)
+def login_policy_off(settings):
+    """Tests log personas in with force_login; the login policy (2FA, password expiry) has its own tests."""
+    settings.LOGIN_POLICY_ENFORCED = False
+
+
+@pytest.fixture(autouse=True)
 def audit_checkpoints_apart(settings, tmp_path):
     """Each test keeps its audit checkpoints in its own file, never the checkout's var/."""
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"

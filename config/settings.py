@@ -148,6 +148,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "dangjian.core",
     "dangjian.orgs",
     "dangjian.accounts",
@@ -173,7 +176,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "dangjian.accounts.middleware.IdleTimeoutMiddleware",
+    "dangjian.accounts.middleware.LoginPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -277,6 +282,18 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 # Lockout is by username on purpose: offices share one NAT address, so locking an IP locks the office.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Passwords expire after this many days (a forced change); the last PASSWORD_HISTORY may not be reused.
+PASSWORD_MAX_AGE_DAYS = env_int("DANGJIAN_PASSWORD_MAX_AGE_DAYS", 90, minimum=1)
+PASSWORD_HISTORY = env_int("DANGJIAN_PASSWORD_HISTORY", 5, minimum=1)
+# API tokens expire after this many days unless issued with a shorter life.
+API_TOKEN_DAYS = env_int("DANGJIAN_API_TOKEN_DAYS", 180, minimum=1)
+# The second factor (TOTP) is required of the administrator duties, zone admins and pii.reveal holders;
+# this zone-wide switch requires it of everyone.
+OTP_REQUIRED_FOR_ALL = env_bool("DANGJIAN_2FA_FOR_EVERYONE", False)
+OTP_TOTP_ISSUER = "党建工作平台"
+# Off only in tests that are not about the login policy (see conftest.py).
+LOGIN_POLICY_ENFORCED = True
 
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("DANGJIAN_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_MAX_HOURS", 12, minimum=1) * 3600

@@ -47,7 +47,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # Demo mode, as `make run`: the seeded logins skip the second factor and the first-login change.
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DANGJIAN_DEMO": "1",
+    }
     env.pop("DANGJIAN_TEST_DB", None)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)

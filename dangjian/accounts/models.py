@@ -14,6 +14,11 @@ class User(AbstractUser):
         "orgs.Org", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="所属组织"
     )
 
+    # 等保 password rules: expiry counts from the last change; an account created or reset by an
+    # administrator must change its password at first login.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+
     SCOPE_PATH = "home_org__path"
 
     class Meta:
@@ -72,6 +77,22 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.role} @ {self.org}"
 
 
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords: the last few may not be chosen again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
 class ApiToken(models.Model):
     """A bearer token; only its SHA-256 is stored, the prefix identifies it in lists."""
 
@@ -81,6 +102,7 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField("到期时间", null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
     class Meta:

@@ -14,7 +14,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
-from .models import ApiToken, Role, RoleAssignment, User
+from .models import ApiToken, PasswordHistory, Role, RoleAssignment, User
 from .roles import DEFAULT_ROLES, exclusion_conflict, may_grant
 
 
@@ -107,7 +107,11 @@ def create_user(
     user = User(username=username, display_name=display_name.strip(), phone=phone.strip(), home_org=org)
     validate_password(password, user)
     user.set_password(password)
+    # Made by an administrator: the password is theirs, not the user's, until changed at first login.
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
     user.save()
+    PasswordHistory.objects.create(user=user, password=user.password)
     log_action(actor=actor, action="accounts.create_user", obj=user, org=org, data={"username": username})
     return user
 
@@ -182,19 +186,128 @@ def end_role(*, actor: Actor, assignment: RoleAssignment) -> RoleAssignment:
 
 
 @transaction.atomic
-def issue_token(*, actor: Actor, user: User, name: str = "") -> str:
-    """Create an API token for ``user`` and return it; only its digest is kept."""
-    if actor is not user:
-        _require_manage(actor, user.home_org)
+def issue_token(*, actor: Actor, user: User, name: str = "", days: int | None = None) -> str:
+    """Create an API token for ``user`` and return it; only its digest is kept. It expires after
+    ``days`` (default ``API_TOKEN_DAYS``, 180), and never later than that."""
+    from django.conf import settings
+
+    if not (getattr(actor, "is_authenticated", False) and actor.pk == user.pk):
+        _require_manage(actor, user.home_org)  # someone else's token: an account manager's act
+    days = min(days or settings.API_TOKEN_DAYS, settings.API_TOKEN_DAYS)
     raw = ApiToken.generate()
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:80],
+        prefix=raw[:10],
+        digest=ApiToken.digest_of(raw),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
     log_action(
         actor=actor,
         action="accounts.issue_token",
         obj=token,
-        data={"user": user.username, "prefix": token.prefix},
+        data={"user": user.username, "prefix": token.prefix, "name": token.name, "days": days},
     )
     return raw
+
+
+@transaction.atomic
+def revoke_token(*, actor, token: ApiToken) -> ApiToken:
+    """A user revokes their own token; an account manager any token of a user in their scope."""
+    if getattr(actor, "pk", None) != token.user_id:
+        _require_manage(actor, token.user.home_org)
+    if not token.revoked:
+        token.revoked = True
+        token.save(update_fields=["revoked"])
+        log_action(
+            actor=actor,
+            action="accounts.revoke_token",
+            obj=token,
+            data={"user": token.user.username, "prefix": token.prefix},
+        )
+    return token
+
+
+def _check_password_history(user: User, password: str) -> None:
+    from django.conf import settings
+    from django.contrib.auth.hashers import check_password
+
+    recent = user.password_history.order_by("-created_at", "-id")[: settings.PASSWORD_HISTORY]
+    if user.check_password(password) or any(check_password(password, h.password) for h in recent):
+        raise AccountError(f"新密码不能与最近{settings.PASSWORD_HISTORY}次使用过的密码相同。", code="reused")
+
+
+def _set_password(user: User, password: str, *, must_change: bool) -> None:
+    validate_password(password, user)
+    _check_password_history(user, password)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.must_change_password = must_change
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    PasswordHistory.objects.create(user=user, password=user.password)
+
+
+@transaction.atomic
+def change_own_password(*, actor: User, old_password: str, new_password: str) -> User:
+    """A user changes their own password: the old one is required, the last five are refused."""
+    if not actor.check_password(old_password):
+        raise AccountError("原密码不正确。", code="wrong_password")
+    _set_password(actor, new_password, must_change=False)
+    log_action(actor=actor, action="accounts.change_password", obj=actor, org=actor.home_org)
+    return actor
+
+
+@transaction.atomic
+def reset_password(*, actor, user: User, new_password: str) -> User:
+    """An administrator sets a new password; the user must change it at their next login."""
+    if getattr(actor, "pk", None) == user.pk:
+        raise AccountError("请通过“修改密码”修改自己的密码。", code="self")
+    _require_manage(actor, user.home_org)
+    _set_password(user, new_password, must_change=True)
+    log_action(
+        actor=actor,
+        action="accounts.reset_password",
+        obj=user,
+        org=user.home_org,
+        data={"user": user.username},
+    )
+    return user
+
+
+@transaction.atomic
+def set_user_active(*, actor, user: User, active: bool) -> User:
+    """Disable (or re-enable) a login. Disabling ends its sessions and revokes its API tokens at once."""
+    if getattr(actor, "pk", None) == user.pk:
+        raise AccountError("不能停用自己的账号。", code="self")
+    _require_manage(actor, user.home_org)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    ended = revoked = 0
+    if not active:
+        revoked = ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+        ended = end_sessions_of(user)
+    log_action(
+        actor=actor,
+        action="accounts.enable_user" if active else "accounts.disable_user",
+        obj=user,
+        org=user.home_org,
+        data={"user": user.username, "sessions_ended": ended, "tokens_revoked": revoked},
+    )
+    return user
+
+
+def end_sessions_of(user: User) -> int:
+    """Delete every live session of ``user`` (database sessions: decoded one by one, few are live)."""
+    from django.contrib.sessions.models import Session
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
 
 
 @transaction.atomic

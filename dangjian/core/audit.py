@@ -99,12 +99,28 @@ def log_action(
     return entry
 
 
-def verify_chain(batch: int = 5000) -> tuple[int, list[str]]:
-    """Walk the chain in id order; return (entries checked, problems found)."""
+def purged_up_to(prev_hash: str) -> bool:
+    """True if a recorded purge ended at the entry with this hash (the chain may start there)."""
+    return AuditEntry.objects.filter(action="core.audit_purge", data__last_hash=prev_hash).exists()
+
+
+def verify_chain(batch: int = 5000, after: tuple[int, str] | None = None) -> tuple[int, list[str]]:
+    """Walk the chain in id order; return (entries checked, problems found).
+
+    ``after`` = (id, hash) of an entry vouched for otherwise (a signed checkpoint): the walk starts
+    after it. Without it the walk starts at the first entry kept, whose ``prev_hash`` is the genesis
+    or, after a purge of old entries, the hash the purge recorded.
+    """
     problems: list[str] = []
     prev = GENESIS
     checked = 0
     last_id = 0
+    if after is not None:
+        last_id, prev = after
+    else:
+        first = AuditEntry.objects.order_by("id").values_list("prev_hash", flat=True).first()
+        if first and first != GENESIS and purged_up_to(first):
+            prev = first
     while True:
         rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:

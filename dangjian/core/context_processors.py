@@ -23,6 +23,7 @@ def platform(request):
             "payouts": can("payouts.view"),
             "accounts": can("accounts.manage"),
             "audit": can("audit.view"),
+            "security": can("security.view"),
         },
         "IDLE_TIMEOUT_MINUTES": settings.SESSION_IDLE_TIMEOUT_MINUTES,
         "DEMO": settings.DANGJIAN_DEMO,
