@@ -1,0 +1,100 @@
+"""Chinese names of audit actions, for the audit log's pages and exports (never ``accounts.login``).
+
+Apps add theirs with ``register_action_labels`` from ``AppConfig.ready()``; the common ones are here.
+An action without a label shows its app's name and its code.
+"""
+
+from __future__ import annotations
+
+ACTION_LABELS: dict[str, str] = {
+    "accounts.login": "登录",
+    "accounts.login_failed": "登录失败",
+    "accounts.create_user": "创建账号",
+    "accounts.grant_role": "授予角色",
+    "accounts.end_role": "撤销角色",
+    "accounts.ensure_default_roles": "初始化角色",
+    "accounts.issue_token": "签发接口令牌",
+    "accounts.revoke_token": "吊销接口令牌",
+    "accounts.change_password": "修改密码",
+    "accounts.reset_password": "重置密码",
+    "accounts.disable_user": "停用账号",
+    "accounts.enable_user": "启用账号",
+    "accounts.otp_enrolled": "绑定二次验证",
+    "accounts.otp_failed": "二次验证失败",
+    "accounts.otp_recovery_used": "使用恢复码登录",
+    "accounts.otp_reset": "重置二次验证",
+    "accounts.seed_demo": "生成演示账号",
+    "core.audit_checkpoint": "审计检查点",
+    "core.audit_purge": "清理过期审计记录",
+    "core.export_audit": "导出审计记录",
+    "core.backup": "数据备份",
+    "core.rotate_pii_keys": "轮换个人信息密钥",
+    "orgs.create_org": "新建组织",
+    "orgs.update_org": "修改组织",
+    "orgs.move_org": "调整组织隶属",
+    "orgs.start_term": "换届",
+    "orgs.set_post": "任命班子职务",
+    "orgs.save_liaison_group": "维护联络组",
+    "orgs.seed_demo": "生成演示组织",
+    "people.create_person": "登记人员",
+    "people.update_person": "修改人员信息",
+    "people.enroll_member": "登记党员",
+    "people.update_member": "修改党籍信息",
+    "people.remove_member": "移出党员名册",
+    "people.readmit_member": "恢复党籍",
+    "people.reveal_pii": "查看完整个人信息",
+    "people.search_id": "按身份证号查找",
+    "people.view_person": "查看人员页面",
+    "people.id_out_of_scope": "登记范围外身份证号（已拒绝）",
+    "people.import_members": "导入花名册",
+    "people.export_roster": "导出花名册",
+    "people.save_household": "维护户信息",
+    "people.record_dues_payment": "登记党费",
+    "people.set_dues_assessment": "核定党费标准",
+    "people.transfer.request_out": "申请转出",
+    "people.transfer.request_in": "登记转入",
+    "people.transfer.approve": "转出审批",
+    "people.transfer.issue": "开具介绍信",
+    "people.transfer.receive": "接收转接",
+    "people.transfer.return": "退回转接",
+    "people.transfer.mark_overdue": "标记转接超期",
+    "people.seed_demo": "生成演示人员",
+    "activities.record_activity": "记录组织生活",
+    "activities.update_activity": "修改组织生活",
+    "activities.set_attendance": "登记出席",
+    "activities.check_in": "扫码签到",
+    "activities.add_photo": "上传活动照片",
+    "activities.record_appraisals": "民主评议",
+    "activities.seed_demo": "生成演示活动",
+    "reports.save_summary_section": "编辑年度综述",
+}
+
+APP_LABELS = {
+    "accounts": "账号",
+    "core": "系统",
+    "orgs": "组织",
+    "people": "党员",
+    "activities": "组织生活",
+    "reports": "统计报告",
+    "projects": "项目",
+    "casework": "走访与诉求",
+    "checklists": "重点任务",
+    "ratings": "评星定级",
+    "payouts": "发放",
+}
+
+
+def register_action_labels(labels: dict[str, str]) -> None:
+    for code, label in labels.items():
+        if ACTION_LABELS.get(code, label) != label:
+            raise ValueError(f"audit action {code} already has the label {ACTION_LABELS[code]!r}")
+        ACTION_LABELS[code] = label
+
+
+def action_label(code: str) -> str:
+    if code in ACTION_LABELS:
+        return ACTION_LABELS[code]
+    if code.startswith("people.development."):
+        return "发展党员"
+    app = code.split(".", 1)[0]
+    return f"{APP_LABELS.get(app, app)}：{code}"
