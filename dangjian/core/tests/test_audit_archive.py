@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_user
+from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action, verify_chain
 from dangjian.core.audit_archive import RetentionError, purge_before, verify_archive
 from dangjian.core.checkpoints import verify_checkpoints, write_checkpoint
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def write(action: str, **data) -> AuditEntry:
     with transaction.atomic():
-        return log_action(actor="test", action=action, data=data)
+        return log_action(actor=SYSTEM, action=action, data=data)
 
 
 @pytest.fixture
