@@ -118,6 +118,8 @@ class RetentionError(ValueError):
 def _toggle_triggers(enable: bool) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred constraint checks queued by this transaction's inserts block ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             verb = "ENABLE" if enable else "DISABLE"
             cursor.execute(f"ALTER TABLE core_auditentry {verb} TRIGGER core_auditentry_no_change")  # noqa: S608
         elif not enable:
