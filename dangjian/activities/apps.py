@@ -7,11 +7,16 @@ class ActivitiesConfig(AppConfig):
     verbose_name = "组织生活"
 
     def ready(self) -> None:
-        from dangjian.people import sections as person_sections
+        from dangjian.core import registry
 
-        from .sections import render_attendance
+        from . import metrics, sections, selectors  # metrics registers its figures
 
-        person_sections.register("activities.attendance", "组织生活出席", 30, render_attendance)
+        registry.register_section("activities.attendance", "组织生活出席", 30, sections.render_attendance)
+        registry.register_examples("activities.training_bases", "培训基地", selectors.training_bases)
+        registry.register_examples(
+            "activities.theme_categories", "活动主题类别", selectors.theme_category_names
+        )
+        del metrics
 
         from dangjian.core.ledgers import register_ledger, register_record_kind
 

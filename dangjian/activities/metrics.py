@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Count, ExpressionWrapper, IntegerField, Q, Sum
 from django.db.models.functions import NullIf
 
-from dangjian.core.metrics import Metric, register
+from dangjian.core.metrics import ComputedMetric, Metric, register
 from dangjian.orgs.models import Level, Org
 
 from .models import Activity, Attendance, Kind, Lecturer, LecturerKind, Participation, Status, Trainee
@@ -262,8 +262,8 @@ def _requirements(org, year: int, *, held: bool):
             yield path, month, n
 
 
-def _held_vs_due(key: str, label: str, *, held: bool, order: int, description: str) -> Metric:
-    return Metric(
+def _held_vs_due(key: str, label: str, *, held: bool, order: int, description: str) -> ComputedMetric:
+    return ComputedMetric(
         key=key,
         label=label,
         unit="次",

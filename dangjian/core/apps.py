@@ -7,7 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "平台核心"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deploy checks)
-        from .metrics import autodiscover
-
-        autodiscover()
+        from . import checks  # noqa: F401  (registers the deploy checks and the registry's check)

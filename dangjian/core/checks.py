@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from . import registry
+
 
 @register(Tags.security, deploy=True)
 def refuse_development_keys(app_configs, **kwargs):
@@ -18,3 +20,28 @@ def refuse_development_keys(app_configs, **kwargs):
     if settings.DEBUG:
         errors.append(Error("DJANGO_DEBUG must be 0 in production", id="dangjian.E003"))
     return errors
+
+
+@register()
+def registrations_are_consistent(app_configs, **kwargs):
+    """Every app's registrations (core.registry) fit together: a bad one stops the start."""
+    return [Error(problem, id="dangjian.E010") for problem in registry.problems()]
+
+
+def _metrics_modules_not_loaded() -> list[str]:
+    """An app with a ``metrics.py`` its ``ready()`` never imported would lose its figures quietly."""
+    import importlib.util
+    import sys
+
+    from django.apps import apps
+
+    missing = []
+    for config in apps.get_app_configs():
+        module = f"{config.name}.metrics"
+        unloaded = config.name.startswith("dangjian.") and module not in sys.modules
+        if unloaded and importlib.util.find_spec(module) is not None:
+            missing.append(f"{config.label}: metrics.py exists but its AppConfig.ready() does not import it")
+    return missing
+
+
+registry.add_validator(_metrics_modules_not_loaded)

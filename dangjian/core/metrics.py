@@ -7,28 +7,29 @@ roll-ups, star indicators and the year-end summary all read the same numbers.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Aggregate, Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, Substr
 
+from . import registry
 
-@dataclass(frozen=True)
-class Metric:
-    """Contract: ``facts(year)`` returns an unscoped queryset of the year's facts; ``path_field`` is the
-    lookup to the path of the org each fact belongs to; ``aggregate`` turns the facts into one number
-    (a count of rows by default). ``money`` figures are in 分. ``approx`` asks the summary to phrase
-    the figure as the article does ("1600余名"); otherwise it prints exactly ("81个").
-    ``breakdown`` optionally names a field to split the figure by (for charts).
+
+@dataclass(frozen=True, kw_only=True)
+class BaseMetric:
+    """What every figure declares: ``key`` ("<app>.<name>"), Chinese ``label`` and ``unit``, the
+    dashboard ``area``; ``facts(year)`` returns an unscoped queryset of the records behind the figure
+    (what a drill-down lists); ``path_field`` is the lookup from a fact to its org's path. ``money``
+    figures are in 分. ``approx`` asks the summary to phrase the figure as the article does ("1600余名");
+    otherwise it prints exactly ("81个"). ``breakdown`` optionally names a field to split the figure by.
 
     Optional presentation hints, read by the reports app: ``columns`` lists ``(values() lookup, header)``
-    pairs shown in the drill-down list of the records behind the figure (default: the record's
-    ``str()``); ``chart`` is "bar", "pie" or "line" for the breakdown's chart; metrics sharing a
-    ``chart_group`` (e.g. organizational life held vs due, split by month) are drawn as the series of
-    one chart."""
+    pairs shown in the drill-down list (default: the record's ``str()``); ``chart`` is "bar", "pie" or
+    "line" for the breakdown's chart; metrics sharing a ``chart_group`` are drawn as one chart's series.
+
+    Two kinds answer the figure: ``QueryMetric`` (one aggregate over ``facts``) and ``ComputedMetric``
+    (fact tuples from a function, for what no single queryset holds)."""
 
     key: str
     label: str
@@ -36,7 +37,6 @@ class Metric:
     area: str
     facts: Callable[[int], QuerySet]
     path_field: str = "org__path"
-    aggregate: Aggregate = field(default_factory=lambda: Count("pk", distinct=True))
     money: bool = False
     approx: bool = False
     order: int = 100
@@ -46,12 +46,47 @@ class Metric:
     columns: tuple[tuple[str, str], ...] = ()
     chart: str = ""
     chart_group: str = ""
+
+    def value(self, org, year: int) -> int:
+        raise NotImplementedError
+
+    def own(self, org, year: int) -> int:
+        """Figure of the facts recorded on ``org`` itself (not on its descendants)."""
+        raise NotImplementedError
+
+    def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
+        """Figure per org at tree ``depth`` under ``org`` (keyed by that org's path).
+
+        Facts sitting above ``depth`` (on ``org`` itself or on an intermediate node) are not counted."""
+        raise NotImplementedError
+
+    def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
+        """(figure of the subtree, figure of ``org``'s own facts, figure per direct child)."""
+        raise NotImplementedError
+
+    def split(self, org, year: int) -> dict[str, int]:
+        """Figure per value of ``breakdown``."""
+        raise NotImplementedError
+
+    def by_child(self, org, year: int) -> dict[str, int]:
+        """Figure per direct child of ``org`` (keyed by the child's path)."""
+        return self.by_depth(org, year, org.depth + 1)
+
+    def _subtree(self, org, year: int) -> QuerySet:
+        return self.facts(year).filter(**{f"{self.path_field}__startswith": org.path})
+
+    def records(self, org, year: int) -> QuerySet:
+        """The facts behind the figure for ``org``'s subtree (unscoped: callers scope them)."""
+        return self._subtree(org, year).order_by(self.path_field, "pk")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryMetric(BaseMetric):
+    """A figure answered by one aggregate over ``facts`` (a count of rows by default); the roll-up
+    down the tree is one grouped query by path prefix when the figure is additive."""
+
+    aggregate: Aggregate = field(default_factory=lambda: Count("pk", distinct=True))
     additive: bool | None = None
-    # For a figure no single queryset holds (meetings *due* under the compliance rules, say): returns
-    # fact tuples (org path, breakdown label, number) for ``org``'s subtree in a fixed number of queries.
-    # The figure, its split and its roll-up are then sums over those tuples; ``facts`` still names the
-    # records a drill-down lists.
-    compute: Callable | None = None
 
     @property
     def is_additive(self) -> bool:
@@ -68,37 +103,12 @@ class Metric:
             return not agg.distinct or (isinstance(source, F) and source.name in ("pk", "id"))
         return False
 
-    def _subtree(self, org, year: int) -> QuerySet:
-        return self.facts(year).filter(**{f"{self.path_field}__startswith": org.path})
-
-    def _computed(self, org, year: int) -> list[tuple[str, str, int]]:
-        return [
-            (path, label, int(n)) for path, label, n in self.compute(org, year) if path.startswith(org.path)
-        ]
-
     def value(self, org, year: int) -> int:
-        if self.compute:
-            return sum(n for _, _, n in self._computed(org, year))
         result = self._subtree(org, year).aggregate(v=Coalesce(self.aggregate, 0))["v"]
         return int(result or 0)
 
-    def by_child(self, org, year: int) -> dict[str, int]:
-        """Figure per direct child of ``org`` (keyed by the child's path) in one grouped query."""
-        return self.by_depth(org, year, org.depth + 1)
-
     def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
-        """Figure per org at tree ``depth`` under ``org`` (keyed by that org's path), one grouped query.
-
-        Facts sitting above ``depth`` (on ``org`` itself or on an intermediate node) are not counted."""
-        from dangjian.orgs.models import Org
-
-        length = depth * Org.steplen
-        if self.compute:
-            totals: dict[str, int] = {}
-            for path, _, n in self._computed(org, year):
-                if len(path) >= length and path != org.path:
-                    totals[path[:length]] = totals.get(path[:length], 0) + n
-            return totals
+        length = depth * org.steplen
         rows = (
             self._subtree(org, year)
             .exclude(**{self.path_field: org.path})
@@ -110,17 +120,10 @@ class Metric:
         return {row["child_path"]: int(row["v"] or 0) for row in rows if len(row["child_path"]) == length}
 
     def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
-        """(figure of the subtree, figure of ``org``'s own facts, figure per direct child): one grouped
-        query for an additive metric, three otherwise."""
-        if self.compute:
-            children = self.by_child(org, year)
-            own = self.own(org, year)
-            return own + sum(children.values()), own, children
+        """One grouped query for an additive metric, three otherwise."""
         if not self.is_additive:
             return self.value(org, year), self.own(org, year), self.by_child(org, year)
-        from dangjian.orgs.models import Org
-
-        length = len(org.path) + Org.steplen
+        length = len(org.path) + org.steplen
         rows = (
             self._subtree(org, year)
             .annotate(child_path=Substr(self.path_field, 1, length))
@@ -139,27 +142,15 @@ class Metric:
         return own + sum(children.values()), own, children
 
     def own(self, org, year: int) -> int:
-        """Figure of the facts recorded on ``org`` itself (not on its descendants)."""
-        if self.compute:
-            return sum(n for path, _, n in self._computed(org, year) if path == org.path)
         result = (
             self.facts(year).filter(**{self.path_field: org.path}).aggregate(v=Coalesce(self.aggregate, 0))
         )
         return int(result["v"] or 0)
 
-    def records(self, org, year: int) -> QuerySet:
-        """The facts behind the figure for ``org``'s subtree (unscoped: callers scope them)."""
-        return self._subtree(org, year).order_by(self.path_field, "pk")
-
     def split(self, org, year: int) -> dict[str, int]:
-        """Figure per value of ``breakdown`` in one grouped query."""
+        """One grouped query."""
         if not self.breakdown:
             return {}
-        if self.compute:
-            split: dict[str, int] = {}
-            for _, label, n in self._computed(org, year):
-                split[label] = split.get(label, 0) + n
-            return split
         rows = (
             self._subtree(org, year)
             .values(self.breakdown)
@@ -170,67 +161,94 @@ class Metric:
         return {str(labels.get(r[self.breakdown], r[self.breakdown])): int(r["v"] or 0) for r in rows}
 
 
-_registry: dict[str, Metric] = {}
+@dataclass(frozen=True, kw_only=True)
+class ComputedMetric(BaseMetric):
+    """A figure no single queryset holds (meetings *due* under the compliance rules, say).
+
+    ``compute(org, year)`` returns fact tuples (org path, breakdown label, number) for ``org``'s
+    subtree in a fixed number of queries; the figure, its split and its roll-up are sums over those
+    tuples. ``facts`` still names the records a drill-down lists."""
+
+    compute: Callable[..., Iterable[tuple[str, str, int]]]
+    is_additive = True
+
+    def _computed(self, org, year: int) -> list[tuple[str, str, int]]:
+        return [
+            (path, label, int(n)) for path, label, n in self.compute(org, year) if path.startswith(org.path)
+        ]
+
+    def value(self, org, year: int) -> int:
+        return sum(n for _, _, n in self._computed(org, year))
+
+    def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
+        length = depth * org.steplen
+        totals: dict[str, int] = {}
+        for path, _, n in self._computed(org, year):
+            if len(path) >= length and path != org.path:
+                totals[path[:length]] = totals.get(path[:length], 0) + n
+        return totals
+
+    def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
+        children = self.by_child(org, year)
+        own = self.own(org, year)
+        return own + sum(children.values()), own, children
+
+    def own(self, org, year: int) -> int:
+        return sum(n for path, _, n in self._computed(org, year) if path == org.path)
+
+    def split(self, org, year: int) -> dict[str, int]:
+        if not self.breakdown:
+            return {}
+        split: dict[str, int] = {}
+        for _, label, n in self._computed(org, year):
+            split[label] = split.get(label, 0) + n
+        return split
 
 
-def register(metric: Metric) -> Metric:
-    if metric.key in _registry and _registry[metric.key] != metric:
-        raise ValueError(f"metric {metric.key!r} is registered twice")
-    _registry[metric.key] = metric
-    return metric
+def Metric(*args, compute: Callable | None = None, **kwargs) -> BaseMetric:  # noqa: N802
+    """``Metric(key, label, unit, area, facts=…, …)``: a ``QueryMetric``, or a ``ComputedMetric`` when
+    ``compute`` is given (the short spelling the apps' ``metrics.py`` use)."""
+    names = ("key", "label", "unit", "area", "facts")
+    kwargs.update(zip(names, args, strict=False))
+    if compute is not None:
+        return ComputedMetric(compute=compute, **kwargs)
+    return QueryMetric(**kwargs)
+
+
+# The registry itself is core.registry's; these names are the short spellings metrics modules use.
+
+
+def register(metric: BaseMetric) -> BaseMetric:
+    return registry.register_metric(metric)
 
 
 def unregister(key: str) -> None:
     """Remove a metric (tests registering a temporary metric clean up with this)."""
-    _registry.pop(key, None)
+    registry._unregister("metric", key)
 
 
-def get(key: str) -> Metric:
-    return _registry[key]
+def get(key: str) -> BaseMetric:
+    return registry.metric(key)
 
 
-def get_or_none(key: str) -> Metric | None:
-    return _registry.get(key)
+def get_or_none(key: str) -> BaseMetric | None:
+    return registry.metric_or_none(key)
 
 
-def all_metrics() -> list[Metric]:
-    return sorted(_registry.values(), key=lambda m: (m.order, m.key))
+def all_metrics() -> list[BaseMetric]:
+    return registry.metrics()
 
 
-@dataclass(frozen=True)
-class Examples:
-    """Named examples for the year-end summary (brands, training bases, campaign winners…).
-
-    Contract: ``fetch(org, year)`` returns display names (a short list, most notable first) drawn from
-    the records of ``org``'s subtree for ``year``, with at most a couple of queries."""
-
-    key: str
-    label: str
-    fetch: Callable
-
-
-_examples: dict[str, Examples] = {}
+Examples = registry.Examples
 
 
 def register_examples(key: str, label: str, fetch: Callable) -> Examples:
-    _examples[key] = Examples(key, label, fetch)
-    return _examples[key]
+    return registry.register_examples(key, label, fetch)
 
 
 def get_examples(key: str) -> Examples | None:
-    return _examples.get(key)
+    return registry.examples(key)
 
 
 def all_examples() -> list[Examples]:
-    return sorted(_examples.values(), key=lambda e: e.key)
-
-
-def autodiscover() -> None:
-    """Import every installed app's ``metrics`` module so its figures register themselves."""
-    for config in apps.get_app_configs():
-        if config.name.startswith("dangjian."):
-            try:
-                importlib.import_module(f"{config.name}.metrics")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.metrics":
-                    raise
+    return registry.all_examples()

@@ -14,8 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from . import registry
 from .actors import PUBLIC, SYSTEM, _Sentinel
 
 
@@ -39,29 +39,8 @@ def grants_for(actor) -> list[Grant]:
     cached = getattr(actor, "_dangjian_grants", None)
     if cached is not None:
         return cached
-    from dangjian.accounts.models import RoleAssignment
-    from dangjian.accounts.roles import effective_capabilities, role_capabilities
-    from dangjian.orgs.models import LiaisonGroup, Org
-
-    grants: list[Grant] = []
-    if actor.is_superuser:
-        grants = [
-            Grant(path, True, frozenset({ALL}))
-            for path in Org.objects.get_root_nodes().values_list("path", flat=True)
-        ]
-    else:
-        today = timezone.localdate()
-        for assignment in (
-            RoleAssignment.objects.active_on(today).filter(user=actor).select_related("role", "org")
-        ):
-            caps = effective_capabilities(assignment.role.identifier, assignment.role.capabilities)
-            grants.append(Grant(assignment.org.path, assignment.subtree, caps))
-        liaison_caps = role_capabilities("liaison")
-        for path in LiaisonGroup.objects.filter(members=actor, active=True).values_list(
-            "orgs__path", flat=True
-        ):
-            if path:
-                grants.append(Grant(path, True, liaison_caps))
+    # Roles and the tree are the accounts and orgs apps'; accounts provides the computation.
+    grants: list[Grant] = registry.provider("grants")(actor)
     actor._dangjian_grants = grants
     return grants
 
@@ -109,13 +88,25 @@ def scope_q(actor, capability: str, path_field: str) -> Q:
     return q
 
 
+def scope_paths(model) -> tuple[str, ...]:
+    """Where a model's rows reach their org's path: its ``SCOPE_PATH`` (one lookup, or a tuple when a
+    row belongs to two orgs, as a transfer does), else ``org__path``. Always through foreign keys to
+    the live ``Org.path``, never through a stored copy (a copy goes stale when an org moves)."""
+    declared = getattr(model, "SCOPE_PATH", "org__path")
+    return (declared,) if isinstance(declared, str) else tuple(declared)
+
+
 def scoped(qs: QuerySet, actor, capability: str, path_field: str | None = None) -> QuerySet:
     """Filter ``qs`` to what the actor may see with ``capability``.
 
-    The path comes from ``path_field``, else the model's ``SCOPE_PATH`` attribute, else ``org__path``.
+    The path comes from ``path_field``, else the model's ``SCOPE_PATH`` (see ``scope_paths``).
+    A row belonging to several orgs is visible from any of them.
     """
-    field = path_field or getattr(qs.model, "SCOPE_PATH", "org__path")
-    return qs.filter(scope_q(actor, capability, field))
+    fields = (path_field,) if path_field else scope_paths(qs.model)
+    q = scope_q(actor, capability, fields[0])
+    for field in fields[1:]:
+        q |= scope_q(actor, capability, field)
+    return qs.filter(q)
 
 
 def get_scoped_or_404(qs: QuerySet, actor, capability: str, **lookup):

@@ -37,9 +37,9 @@ class SeedContext:
         return self._rngs[name]
 
     def zone(self):
-        from dangjian.orgs.models import Org
+        from . import registry
 
-        return Org.objects.get(code=self.zone_code)
+        return registry.provider("org_by_code")(self.zone_code)
 
 
 def fake_name(rng: random.Random) -> str:

@@ -1,13 +1,12 @@
 from django.db.models import Q, QuerySet
 
+from . import registry
 from .models import AuditEntry
 from .scoping import grants_for, scope_q
 
 
 def _steplen() -> int:
-    from dangjian.orgs.models import Org
-
-    return Org.steplen
+    return registry.provider("org_steplen")()
 
 
 def audit_entries_visible_to(actor) -> QuerySet[AuditEntry]:

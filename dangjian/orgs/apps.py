@@ -5,3 +5,15 @@ class OrgsConfig(AppConfig):
     name = "dangjian.orgs"
     label = "orgs"
     verbose_name = "组织"
+
+    def ready(self) -> None:
+        from dangjian.core import registry
+
+        from . import metrics  # registers its figures
+        from .models import Org
+
+        registry.provide("org_steplen", lambda: Org.steplen)
+        registry.provide("org_by_code", lambda code: Org.objects.get(code=code))
+
+        registry.register_examples("orgs.brands", "党建品牌", metrics.brands)
+        registry.register_examples("orgs.own_brand", "本级党建品牌", metrics.own_brand)

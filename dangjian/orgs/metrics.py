@@ -1,5 +1,7 @@
 """Yearly figures of the org tree (see core.metrics for the contract)."""
 
+import re
+
 from django.db.models import Count
 
 from dangjian.core.metrics import Metric, register
@@ -41,3 +43,23 @@ register(
         description="党工委成立的联络组，对所联系的基层党组织督促指导",
     )
 )
+
+
+# Named examples for the year-end summary (registered in apps.ready).
+_QUOTES = "“”\"'"
+_ORG_SUFFIX = re.compile(r"(党总支|党支部|党委|党工委|总支|支部)$")
+
+
+def brands(org, year: int) -> list[str]:
+    rows = (
+        Org.objects.filter(path__startswith=org.path, active=True)
+        .exclude(brand="")
+        .exclude(pk=org.pk)
+        .order_by("path")
+        .values_list("name", "short_name", "brand")[:20]
+    )
+    return [f"{_ORG_SUFFIX.sub('', short or name)}“{brand.strip(_QUOTES)}”" for name, short, brand in rows]
+
+
+def own_brand(org, year: int) -> list[str]:
+    return [org.brand.strip(_QUOTES)] if org.brand else []

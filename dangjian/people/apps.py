@@ -13,3 +13,9 @@ class PeopleConfig(AppConfig):
         from .transfers import mark_overdue_transfers_daily
 
         register_daily("people.overdue_transfers", mark_overdue_transfers_daily)
+        from dangjian.core import registry
+
+        from . import exporters, metrics  # metrics registers its figures
+
+        registry.register_exporter(exporters.RosterExporter)
+        del metrics

@@ -19,7 +19,7 @@ STATUS_LABELS = {MemberStatus.FULL: "正式党员", MemberStatus.PROBATIONARY: "
 
 
 class RosterExporter(ListExporter):
-    identifier = "roster"
+    identifier = "people.roster"
     verbose_name = "党员花名册"
     headers = [
         "序号",
@@ -80,7 +80,7 @@ class RosterExporter(ListExporter):
 class RejectedRowsExporter(ListExporter):
     """The rows of an import that had problems, as uploaded, with a 问题 column to fix them by."""
 
-    identifier = "rejected_rows"
+    identifier = "people.rejected_rows"
     verbose_name = "问题行"
 
     def __init__(self, *, actor, report):

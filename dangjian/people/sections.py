@@ -1,28 +1,11 @@
 """Sections of the person page contributed by other modules (activities attended, visits, payouts…).
 
-Contract: ``register(key, title, order, render)`` where ``render(person, actor) -> str`` returns the
-section's HTML (usually ``render_to_string`` of the app's own partial) or "" to hide it. ``render``
-must read only through scoped selectors; the person page calls every registered section in order.
+They live in ``core.registry`` (``register_section``; the contract is there); these names stay for
+modules written against the earlier spelling.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dangjian.core.registry import Section, register_section, sections
 
+register = register_section
 
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    order: int
-    render: Callable
-
-
-_sections: dict[str, Section] = {}
-
-
-def register(key: str, title: str, order: int, render: Callable) -> None:
-    _sections[key] = Section(key, title, order, render)
-
-
-def sections() -> list[Section]:
-    return sorted(_sections.values(), key=lambda s: (s.order, s.key))
+__all__ = ["Section", "register", "register_section", "sections"]

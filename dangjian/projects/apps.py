@@ -7,11 +7,12 @@ class ProjectsConfig(AppConfig):
     verbose_name = "项目建设"
 
     def ready(self) -> None:
-        from dangjian.people import sections as person_sections
+        from dangjian.core import registry
 
-        from .sections import render_teams
+        from . import metrics, sections  # metrics registers its figures and examples
 
-        person_sections.register("projects.teams", "党员突击队", 60, render_teams)
+        registry.register_section("projects.teams", "党员突击队", 60, sections.render_teams)
+        del metrics
 
         from dangjian.core.ledgers import register_ledger
 

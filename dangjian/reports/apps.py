@@ -7,6 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "统计与报告"
 
     def ready(self) -> None:
-        from .examples import register_builtin_examples
+        from dangjian.core import registry
 
-        register_builtin_examples()
+        from .checks import summary_references_are_registered
+
+        registry.add_validator(summary_references_are_registered)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dangjian.core.cnnum import approx, yuan_approx, yuan_exact
-from dangjian.core.metrics import Metric
+from dangjian.core.metrics import BaseMetric as Metric
 
 from .numerals import cn_numeral
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dangjian.core.metrics import Metric, all_metrics
+from dangjian.core.metrics import BaseMetric as Metric
+from dangjian.core.metrics import all_metrics
 from dangjian.core.pii import EncryptedTextField, mask_id
 from dangjian.core.scoping import get_scoped_or_404, grants_for, scoped
 from dangjian.orgs import selectors as orgs

@@ -14,7 +14,8 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dangjian.core.metrics import Metric, all_metrics, get_examples, get_or_none
+from dangjian.core.metrics import BaseMetric as Metric
+from dangjian.core.metrics import all_metrics, get_examples, get_or_none
 
 from .phrasing import figure_text
 from .summary_sections import DEFAULT_SECTIONS, TITLE_KEY, SectionTemplate

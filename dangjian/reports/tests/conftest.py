@@ -1,7 +1,7 @@
 import pytest
 from django.db.models import Count
 
-from dangjian.core import metrics
+from dangjian.core import metrics, registry
 from dangjian.orgs.models import Level, Org
 
 
@@ -35,7 +35,7 @@ def only_metrics(monkeypatch):
     """Restrict the registry to the given keys for one test (other modules' metrics stay out)."""
 
     def restrict(*keys):
-        kept = {k: metrics._registry[k] for k in keys}
-        monkeypatch.setattr(metrics, "_registry", kept)
+        kept = {k: registry.metric(k) for k in keys}
+        monkeypatch.setitem(registry._kinds, "metric", kept)
 
     return restrict

@@ -1,0 +1,234 @@
+"""One registry for what each app contributes to the pages other apps own.
+
+How an app registers (the whole contract; casework, checklists, ratings, payouts and projects
+follow it): in its ``AppConfig.ready()`` — and nowhere else — it imports its own modules and declares
+what it contributes::
+
+    class CaseworkConfig(AppConfig):
+        name = "dangjian.casework"
+
+        def ready(self) -> None:
+            from dangjian.core import registry
+
+            from . import exporters, metrics, sections, selectors
+
+            registry.register_metrics(metrics.METRICS)  # QueryMetric / ComputedMetric (core.metrics)
+            registry.register_section("casework.visits", "走访记录", 40, sections.render_visits)
+            registry.register_examples("casework.themes", "调研主题", selectors.theme_names)
+            registry.register_exporter(exporters.VisitExporter)  # identifier, verbose_name, iterate_rows
+            registry.register_ledger("casework.visits", "走访台账", exporters.VisitExporter)
+
+Keys are "<app label>.<name>". Each kind's contract is in its ``register_*`` docstring. A bad
+registration fails at start, never at render time: a duplicate key, something that is not callable
+or a class without the attributes its kind needs raises ``ImproperlyConfigured`` at once; references
+between registrations (a summary text naming a metric no app registered) are checked by
+``validate()``, which runs as a system check (``manage.py check``, ``migrate``, ``runserver``, the
+test run) and when the WSGI application starts. Readers (reports, the person page) read only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the person page: ``render(person, actor) -> str`` (HTML, or "" to hide it)."""
+
+    key: str
+    title: str
+    order: int
+    render: Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Named examples the year-end summary quotes: ``fetch(org, year) -> list[str]``."""
+
+    key: str
+    label: str
+    fetch: Callable[..., list[str]]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A 台账 the reports pages list: ``exporter`` is an exporter class (see ``register_exporter``)."""
+
+    key: str
+    label: str
+    exporter: type
+
+
+_kinds: dict[str, dict[str, Any]] = {
+    "metric": {},
+    "section": {},
+    "examples": {},
+    "exporter": {},
+    "ledger": {},
+}
+# Checks that need every app's registrations, e.g. the summary's references to metric keys; each
+# returns a list of problems. Registered by the app that holds the references (reports).
+_validators: list[Callable[[], list[str]]] = []
+# What scoping needs from the apps that own roles and the tree (core imports no domain app).
+_providers: dict[str, Callable[..., Any]] = {}
+
+
+def _check_key(kind: str, key: str) -> None:
+    if not isinstance(key, str) or "." not in key:
+        raise ImproperlyConfigured(f"{kind} key {key!r} must read '<app label>.<name>'")
+    if key in _kinds[kind]:
+        raise ImproperlyConfigured(f"{kind} {key!r} is registered twice")
+
+
+def _check_callable(kind: str, key: str, value: object, what: str) -> None:
+    if not callable(value):
+        raise ImproperlyConfigured(f"{kind} {key!r}: {what} is not callable ({value!r})")
+
+
+def _add(kind: str, key: str, entry: Any) -> Any:
+    _check_key(kind, key)
+    _kinds[kind][key] = entry
+    return entry
+
+
+def _unregister(kind: str, key: str) -> None:
+    """Remove an entry (tests that register something temporary clean up with this)."""
+    _kinds[kind].pop(key, None)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def register_metric(metric: Any) -> Any:
+    """A yearly figure (``core.metrics.QueryMetric`` or ``ComputedMetric``), keyed by ``metric.key``."""
+    from .metrics import BaseMetric
+
+    if not isinstance(metric, BaseMetric):
+        raise ImproperlyConfigured(f"{metric!r} is not a core.metrics metric")
+    _check_callable("metric", metric.key, metric.facts, "facts")
+    compute = getattr(metric, "compute", None)
+    if compute is not None:
+        _check_callable("metric", metric.key, compute, "compute")
+    return _add("metric", metric.key, metric)
+
+
+def register_metrics(metrics: Iterable[Any]) -> None:
+    for metric in metrics:
+        register_metric(metric)
+
+
+def metric(key: str) -> Any:
+    return _kinds["metric"][key]
+
+
+def metric_or_none(key: str) -> Any | None:
+    return _kinds["metric"].get(key)
+
+
+def metrics() -> list[Any]:
+    return sorted(_kinds["metric"].values(), key=lambda m: (m.order, m.key))
+
+
+# ---------------------------------------------------------------- person-page sections
+
+
+def register_section(key: str, title: str, order: int, render: Callable[..., str]) -> Section:
+    """``render(person, actor)`` returns the section's HTML (``render_to_string`` of the app's own
+    partial) or "" to hide it; it reads only through scoped selectors. Sections show by ``order``."""
+    _check_callable("section", key, render, "render")
+    return _add("section", key, Section(key, title, order, render))
+
+
+def sections() -> list[Section]:
+    return sorted(_kinds["section"].values(), key=lambda s: (s.order, s.key))
+
+
+# ---------------------------------------------------------------- the summary's named examples
+
+
+def register_examples(key: str, label: str, fetch: Callable[..., list[str]]) -> Examples:
+    """``fetch(org, year)`` returns display names (a short list, most notable first) from the records
+    of ``org``'s subtree for ``year``, in at most a couple of queries."""
+    _check_callable("examples", key, fetch, "fetch")
+    return _add("examples", key, Examples(key, label, fetch))
+
+
+def examples(key: str) -> Examples | None:
+    return _kinds["examples"].get(key)
+
+
+def all_examples() -> list[Examples]:
+    return sorted(_kinds["examples"].values(), key=lambda e: e.key)
+
+
+# ---------------------------------------------------------------- exporters and ledgers
+
+
+def register_exporter(exporter: type) -> type:
+    """An exporter class (``core.exporting.ListExporter``'s shape): ``identifier`` (the key),
+    ``verbose_name`` and an ``iterate_rows()`` generator."""
+    key = getattr(exporter, "identifier", None)
+    if not isinstance(key, str):
+        raise ImproperlyConfigured(f"exporter {exporter!r} has no identifier")
+    for attribute in ("verbose_name", "iterate_rows"):
+        if not getattr(exporter, attribute, None):
+            raise ImproperlyConfigured(f"exporter {key!r} has no {attribute}")
+    return _add("exporter", key, exporter)
+
+
+def exporters() -> list[type]:
+    return sorted(_kinds["exporter"].values(), key=lambda e: e.identifier)
+
+
+def register_ledger(key: str, label: str, exporter: type) -> Ledger:
+    """A 台账: a named exporter the ledger pages offer (the exporter need not be registered itself)."""
+    if not getattr(exporter, "iterate_rows", None):
+        raise ImproperlyConfigured(f"ledger {key!r}: {exporter!r} is not an exporter")
+    return _add("ledger", key, Ledger(key, label, exporter))
+
+
+def ledgers() -> list[Ledger]:
+    return sorted(_kinds["ledger"].values(), key=lambda ledger: ledger.key)
+
+
+# ---------------------------------------------------------------- providers and validation
+
+
+def provide(name: str, function: Callable[..., Any]) -> None:
+    """The one app owning something core needs registers it here (``"grants"``: accounts answers
+    an actor's grants, since roles and the tree are not core's)."""
+    _check_callable("provider", name, function, "provider")
+    if name in _providers and _providers[name] is not function:
+        raise ImproperlyConfigured(f"provider {name!r} is registered twice")
+    _providers[name] = function
+
+
+def provider(name: str) -> Callable[..., Any]:
+    try:
+        return _providers[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"no app provides {name!r} (is its app installed?)") from None
+
+
+def add_validator(check: Callable[[], list[str]]) -> None:
+    """A check over every app's registrations, returning problems as sentences; run by ``validate``."""
+    if check not in _validators:
+        _validators.append(check)
+
+
+def problems() -> list[str]:
+    found: list[str] = []
+    for check in _validators:
+        found.extend(check())
+    return found
+
+
+def validate() -> None:
+    """Raise ``ImproperlyConfigured`` listing every problem; called when the app server starts."""
+    found = problems()
+    if found:
+        raise ImproperlyConfigured("bad registrations: " + "; ".join(found))
