@@ -80,8 +80,6 @@ _providers: dict[str, Callable[..., Any]] = {}
 def _check_key(kind: str, key: str) -> None:
     if not isinstance(key, str) or "." not in key:
         raise ImproperlyConfigured(f"{kind} key {key!r} must read '<app label>.<name>'")
-    if key in _kinds[kind]:
-        raise ImproperlyConfigured(f"{kind} {key!r} is registered twice")
 
 
 def _check_callable(kind: str, key: str, value: object, what: str) -> None:
@@ -91,6 +89,9 @@ def _check_callable(kind: str, key: str, value: object, what: str) -> None:
 
 def _add(kind: str, key: str, entry: Any) -> Any:
     _check_key(kind, key)
+    # The same declaration twice (a module imported again) is harmless; another one under the key is not.
+    if key in _kinds[kind] and _kinds[kind][key] != entry:
+        raise ImproperlyConfigured(f"{kind} {key!r} is registered twice")
     _kinds[kind][key] = entry
     return entry
 

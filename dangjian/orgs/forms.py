@@ -1,6 +1,5 @@
 from django import forms
-
-from dangjian.accounts.models import User
+from django.contrib.auth import get_user_model
 
 from .models import CommitteeTerm, Org, Post
 
@@ -55,7 +54,9 @@ class LiaisonGroupForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
-    members = forms.ModelMultipleChoiceField(label="组员账号", queryset=User.objects.none(), required=False)
+    members = forms.ModelMultipleChoiceField(
+        label="组员账号", queryset=get_user_model().objects.none(), required=False
+    )
 
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)

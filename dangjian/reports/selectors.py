@@ -74,7 +74,7 @@ class Area:
 def _same_facts_once(memo: dict, kind: tuple, metric: Metric, org: Org, year: int, compute):
     """Two metrics over the very same facts and aggregate (one registered for a tile, one for a chart)
     are queried once per table; ``memo`` lives for one table only."""
-    key = (*kind, metric.facts, metric.path_field, metric.aggregate, org.path, year)
+    key = (*kind, metric.facts, metric.path_field, getattr(metric, "aggregate", None), org.path, year)
     try:
         hash(key)
     except TypeError:

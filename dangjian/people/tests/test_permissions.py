@@ -136,6 +136,7 @@ def test_anonymous_visitor_is_sent_to_login(client, members):
 
 
 def test_person_page_shows_sections_other_modules_register(client, everyone, members):
+    from dangjian.core import registry
     from dangjian.people import sections
 
     sections.register("test.visits", "走访记录", 90, lambda person, actor: f"<p>走访{person.name}</p>")
@@ -144,7 +145,7 @@ def test_person_page_shows_sections_other_modules_register(client, everyone, mem
         client.force_login(everyone["admin"])
         page = client.get(reverse("people:person", args=[members["T-A"].person_id])).content.decode()
     finally:
-        sections._sections.pop("test.visits")
-        sections._sections.pop("test.hidden")
+        registry._unregister("section", "test.visits")
+        registry._unregister("section", "test.hidden")
     assert "<p>走访王凤侠</p>" in page and "走访记录" in page
     assert "隐藏" not in page

@@ -34,9 +34,9 @@ class Command(BaseCommand):
             raise CommandError(f"组织代码不存在：{options['org']}")
         actor: Actor = SYSTEM
         if options["username"]:
-            from dangjian.accounts.models import User
+            from django.contrib.auth import get_user_model
 
-            user = User.objects.filter(username=options["username"], is_active=True).first()
+            user = get_user_model().objects.filter(username=options["username"], is_active=True).first()
             if user is None:
                 raise CommandError(f"用户不存在：{options['username']}")
             actor = user
