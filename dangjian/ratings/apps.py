@@ -7,8 +7,9 @@ class RatingsConfig(AppConfig):
     verbose_name = "评星评议"
 
     def ready(self) -> None:
-        from dangjian.people import sections as person_sections
+        from dangjian.core import registry
 
-        from .sections import render_points
+        from . import metrics, sections  # metrics registers its figures and examples
 
-        person_sections.register("ratings.points", "积分与表彰", 70, render_points)
+        registry.register_section("ratings.points", "积分与表彰", 70, sections.render_points)
+        del metrics
