@@ -7,8 +7,9 @@ class PayoutsConfig(AppConfig):
     verbose_name = "资金发放"
 
     def ready(self) -> None:
-        from dangjian.people import sections as person_sections
+        from dangjian.core import registry
 
-        from .sections import render_payouts
+        from . import metrics, sections  # metrics registers its figures and examples
 
-        person_sections.register("payouts.entitlements", "资金发放", 40, render_payouts)
+        registry.register_section("payouts.entitlements", "资金发放", 40, sections.render_payouts)
+        del metrics
