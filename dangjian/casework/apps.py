@@ -7,8 +7,9 @@ class CaseworkConfig(AppConfig):
     verbose_name = "走访调研与民生诉求"
 
     def ready(self) -> None:
-        from dangjian.people import sections as person_sections
+        from dangjian.core import registry
 
-        from .sections import render_person_casework
+        from . import metrics, sections  # metrics registers its figures and examples
 
-        person_sections.register("casework.person", "走访与诉求", 40, render_person_casework)
+        registry.register_section("casework.person", "走访与诉求", 40, sections.render_person_casework)
+        del metrics
