@@ -7,6 +7,7 @@ class ChecklistsConfig(AppConfig):
     verbose_name = "重点任务与督导"
 
     def ready(self) -> None:
-        from . import ledgers
+        from . import ledgers, metrics  # metrics registers its figures and examples
 
         ledgers.register()
+        del metrics
