@@ -12,3 +12,15 @@ document.addEventListener("submit", (event) => {
     setTimeout(() => { button.disabled = true; }, 0);
   }
 });
+// The org tree's caret flips and its children show or hide (htmx loads them on the first click).
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-tree-toggle]");
+  if (!toggle) { return; }
+  toggle.querySelector("i").classList.toggle("bi-caret-right-fill");
+  toggle.querySelector("i").classList.toggle("bi-caret-down-fill");
+  toggle.parentElement.querySelector("ul").classList.toggle("d-none");
+});
+// Print links on ledgers and other paper pages.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) { event.preventDefault(); window.print(); }
+});

@@ -44,7 +44,5 @@
   window.addEventListener("resize", resize);
   window.addEventListener("beforeprint", resize);
   window.addEventListener("afterprint", resize);
-  document.addEventListener("click", (event) => {
-    if (event.target.closest("[data-print]")) { window.print(); }
-  });
+  // Print links ([data-print]) are handled by core/site.js, loaded on every page.
 })();
