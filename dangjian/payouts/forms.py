@@ -47,15 +47,22 @@ class ProgrammeForm(StyledForm):
     rule_age_on = forms.DateField(
         label="年龄计算日", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    rule_campaign = forms.ModelChoiceField(
+        queryset=None, label="评选活动（按评选结果发放时）", required=False, empty_label="——"
+    )
     amount_fen = YuanField(label="每人金额（元）", required=False)
     scan_retention_days = forms.IntegerField(
         label="签领表扫描件保存天数", initial=365 * 3, min_value=30, max_value=36500
     )
 
-    def __init__(self, *args, orgs, **kwargs):
+    def __init__(self, *args, orgs, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs
         self.fields["org"].label_from_instance = lambda o: o.name
+        self.fields["rule_campaign"].queryset = campaigns
+        self.fields["rule_campaign"].label_from_instance = lambda c: (
+            f"{c.year}年 {c.name}（{c.get_status_display()}）"
+        )
 
 
 class ListImportForm(StyledForm):

@@ -30,6 +30,7 @@ class Rule(models.TextChoices):
     SHAREHOLDERS = "shareholders", _("集体经济组织成员（按股）")
     MEMBERS = "members", _("在册党员")
     LISTED = "listed", _("导入名单")
+    CAMPAIGN = "campaign", _("评选活动获奖者")
 
 
 class ListStatus(models.TextChoices):
@@ -51,6 +52,15 @@ class Programme(models.Model):
     rule_min_age = models.PositiveSmallIntegerField("最低年龄", null=True, blank=True)
     rule_age_on = models.DateField("年龄计算日", null=True, blank=True)
     amount_fen = models.BigIntegerField("每人金额（分）", default=0)
+    # The campaign whose published individual winners the CAMPAIGN rule pays (ratings hands them over).
+    rule_campaign = models.ForeignKey(
+        "ratings.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="评选活动",
+    )
     status = models.CharField("名单状态", max_length=20, choices=ListStatus.choices, default=ListStatus.DRAFT)
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -28,6 +28,7 @@ from dangjian.core.pii import get_cipher
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 from dangjian.people.models import Member, Person
+from dangjian.ratings import selectors as ratings_selectors
 
 from .models import (
     STEP_ORDER,
@@ -87,6 +88,7 @@ def create_programme(
     rule_age_on: date | None = None,
     amount_fen: int = 0,
     scan_retention_days: int = 365 * 3,
+    rule_campaign=None,
 ) -> Programme:
     require(actor, "payouts.prepare", org)
     name = (name or "").strip()
@@ -98,6 +100,18 @@ def create_programme(
         raise PayoutError("金额不能为负数。", code="negative")
     if rule == Rule.AGE and (not rule_min_age or not rule_age_on):
         raise PayoutError("按年龄发放须填写最低年龄和年龄计算日。", code="required")
+    if rule == Rule.CAMPAIGN:
+        if rule_campaign is None:
+            raise PayoutError("按评选结果发放须选择评选活动。", code="required")
+        if not amount_fen:
+            raise PayoutError("按评选结果发放须填写每人金额。", code="required")
+        # The campaign must be one the actor's org could see (a zone's campaign, from its subtree).
+        if rule_campaign.pk not in {
+            c.pk for c in ratings_selectors.campaigns_visible_to(actor, "payouts.prepare")
+        }:
+            raise PayoutError("请选择本单位可见的评选活动。", code="invalid")
+    else:
+        rule_campaign = None
     if Programme.objects.filter(org=org, year=year, name=name).exists():
         raise PayoutError("该单位本年度已有同名项目。", code="duplicate")
     programme = Programme.objects.create(
@@ -111,6 +125,7 @@ def create_programme(
         rule_age_on=rule_age_on,
         amount_fen=amount_fen,
         scan_retention_days=scan_retention_days,
+        rule_campaign=rule_campaign,
     )
     log_action(actor=actor, action="payouts.create_programme", obj=programme, org=org, data={"name": name})
     return programme
@@ -173,7 +188,27 @@ def _eligible(programme: Programme) -> list[Line]:
         members = Member.objects.filter(org__path__startswith=programme.org.path, left_on__isnull=True)
         members = members.exclude(joined_on__gt=year_end)
         return [Line(p, programme.amount_fen) for p in persons.filter(pk__in=members.values("person_id"))]
+    if programme.rule == Rule.CAMPAIGN:
+        return _campaign_lines(programme, persons)
     raise PayoutError("导入名单的项目请上传名单。", code="listed")
+
+
+def _campaign_lines(programme: Programme, persons) -> list[Line]:
+    """One line per individual winner of the published campaign, in rank order.
+
+    Collective winners (a 示范集体) are not people: their reward is paid by a listed programme."""
+    winners = ratings_selectors.campaign_winners(programme.rule_campaign_id)
+    if not winners:
+        raise PayoutError("该评选活动尚未公布结果，或没有获奖者。", code="no_winners")
+    person_ids = [w["person_id"] for w in winners if w["person_id"]]
+    if not person_ids:
+        raise PayoutError("该评选活动的获奖者均为集体，请改用导入名单发放。", code="no_winners")
+    found = persons.in_bulk(person_ids)
+    missing = [w["nominee_name"] for w in winners if w["person_id"] and w["person_id"] not in found]
+    if missing:
+        raise PayoutError(f"获奖者“{missing[0]}”不属于本发放单位。", code="foreign")
+    rank_note = {w["person_id"]: f"第{w['rank']}名" if w["rank"] else "" for w in winners}
+    return [Line(found[pk], programme.amount_fen, note=rank_note[pk]) for pk in person_ids]
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.selectors import orgs_visible_to
 from dangjian.people.models import Person
+from dangjian.ratings import selectors as ratings_selectors
 
 from . import exporters, selectors, services
 from .forms import BankResultForm, ListImportForm, PlanForm, ProgrammeForm, ReasonForm, SheetForm, StepForm
@@ -107,7 +108,13 @@ def index(request: HttpRequest) -> HttpResponse:
 @requires("payouts.prepare")
 def new(request: HttpRequest) -> HttpResponse:
     orgs = orgs_visible_to(request.user, "payouts.prepare").order_by("path")
-    form = ProgrammeForm(request.POST or None, orgs=orgs, initial={"year": default_year()})
+    campaigns = ratings_selectors.campaigns_visible_to(request.user, "payouts.prepare").order_by(
+        "-year", "name"
+    )
+    # A link from a published campaign pre-fills the rule ("为获奖者发放奖励").
+    initial = {"year": default_year()}
+    initial.update({k: request.GET[k] for k in ("rule", "rule_campaign", "kind", "name") if k in request.GET})
+    form = ProgrammeForm(request.POST or None, orgs=orgs, campaigns=campaigns, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             programme = services.create_programme(actor=request.user, **form.cleaned_data)

@@ -202,11 +202,12 @@ def published_list(campaign: Campaign) -> list[dict]:
 
 
 def campaign_winners(campaign_id: int) -> list[dict]:
-    """For payouts: the winners of a published campaign (person id when a person won)."""
+    """For payouts: the winners of a published campaign (person id when a person won).
+
+    Empty until the campaign is published: nobody is paid on a provisional ranking."""
     rows = (
-        Campaign.objects.get(pk=campaign_id)
-        .nominations.filter(winner=True, campaign__status="published")
-        .order_by("rank")
+        Nomination.objects.filter(campaign_id=campaign_id, winner=True, campaign__status="published")
+        .order_by("rank", "pk")
         .values("pk", "nominee_name", "person_id", "org_id", "rank")
     )
     return list(rows)

@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.actors import PUBLIC
@@ -164,6 +166,23 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/campaigns.html", {"campaigns": qs, "year": year})
 
 
+def _reward_url(user, item: Campaign) -> str:
+    """A published campaign's individual winners are handed to payouts as a reward programme."""
+    if not (
+        item.status == CampaignStatus.PUBLISHED
+        and item.nominee_kind == "person"
+        and has_capability(user, "payouts.prepare", item.zone)
+    ):
+        return ""
+    query = {
+        "rule": "campaign",
+        "rule_campaign": item.pk,
+        "kind": "reward",
+        "name": f"{item.year}年{item.name}奖励",
+    }
+    return f"{reverse('payouts:new')}?{urlencode(query)}"
+
+
 @require_http_methods(["GET", "POST"])
 @requires("ratings.view")
 def campaign(request: HttpRequest, pk: int) -> HttpResponse:
@@ -222,6 +241,8 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         "nominating_org": nominating_orgs[0] if nominating_orgs else None,
         "form": form,
         "published": selectors.published_list(item) if item.status == CampaignStatus.PUBLISHED else [],
+        # A published campaign's individual winners are handed to payouts as a reward programme.
+        "reward_url": _reward_url(request.user, item),
     }
     return render(request, "ratings/campaign.html", context)
 

@@ -377,3 +377,92 @@ def test_a_scan_is_purged_after_the_programmes_retention(branch, trio, settings,
     sheet.refresh_from_db()
     with pytest.raises(PayoutError):
         services.open_sheet(actor=SYSTEM, sheet=sheet)
+
+
+# --- campaign winners (ratings hands them over) ------------------------------------------------------
+
+
+def _person_campaign(admin_user, zone, branch, names, winners):
+    from dangjian.ratings import services as ratings
+
+    c = ratings.create_campaign(
+        actor=admin_user,
+        zone=zone,
+        year=2023,
+        name="示范岗",
+        purpose="model",
+        nominee_kind="person",
+        criteria="作用突出",
+        winners=winners,
+        judges=[admin_user],
+    )
+    people = [f.person(branch, name, seq=i) for i, name in enumerate(names)]
+    noms = [
+        ratings.nominate(actor=admin_user, campaign=c, org=branch, nominee_name=p.name, person=p, reason="r")
+        for p in people
+    ]
+    ratings.start_scoring(actor=admin_user, campaign=c)
+    for score, n in zip(range(90, 90 - len(noms), -1), noms, strict=True):
+        ratings.score_nomination(actor=admin_user, nomination=n, score=score)
+    return c, people
+
+
+def test_a_campaign_programme_pays_the_published_individual_winners_in_rank_order(admin_user, zone, branch):
+    from dangjian.ratings import services as ratings
+
+    c, people = _person_campaign(admin_user, zone, branch, ["甲", "乙", "丙"], winners=2)
+    prog = services.create_programme(
+        actor=admin_user,
+        org=zone,
+        name="示范岗奖励",
+        kind=Kind.REWARD,
+        year=2023,
+        rule=Rule.CAMPAIGN,
+        rule_campaign=c,
+        amount_fen=500_00,
+    )
+    with pytest.raises(PayoutError) as exc:  # nobody is paid on a provisional ranking
+        services.generate_list(actor=admin_user, programme=prog)
+    assert exc.value.code == "no_winners"
+    ratings.publish_campaign(actor=admin_user, campaign=c)
+    assert services.generate_list(actor=admin_user, programme=prog) == 2
+    lines = list(prog.entitlements.order_by("line_no").values_list("name", "amount_fen", "note"))
+    assert lines == [("甲", 500_00, "第1名"), ("乙", 500_00, "第2名")]
+
+
+def test_a_campaign_programme_needs_a_campaign_and_an_amount(admin_user, zone):
+    with pytest.raises(PayoutError) as exc:
+        services.create_programme(
+            actor=admin_user,
+            org=zone,
+            name="x",
+            kind=Kind.REWARD,
+            year=2023,
+            rule=Rule.CAMPAIGN,
+            amount_fen=100,
+        )
+    assert exc.value.code == "required"
+
+
+def test_a_campaign_of_another_zone_cannot_be_paid_by_that_zones_outsiders(admin_user, zone, branch, roles):
+    from conftest import make_user
+    from dangjian.orgs.models import Kind as OrgKind
+    from dangjian.orgs.models import Level, Org
+
+    c, _ = _person_campaign(admin_user, zone, branch, ["甲"], winners=1)
+    far = Org.objects.add_root(
+        instance=Org(code="Z", name="另一区党工委", level=Level.WORKING_COMMITTEE, kind=OrgKind.ZONE)
+    )
+    far_admin = make_user("far", roles["zone_admin"], far)
+    with pytest.raises(PayoutError) as exc:
+        services.create_programme(
+            actor=far_admin,
+            org=far,
+            name="x",
+            kind=Kind.REWARD,
+            year=2023,
+            rule=Rule.CAMPAIGN,
+            rule_campaign=c,
+            amount_fen=100,
+        )
+    assert exc.value.code == "invalid"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEntry
 from dangjian.core.pii import mask_id
-from dangjian.payouts.models import Payment
+from dangjian.payouts.models import Payment, Programme
 
 from . import factories as f
 
@@ -119,3 +119,51 @@ def test_the_person_page_shows_their_payouts(admin_client, prog):
     person = prog.entitlements.first().person
     r = admin_client.get(reverse("people:person", args=[person.pk]))
     assert r.status_code == 200 and "测试奖励" in r.content.decode()
+
+
+def test_a_published_campaign_links_to_a_prefilled_reward_programme_for_its_winners(
+    admin_client, admin_user, zone, branch
+):
+    from dangjian.ratings import services as ratings
+
+    c = ratings.create_campaign(
+        actor=admin_user,
+        zone=zone,
+        year=2023,
+        name="示范岗",
+        purpose="model",
+        nominee_kind="person",
+        criteria="c",
+        winners=1,
+        judges=[admin_user],
+    )
+    winner = f.person(branch, "王凤侠")
+    n = ratings.nominate(
+        actor=admin_user, campaign=c, org=branch, nominee_name="王凤侠", person=winner, reason="r"
+    )
+    ratings.start_scoring(actor=admin_user, campaign=c)
+    ratings.score_nomination(actor=admin_user, nomination=n, score=90)
+    page = admin_client.get(reverse("ratings:campaign", args=[c.pk])).content.decode()
+    assert "为获奖者发放奖励" not in page  # not before the result is published
+    ratings.publish_campaign(actor=admin_user, campaign=c)
+    page = admin_client.get(reverse("ratings:campaign", args=[c.pk])).content.decode()
+    assert "为获奖者发放奖励" in page
+    form = admin_client.get(reverse("payouts:new") + f"?rule=campaign&rule_campaign={c.pk}").content.decode()
+    assert f'<option value="{c.pk}" selected>2023年 示范岗（已公布）</option>' in form
+    r = admin_client.post(
+        reverse("payouts:new"),
+        {
+            "org": zone.pk,
+            "name": "示范岗奖励",
+            "kind": "reward",
+            "year": 2023,
+            "rule": "campaign",
+            "rule_campaign": c.pk,
+            "amount_fen": "500",
+            "scan_retention_days": 1095,
+        },
+    )
+    assert r.status_code == 302
+    prog = Programme.objects.get(name="示范岗奖励")
+    admin_client.post(reverse("payouts:generate", args=[prog.pk]))
+    assert list(prog.entitlements.values_list("name", "amount_fen")) == [("王凤侠", 500_00)]
