@@ -28,7 +28,7 @@ def _flush_past_append_only_triggers() -> None:
     """Transactional tests (``django_db(transaction=True)``) end with a flush, a TRUNCATE that the
     append-only triggers (audit log, payouts ledger) refuse. For that one transaction the test
     harness — never the application — runs as a replica, for which PostgreSQL fires no ordinary
-    trigger. (SQLite has no such switch: transactional tests that write ledgers are PostgreSQL-only.)"""
+    trigger. (SQLite has no such switch: see the next function.)"""
     try:
         from django.db.backends.postgresql.operations import DatabaseOperations
     except ImportError:  # no PostgreSQL driver installed
@@ -50,6 +50,35 @@ def _flush_past_append_only_triggers() -> None:
 
 
 _flush_past_append_only_triggers()
+
+
+def _flush_sqlite_past_append_only_triggers() -> None:
+    """The same for SQLite, which has no replica role: for the flush alone the harness lifts the
+    append-only triggers and puts them back as they were (their SQL is kept in sqlite_master)."""
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+    if getattr(original, "past_triggers", False):
+        return
+
+    def execute_sql_flush(self, sql_list):
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                for _, sql in triggers:
+                    cursor.execute(sql)
+
+    execute_sql_flush.past_triggers = True
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+_flush_sqlite_past_append_only_triggers()
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, str] = {
     "core.audit_purge": "清理过期审计记录",
     "core.export_audit": "导出审计记录",
     "core.backup": "数据备份",
+    "core.restore": "数据恢复",
     "core.rotate_pii_keys": "轮换个人信息密钥",
     "orgs.create_org": "新建组织",
     "orgs.update_org": "修改组织",
