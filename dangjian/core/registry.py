@@ -16,7 +16,10 @@ what it contributes::
             registry.register_section("casework.visits", "走访记录", 40, sections.render_visits)
             registry.register_examples("casework.themes", "调研主题", selectors.theme_names)
             registry.register_exporter(exporters.VisitExporter)  # identifier, verbose_name, iterate_rows
-            registry.register_ledger("casework.visits", "走访台账", exporters.VisitExporter)
+
+Ledgers (台账) and the records a key-task report may cite have their own contract, with columns and
+print settings: ``dangjian.core.ledgers`` (``register_ledger``, ``register_record_kind``), called from
+the same ``ready()``.
 
 Keys are "<app label>.<name>". Each kind's contract is in its ``register_*`` docstring. A bad
 registration fails at start, never at render time: a duplicate key, something that is not callable
@@ -54,21 +57,11 @@ class Examples:
     fetch: Callable[..., list[str]]
 
 
-@dataclass(frozen=True)
-class Ledger:
-    """A 台账 the reports pages list: ``exporter`` is an exporter class (see ``register_exporter``)."""
-
-    key: str
-    label: str
-    exporter: type
-
-
 _kinds: dict[str, dict[str, Any]] = {
     "metric": {},
     "section": {},
     "examples": {},
     "exporter": {},
-    "ledger": {},
 }
 # Checks that need every app's registrations, e.g. the summary's references to metric keys; each
 # returns a list of problems. Registered by the app that holds the references (reports).
@@ -166,7 +159,7 @@ def all_examples() -> list[Examples]:
     return sorted(_kinds["examples"].values(), key=lambda e: e.key)
 
 
-# ---------------------------------------------------------------- exporters and ledgers
+# ---------------------------------------------------------------- exporters
 
 
 def register_exporter(exporter: type) -> type:
@@ -184,16 +177,6 @@ def register_exporter(exporter: type) -> type:
 def exporters() -> list[type]:
     return sorted(_kinds["exporter"].values(), key=lambda e: e.identifier)
 
-
-def register_ledger(key: str, label: str, exporter: type) -> Ledger:
-    """A 台账: a named exporter the ledger pages offer (the exporter need not be registered itself)."""
-    if not getattr(exporter, "iterate_rows", None):
-        raise ImproperlyConfigured(f"ledger {key!r}: {exporter!r} is not an exporter")
-    return _add("ledger", key, Ledger(key, label, exporter))
-
-
-def ledgers() -> list[Ledger]:
-    return sorted(_kinds["ledger"].values(), key=lambda ledger: ledger.key)
 
 
 # ---------------------------------------------------------------- providers and validation

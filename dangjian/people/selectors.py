@@ -291,3 +291,13 @@ def hosted_on(paths: list[str], day: date):
         .filter(Q(host_until__isnull=True) | Q(host_until__gt=day))
         .values("member_id")
     )
+
+
+def under_watch_in(actor, org, year: int) -> QuerySet[Member]:
+    """Members of ``org``'s subtree whose 留党察看 began in ``year`` (the 奖惩台账's 处分 part)."""
+    return (
+        members_visible_to(actor, on_roll=False)
+        .filter(org__path__startswith=org.path, watch_from__year=year)
+        .select_related("person", "org")
+        .order_by("watch_from", "pk")
+    )

@@ -14,7 +14,7 @@ class ProjectsConfig(AppConfig):
         registry.register_section("projects.teams", "党员突击队", 60, sections.render_teams)
         del metrics
 
-        from dangjian.core.ledgers import register_ledger
+        from dangjian.core.ledgers import register_ledger, register_record_kind
 
         from . import ledgers
 
@@ -26,4 +26,11 @@ class ProjectsConfig(AppConfig):
             rows=ledgers.construction_rows,
             order=20,
             description="项目、投资与进度、节点和党员突击队，均取自项目记录",
+        )
+        register_record_kind(
+            key="projects.project",
+            label="项目",
+            capability="projects.view",
+            search=ledgers.search_projects,
+            get=ledgers.get_project,
         )

@@ -3,12 +3,38 @@ the others: the same rows as the project module's own ledger page, drawn from th
 
 from __future__ import annotations
 
-from dangjian.core.ledgers import Column
+from django.urls import reverse
 
-from . import exporters
+from dangjian.core.ledgers import Column, RecordRef
+
+from . import exporters, selectors
 
 COLUMNS = tuple(Column(h, w) for h, w in zip(exporters.HEADERS, exporters.WIDTHS, strict=True))
 
 
 def construction_rows(actor, org, year: int) -> list[list]:
     return exporters.ledger_data(actor, org, year)["rows"]
+
+
+def _ref(p) -> RecordRef:
+    return RecordRef(
+        pk=p.pk,
+        label=f"{p.name}（{p.get_kind_display()}）",
+        org_path=p.org.path,
+        url=reverse("projects:detail", args=[p.pk]),
+    )
+
+
+def search_projects(actor, org, text: str, year: int | None = None) -> list[RecordRef]:
+    """Projects of ``org``'s subtree the actor may see (a key-task report on 项目建设 cites them)."""
+    qs = selectors.projects_visible_to(actor).select_related("org").filter(org__path__startswith=org.path)
+    if year:
+        qs = selectors.active_in(qs, year)
+    if text.strip():
+        qs = qs.filter(name__contains=text.strip())
+    return [_ref(p) for p in qs.order_by("-pk")[:20]]
+
+
+def get_project(actor, pk) -> RecordRef | None:
+    p = selectors.projects_visible_to(actor).select_related("org").filter(pk=pk).first()
+    return _ref(p) if p is not None else None

@@ -13,3 +13,16 @@ class RatingsConfig(AppConfig):
 
         registry.register_section("ratings.points", "积分与表彰", 70, sections.render_points)
         del metrics
+
+        from dangjian.core.ledgers import register_ledger
+
+        from . import ledgers
+
+        register_ledger(
+            key="ratings.rewards_discipline",
+            name="奖惩台账",
+            capability="ratings.view",
+            sections=ledgers.sections,
+            order=50,
+            description="评选表彰当选情况和留党察看处分，均取自评选和党员记录",
+        )

@@ -54,3 +54,22 @@ def test_the_owning_modules_ledger_wins_over_the_checklists_stand_in():
 
 def test_projects_contributes_the_construction_ledger_the_catalogue_finds_by_name():
     assert ledgers.ledger_named("项目建设台账").key == "projects.construction"
+
+
+def test_the_articles_five_ledgers_are_each_drawn_by_the_module_that_owns_the_records():
+    owners = {
+        name: ledgers.ledger_named(name).key
+        for name in ("项目建设台账", "组织生活台账", "走访台账", "奖惩台账")
+    }
+    assert owners == {
+        "项目建设台账": "projects.construction",
+        "组织生活台账": "activities.org_life",
+        "走访台账": "casework.visits",
+        "奖惩台账": "ratings.rewards_discipline",
+    }
+    assert ledgers.ledger_named("民生实事台账").key == "casework.requests"
+
+
+def test_visits_and_projects_are_records_a_progress_report_can_cite():
+    assert ledgers.get_record_kind("casework.visit").label == "走访记录"
+    assert ledgers.get_record_kind("projects.project").label == "项目"

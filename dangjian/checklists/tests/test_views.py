@@ -147,9 +147,9 @@ def test_a_branch_secretary_prints_their_own_part_of_a_ledger(secretary_client, 
 
 
 def test_a_catalogue_entry_whose_module_is_missing_says_so(admin_client, admin_user):
-    LedgerEntry.objects.create(zone=Org.objects.get(code="T"), name="走访台账")
+    LedgerEntry.objects.create(zone=Org.objects.get(code="T"), name="信访维稳台账")
     page = admin_client.get(reverse("checklists:ledgers") + "?org=T&year=2023").content.decode()
-    assert "走访台账" in page and "尚未启用" in page
+    assert "信访维稳台账" in page and "尚未启用" in page
 
 
 def test_deadline_tests_use_a_frozen_clock(admin_client, task, time_machine):
@@ -174,3 +174,43 @@ def test_a_grant_on_a_committee_alone_does_not_print_its_branches(roles, communi
     user = make_user("committee_only", roles["viewer"], Org.objects.get(code="T-C"), subtree=False)
     client = _client_for(user)
     assert client.get(reverse("checklists:ledger_print", args=[ledger.pk, "T-C", 2023])).status_code == 404
+
+
+def test_the_visit_and_the_rewards_and_discipline_ledgers_print_from_the_records(
+    admin_client, admin_user, branch
+):
+    from dangjian.casework.models import Visit
+    from dangjian.people.tests.factories import MemberFactory
+    from dangjian.ratings import services as ratings
+
+    Visit.objects.create(
+        org=branch, date=date(2023, 5, 6), visitor="张书记", visitee="李大爷", raised="屋顶漏雨"
+    )
+    watched = MemberFactory(
+        org=branch, person__name="赵某", watch_from=date(2023, 4, 1), watch_until=date(2024, 4, 1)
+    )
+    c = ratings.create_campaign(
+        actor=admin_user,
+        zone=Org.objects.get(code="T"),
+        year=2023,
+        name="示范岗",
+        purpose="model",
+        nominee_kind="person",
+        criteria="c",
+        winners=1,
+        judges=[admin_user],
+    )
+    n = ratings.nominate(actor=admin_user, campaign=c, org=branch, nominee_name="王凤侠", reason="r")
+    ratings.start_scoring(actor=admin_user, campaign=c)
+    ratings.score_nomination(actor=admin_user, nomination=n, score=90)
+    ratings.publish_campaign(actor=admin_user, campaign=c)
+    zone = Org.objects.get(code="T")
+    visits = LedgerEntry.objects.create(zone=zone, name="走访台账", order=4)
+    honours = LedgerEntry.objects.create(zone=zone, name="奖惩台账", order=5)
+    page = admin_client.get(reverse("checklists:ledger_print", args=[visits.pk, "T", 2023])).content.decode()
+    assert "李大爷" in page and "屋顶漏雨" in page and "全年走访群众1人次" in page
+    page = admin_client.get(reverse("checklists:ledger_print", args=[honours.pk, "T", 2023])).content.decode()
+    assert "王凤侠" in page and "示范岗" in page and watched.person.name in page and "留党察看" in page
+    assert (
+        admin_client.get(reverse("checklists:ledger_xlsx", args=[honours.pk, "T", 2023])).status_code == 200
+    )
