@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core import registry
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Level, Org
@@ -359,8 +360,18 @@ def appraisal(request: HttpRequest, code: str, year: int) -> HttpResponse:
         else:
             messages.success(request, "民主评议结果已保存。")
             return redirect("activities:appraisal", code=org.code, year=year)
-    rows = [(m, current.get(m.pk, "")) for m in members]
-    context = {"org": org, "year": year, "rows": rows, "grades": Grade.choices, "error": error}
+    # What other modules know of each member's year (points for verified deeds …), for people to weigh.
+    ids = [m.pk for m in members]
+    evidence = [(e.label, e.fetch(ids, year, request.user)) for e in registry.evidence()]
+    rows = [(m, current.get(m.pk, ""), [found.get(m.pk, "") for _, found in evidence]) for m in members]
+    context = {
+        "org": org,
+        "year": year,
+        "rows": rows,
+        "grades": Grade.choices,
+        "error": error,
+        "evidence_labels": [label for label, _ in evidence],
+    }
     return render(request, "activities/appraisal.html", context, status=400 if error else 200)
 
 

@@ -49,6 +49,16 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A column of the 民主评议 page: ``fetch(member_ids, year, actor) -> {member_id: text}``."""
+
+    key: str
+    label: str
+    order: int
+    fetch: Callable[..., dict[int, str]]
+
+
+@dataclass(frozen=True)
 class Examples:
     """Named examples the year-end summary quotes: ``fetch(org, year) -> list[str]``."""
 
@@ -62,6 +72,7 @@ _kinds: dict[str, dict[str, Any]] = {
     "section": {},
     "examples": {},
     "exporter": {},
+    "evidence": {},
 }
 # Checks that need every app's registrations, e.g. the summary's references to metric keys; each
 # returns a list of problems. Registered by the app that holds the references (reports).
@@ -141,6 +152,21 @@ def sections() -> list[Section]:
     return sorted(_kinds["section"].values(), key=lambda s: (s.order, s.key))
 
 
+# ---------------------------------------------------------------- evidence for 民主评议
+
+
+def register_evidence(key: str, label: str, order: int, fetch: Callable[..., dict[int, str]]) -> Evidence:
+    """Evidence the branch weighs when it appraises its members (民主评议): ``fetch(member_ids, year,
+    actor)`` returns a short text per member id (absent for none) in one or two queries, read through
+    scoped selectors. Evidence is for people to weigh, never a score the platform turns into a grade."""
+    _check_callable("evidence", key, fetch, "fetch")
+    return _add("evidence", key, Evidence(key, label, order, fetch))
+
+
+def evidence() -> list[Evidence]:
+    return sorted(_kinds["evidence"].values(), key=lambda e: (e.order, e.key))
+
+
 # ---------------------------------------------------------------- the summary's named examples
 
 
@@ -176,7 +202,6 @@ def register_exporter(exporter: type) -> type:
 
 def exporters() -> list[type]:
     return sorted(_kinds["exporter"].values(), key=lambda e: e.identifier)
-
 
 
 # ---------------------------------------------------------------- providers and validation

@@ -9,9 +9,10 @@ class RatingsConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.core import registry
 
-        from . import metrics, sections  # metrics registers its figures and examples
+        from . import metrics, sections, selectors  # metrics registers its figures and examples
 
         registry.register_section("ratings.points", "积分与表彰", 70, sections.render_points)
+        registry.register_evidence("ratings.points", "本年积分", 10, selectors.points_evidence)
         del metrics
 
         from dangjian.core.ledgers import register_ledger

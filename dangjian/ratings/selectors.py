@@ -215,3 +215,20 @@ def campaign_winners(campaign_id: int) -> list[dict]:
 
 def member_points(member, year: int) -> int:
     return PointEntry.objects.filter(member=member, done_on__year=year).aggregate(s=Sum("points"))["s"] or 0
+
+
+def points_evidence(member_ids: list[int], year: int, actor) -> dict[int, str]:
+    """For 民主评议: each member's points for the year's approved deeds, as evidence for people to weigh
+    (never a ranking). A correction's negative entry counts against the total, not as a deed."""
+    rows = (
+        points_visible_to(actor)
+        .filter(member_id__in=member_ids, done_on__year=year)
+        .values("member_id")
+        .annotate(
+            total=Sum("points"),
+            entered=Count("pk", filter=Q(corrects__isnull=True)),
+            corrections=Count("pk", filter=Q(corrects__isnull=False)),
+        )
+    )
+    found = {r["member_id"]: (r["total"], r["entered"] - r["corrections"]) for r in rows}
+    return {pk: f"{total}分（{deeds}项事迹）" for pk, (total, deeds) in found.items() if deeds > 0}

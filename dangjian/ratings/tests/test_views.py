@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
 
 from dangjian.core.actors import SYSTEM
 from dangjian.ratings import services
@@ -143,3 +144,30 @@ def test_the_commitments_list_issues_the_same_number_of_queries_for_2_and_6_vill
     few = count()
     add_villages(4)
     assert count() == few
+
+
+@time_machine.travel(date(2023, 12, 1), tick=False)
+def test_the_appraisal_page_shows_each_members_points_as_evidence_not_as_a_grade(
+    admin_user, secretary_client, zone, branch
+):
+    from dangjian.people.tests.factories import MemberFactory
+
+    weighed, _ = (
+        MemberFactory(org=branch, person__name="有积分"),
+        MemberFactory(org=branch, person__name="无积分"),
+    )
+    rule = services.define_point_rule(
+        actor=admin_user, zone=zone, item="走访群众", points=5, yearly_cap=50, evidence="走访记录"
+    )
+    first = services.award_points(
+        actor=admin_user, member=weighed, rule=rule, deed="走访3户", done_on=date(2023, 5, 1)
+    )
+    services.award_points(
+        actor=admin_user, member=weighed, rule=rule, deed="走访2户", done_on=date(2023, 6, 1)
+    )
+    services.correct_points(actor=admin_user, entry=first, reason="重复登记")
+    page = secretary_client.get(reverse("activities:appraisal", args=["T-A", 2023])).content.decode()
+    assert "本年积分" in page
+    assert "5分（1项事迹）" in page  # two deeds, one corrected away
+    row = page[page.index("无积分") :].split("</tr>")[0]
+    assert "分（" not in row and "—" in row

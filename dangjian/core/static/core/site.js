@@ -12,7 +12,7 @@ document.addEventListener("submit", (event) => {
     setTimeout(() => { button.disabled = true; }, 0);
   }
 });
-// The org tree's caret flips and its children show or hide (htmx loads them on the first click).
+// The org tree's caret flips and its children (hidden until the first click, when htmx loads them) show or hide.
 document.addEventListener("click", (event) => {
   const toggle = event.target.closest("[data-tree-toggle]");
   if (!toggle) { return; }
