@@ -16,10 +16,13 @@ setup: $(VENV)/.installed $(VENDOR)/.built
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the hash-locked requirements.lock only (supply chain: a changed or substituted
+# package fails the install); the project itself is installed on top without resolving anything, and
+# built with the locked setuptools (no build isolation, so nothing unlocked is fetched for the build).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 # Refresh the lock after changing dependencies in pyproject.toml (needs the index; see README).
