@@ -32,7 +32,7 @@ from .models import (
     Step,
     Visit,
 )
-from .services import code_digest, normalize_code
+from .services import code_digests, normalize_code
 
 DUE_SOON_WORKING_DAYS = 2
 
@@ -102,12 +102,12 @@ def lookup_public_request(*, actor: Actor = PUBLIC, tracking_code: str, phone_la
     leaks nothing about the code) and both are compared in constant time."""
     require(actor, "casework.public_lookup")
     code = normalize_code(tracking_code)[:64]
-    digest = code_digest(code)
-    row = Request.objects.select_related("category").filter(code_digest=digest).first()
+    digests = code_digests(code)  # one per blind-index key still configured, newest first
+    row = Request.objects.select_related("category").filter(code_digest__in=digests).first()
     stored_digest = row.code_digest if row else "0" * 64
     stored_last4 = (row.phone or "")[-4:] if row else "\0\0\0\0"
     last4 = "".join(ch for ch in (phone_last4 or "") if ch.isdigit())[:4]
-    code_ok = hmac.compare_digest(stored_digest.encode(), digest.encode())
+    code_ok = any([hmac.compare_digest(stored_digest.encode(), d.encode()) for d in digests])
     phone_ok = hmac.compare_digest(stored_last4.encode().ljust(4, b"\0"), last4.encode().ljust(4, b"\0"))
     if row is not None and code_ok and phone_ok and len(last4) == 4:
         return row

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dangjian.core.actors import PUBLIC, Actor
 from dangjian.core.audit import log_action
+from dangjian.core.pii import index_keys
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
@@ -67,10 +68,17 @@ def normalize_code(raw: str) -> str:
     return "".join(ch for ch in text if ch not in " -_\t\r\n")
 
 
-def code_digest(code: str) -> str:
-    """A keyed digest: the database holds no code, and a stolen copy of it gives none away."""
-    key = settings.PII_INDEX_KEY.encode()
-    return hmac.new(key, f"tracking:{normalize_code(code)}".encode(), sha256).hexdigest()
+def code_digest(code: str, *, key: str | None = None) -> str:
+    """A keyed digest: the database holds no code, and a stolen copy of it gives none away.
+
+    Under the newest blind-index key unless ``key`` is given; codes issued before a rotation of that
+    key are found under the older keys still configured (``code_digests``)."""
+    secret = (key or index_keys()[0]).encode()
+    return hmac.new(secret, f"tracking:{normalize_code(code)}".encode(), sha256).hexdigest()
+
+
+def code_digests(code: str) -> list[str]:
+    return [code_digest(code, key=k) for k in index_keys()]
 
 
 # --- input checks -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     "core.backup": "数据备份",
     "core.restore": "数据恢复",
     "core.rotate_pii_keys": "轮换个人信息密钥",
+    "core.rebuild_blind_index": "重建盲索引",
     "orgs.create_org": "新建组织",
     "orgs.update_org": "修改组织",
     "orgs.move_org": "调整组织隶属",

@@ -1,7 +1,10 @@
 """Personal data at rest: an encrypted field, a keyed blind index for lookup, and masks for display.
 
 The cipher is pluggable (``set_cipher``) so a national algorithm such as SM4 can replace Fernet
-without touching models; rotation: put the new key first in DANGJIAN_PII_KEYS and re-save rows.
+without touching models. Rotation: put the new key first in DANGJIAN_PII_KEYS (the old ones after
+it) and run ``manage.py rotate_pii_keys``, which re-encrypts every ``EncryptedTextField`` value under
+the newest key (core.rotation); then the old key can go. The blind-index key rotates the same way
+(DANGJIAN_PII_INDEX_KEYS, newest first, and ``rotate_pii_keys --blind-index``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from django.db import models
 
 
 class Cipher(Protocol):
+    """Encrypts under the newest key, decrypts under any configured one (raises ValueError if none).
+
+    Optional, for key rotation (``core.rotation`` falls back to decrypt-then-encrypt and to treating
+    every value as stale): ``rotate(token) -> str`` re-encrypts under the newest key, and
+    ``is_current(token) -> bool`` says a value is already under it, so a rerun skips it.
+    """
+
     def encrypt(self, plaintext: str) -> str: ...
     def decrypt(self, token: str) -> str: ...
 
@@ -24,6 +34,7 @@ class Cipher(Protocol):
 class FernetCipher:
     def __init__(self, keys: list[str]):
         self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._newest = Fernet(keys[0])
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -33,6 +44,19 @@ class FernetCipher:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             raise ValueError("PII value cannot be decrypted with the configured keys") from None
+
+    def rotate(self, token: str) -> str:
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken:
+            raise ValueError("PII value cannot be decrypted with the configured keys") from None
+
+    def is_current(self, token: str) -> bool:
+        try:
+            self._newest.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
 
 
 _cipher: Cipher | None = None
@@ -70,12 +94,27 @@ def normalize(value: str) -> str:
     return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
-def blind_index(kind: str, value: str | None) -> str:
-    """Keyed HMAC of the normalized value: equal inputs give equal indexes, nothing else leaks."""
+def index_keys() -> list[str]:
+    """The blind-index keys, newest first (DANGJIAN_PII_INDEX_KEYS)."""
+    return list(getattr(settings, "PII_INDEX_KEYS", None) or [settings.PII_INDEX_KEY])
+
+
+def blind_index(kind: str, value: str | None, *, key: str | None = None) -> str:
+    """Keyed HMAC of the normalized value: equal inputs give equal indexes, nothing else leaks.
+
+    Under the newest index key unless ``key`` is given.
+    """
     if not value:
         return ""
-    key = settings.PII_INDEX_KEY.encode()
-    return hmac.new(key, f"{kind}:{normalize(value)}".encode(), hashlib.sha256).hexdigest()
+    secret = (key or index_keys()[0]).encode()
+    return hmac.new(secret, f"{kind}:{normalize(value)}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_index_candidates(kind: str, value: str | None) -> list[str]:
+    """The value's index under every configured key, newest first: for digests of secrets nobody
+    keeps (voting codes, tracking codes), which a rotation cannot rebuild, so a lookup tries each key
+    still configured."""
+    return [blind_index(kind, value, key=k) for k in index_keys()]
 
 
 def mask_id(value: str | None) -> str:

@@ -73,6 +73,8 @@ _kinds: dict[str, dict[str, Any]] = {
     "examples": {},
     "exporter": {},
     "evidence": {},
+    "blind_index": {},
+    "encrypted_files": {},
 }
 # Checks that need every app's registrations, e.g. the summary's references to metric keys; each
 # returns a list of problems. Registered by the app that holds the references (reports).
@@ -207,6 +209,56 @@ def exporters() -> list[type]:
 # ---------------------------------------------------------------- providers and validation
 
 
+@dataclass(frozen=True)
+class BlindIndex:
+    """A keyed index column kept from an encrypted one: ``model`` ("app.Model") stores
+    ``pii.blind_index(kind, <source field's value>)`` in ``index_field``. ``rotate_pii_keys
+    --blind-index`` rebuilds every registered one under the newest index key."""
+
+    key: str
+    model: str
+    index_field: str
+    source_field: str
+    kind: str
+
+
+def register_blind_index(
+    key: str, *, model: str, index_field: str, source_field: str, kind: str
+) -> BlindIndex:
+    """Declare a blind-index column (from ``ready()``); the model and fields are checked by ``validate()``."""
+    return _add("blind_index", key, BlindIndex(key, model, index_field, source_field, kind))
+
+
+def blind_indexes() -> list[BlindIndex]:
+    return list(_kinds["blind_index"].values())
+
+
+def register_encrypted_files(key: str, names: Callable[[], Iterable[str]]) -> Callable[[], Iterable[str]]:
+    """Files an app keeps in the storage encrypted with ``pii.get_cipher()`` (the whole file one
+    token): ``names()`` yields their storage names. ``rotate_pii_keys`` re-encrypts them too."""
+    _check_callable("encrypted_files", key, names, "names")
+    return _add("encrypted_files", key, names)
+
+
+def encrypted_files() -> dict[str, Callable[[], Iterable[str]]]:
+    return dict(_kinds["encrypted_files"])
+
+
+def _check_blind_indexes() -> list[str]:
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    out = []
+    for entry in blind_indexes():
+        try:
+            model = apps.get_model(entry.model)
+            model._meta.get_field(entry.index_field)
+            model._meta.get_field(entry.source_field)
+        except (LookupError, ValueError, FieldDoesNotExist) as exc:
+            out.append(f"blind index {entry.key!r}: {exc}")
+    return out
+
+
 def provide(name: str, function: Callable[..., Any]) -> None:
     """The one app owning something core needs registers it here (``"grants"``: accounts answers
     an actor's grants, since roles and the tree are not core's)."""
@@ -230,7 +282,7 @@ def add_validator(check: Callable[[], list[str]]) -> None:
 
 
 def problems() -> list[str]:
-    found: list[str] = []
+    found: list[str] = _check_blind_indexes()
     for check in _validators:
         found.extend(check())
     return found

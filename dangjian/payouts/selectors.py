@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -19,6 +20,7 @@ from .models import (
     Programme,
     Reversal,
     ReversalRequest,
+    SignedSheet,
     is_paid,
 )
 
@@ -167,3 +169,13 @@ def reconcile(programme: Programme) -> Reconciliation:
             )
         )
     return r
+
+
+def kept_sheet_names() -> Iterator[str]:
+    """Storage names of the signed-sheet scans not yet purged (encrypted; key rotation rewrites them)."""
+    return (
+        SignedSheet.objects.filter(purged_at__isnull=True)
+        .order_by("pk")
+        .values_list("storage_name", flat=True)
+        .iterator()
+    )

@@ -18,4 +18,19 @@ class PeopleConfig(AppConfig):
         from . import exporters, metrics  # metrics registers its figures
 
         registry.register_exporter(exporters.RosterExporter)
+        # The keyed indexes services.prepare_person keeps; rotate_pii_keys --blind-index rebuilds them.
+        registry.register_blind_index(
+            "people.person_id",
+            model="people.Person",
+            index_field="id_index",
+            source_field="id_number",
+            kind="id",
+        )
+        registry.register_blind_index(
+            "people.person_phone",
+            model="people.Person",
+            index_field="phone_index",
+            source_field="phone",
+            kind="phone",
+        )
         del metrics

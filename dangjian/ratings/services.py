@@ -18,7 +18,7 @@ from django.utils import timezone
 from dangjian.core import metrics
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
-from dangjian.core.pii import blind_index
+from dangjian.core.pii import blind_index, blind_index_candidates
 from dangjian.core.scoping import has_capability, require
 from dangjian.orgs.models import Org
 
@@ -575,7 +575,7 @@ def cast_vote(*, actor: Actor, code: str, choice: str) -> None:
     normalized = "".join((code or "").split()).upper()
     row = (
         VotingCode.objects.select_for_update()
-        .filter(digest=_digest(normalized))
+        .filter(digest__in=blind_index_candidates("vote", normalized))  # codes from before a key rotation too
         .select_related("commitment")
         .first()
     )
