@@ -7,6 +7,20 @@ class ActivitiesConfig(AppConfig):
     verbose_name = "组织生活"
 
     def ready(self) -> None:
+        from dangjian.core.audit_labels import register_action_labels
+
+        # The audit log's pages and exports show these, never the code (core/tests/test_audit_labels).
+        register_action_labels(
+            {
+                "activities.add_trainees": "登记培训学员",
+                "activities.link_login": "关联讲师账号",
+                "activities.record_decision": "记录会议决议",
+                "activities.save_lecturer": "维护讲师",
+                "activities.save_rule": "维护组织生活规则",
+                "activities.save_theme_category": "维护活动主题类别",
+                "activities.save_training_base": "维护培训基地",
+            }
+        )
         from dangjian.core import registry
 
         from . import metrics, sections, selectors  # metrics registers its figures

@@ -7,6 +7,31 @@ class CaseworkConfig(AppConfig):
     verbose_name = "走访调研与民生诉求"
 
     def ready(self) -> None:
+        from dangjian.core.audit_labels import register_action_labels
+
+        # The audit log's pages and exports show these, never the code (core/tests/test_audit_labels).
+        register_action_labels(
+            {
+                "casework.add_problem": "登记调研发现的问题",
+                "casework.close_request": "办结诉求",
+                "casework.create_request": "登记群众诉求",
+                "casework.create_theme": "确定调研主题",
+                "casework.end_key_target": "取消重点走访对象",
+                "casework.load_default_calendar": "载入法定节假日",
+                "casework.mark_key_target": "标记重点走访对象",
+                "casework.note_request": "诉求办理备注",
+                "casework.record_output": "登记调研成果",
+                "casework.record_research_visit": "登记调研走访",
+                "casework.record_visit": "登记走访",
+                "casework.resolve_request": "答复诉求",
+                "casework.save_category": "维护诉求类别",
+                "casework.seed_demo": "生成演示走访与诉求",
+                "casework.set_calendar_day": "设置工作日历",
+                "casework.start_request": "开始办理诉求",
+                "casework.submit_public_request": "群众在线提交诉求",
+                "casework.transfer_request": "转办诉求",
+            }
+        )
         from dangjian.core import registry
 
         from . import metrics, sections  # metrics registers its figures and examples

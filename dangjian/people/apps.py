@@ -7,6 +7,24 @@ class PeopleConfig(AppConfig):
     verbose_name = "党员与群众"
 
     def ready(self) -> None:
+        from dangjian.core.audit_labels import register_action_labels
+
+        # The audit log's pages and exports show these, never the code (core/tests/test_audit_labels).
+        register_action_labels(
+            {
+                "people.grant_dues_waiver": "批准免交党费",
+                "people.import_batch.assign": "批量导入：指定支部",
+                "people.import_batch.confirm": "批量导入：确认导入",
+                "people.import_batch.upload": "批量导入：上传文件",
+                "people.import_members.confirm": "导入花名册：确认导入",
+                "people.import_members.upload": "导入花名册：上传文件",
+            }
+        )
+        from .development import STEP_LABELS
+
+        register_action_labels(
+            {f"people.development.{code}": f"发展党员：{label}" for code, label in STEP_LABELS.items()}
+        )
         from dangjian.jobs.registry import register_daily
 
         from . import batch, jobs  # noqa: F401  (register the import job kinds)
