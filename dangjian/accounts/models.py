@@ -119,3 +119,25 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return "dj_" + secrets.token_urlsafe(32)
+
+
+class SecurityPolicy(models.Model):
+    """The zone's login policy as the 安全管理员 sets it on the security page (one row, pk 1).
+
+    ``DANGJIAN_2FA_FOR_EVERYONE`` in the environment is a floor this cannot lower.
+    """
+
+    second_factor_for_everyone = models.BooleanField("所有用户须启用二次验证", default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "安全策略"
+        verbose_name_plural = "安全策略"
+
+    def __str__(self) -> str:
+        return "安全策略"
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -25,10 +25,19 @@ def demo_exempt(user) -> bool:
     return user.get_username() in {u[0] for u in DEMO_USERS}
 
 
+def second_factor_for_everyone() -> bool:
+    """The zone setting (the security page's switch, or DANGJIAN_2FA_FOR_EVERYONE in the environment)."""
+    from .models import SecurityPolicy
+
+    if settings.OTP_REQUIRED_FOR_ALL:
+        return True
+    return SecurityPolicy.objects.filter(pk=1, second_factor_for_everyone=True).exists()
+
+
 def needs_second_factor(user) -> bool:
     if not getattr(user, "is_authenticated", False) or demo_exempt(user):
         return False
-    if settings.OTP_REQUIRED_FOR_ALL or user.is_superuser:
+    if settings.OTP_REQUIRED_FOR_ALL or user.is_superuser or second_factor_for_everyone():
         return True
     from dangjian.core.scoping import has_capability
 

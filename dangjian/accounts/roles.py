@@ -37,7 +37,7 @@ CAPABILITIES = {
     "members.readmit": _("恢复党籍"),
     "accounts.manage": _("管理用户与角色"),
     "audit.view": _("查看审计日志"),
-    "security.view": _("查看安全状况"),
+    "security.view": _("查看安全状况、设置安全策略"),
 }
 
 _READ = [

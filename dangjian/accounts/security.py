@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.audit import verify_chain
 from dangjian.core.checkpoints import verify_checkpoints
 from dangjian.core.scoping import requires
 
-from .models import ApiToken
+from .models import ApiToken, SecurityPolicy
 from .policy import has_second_factor, needs_second_factor, password_expires_on
 from .selectors import users_visible_to
+from .services import set_second_factor_for_everyone
 
 SOON_DAYS = 14
 
@@ -64,6 +66,8 @@ def security_overview(actor) -> dict:
         "chain_problems": checkpoint_problems + chain_problems,
         "now": now,
         "soon_days": SOON_DAYS,
+        "policy": SecurityPolicy.current(),
+        "policy_forced": settings.OTP_REQUIRED_FOR_ALL,
     }
 
 
@@ -71,3 +75,17 @@ def security_overview(actor) -> dict:
 @requires("security.view")
 def page(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security.html", security_overview(request.user))
+
+
+@require_POST
+@requires("security.view")
+def set_policy(request: HttpRequest) -> HttpResponse:
+    required = request.POST.get("second_factor_for_everyone") == "on"
+    set_second_factor_for_everyone(actor=request.user, required=required)
+    messages.success(
+        request,
+        "已要求所有用户启用二次验证。"
+        if required
+        else "已恢复为仅管理员与可查看完整个人信息者须启用二次验证。",
+    )
+    return redirect("accounts:security")

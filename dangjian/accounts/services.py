@@ -14,7 +14,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
-from .models import ApiToken, PasswordHistory, Role, RoleAssignment, User
+from .models import ApiToken, PasswordHistory, Role, RoleAssignment, SecurityPolicy, User
 from .roles import DEFAULT_ROLES, exclusion_conflict, may_grant
 
 
@@ -319,3 +319,22 @@ def record_login(*, user=None, username: str, success: bool, ip: str | None) -> 
         data={"username": username},
         ip=ip,
     )
+
+
+@transaction.atomic
+def set_second_factor_for_everyone(*, actor: Actor, required: bool) -> SecurityPolicy:
+    """The zone setting requiring the second factor of every login; the security admin's (the
+    capability of the security page, reserved to that duty)."""
+    require(actor, "security.view", message="只有安全管理员可以修改安全策略。")
+    policy = SecurityPolicy.objects.select_for_update().filter(pk=1).first() or SecurityPolicy(pk=1)
+    before = policy.second_factor_for_everyone
+    policy.second_factor_for_everyone = required
+    policy.changed_at = timezone.now()
+    policy.changed_by = actor if getattr(actor, "is_authenticated", False) else None
+    policy.save()
+    log_action(
+        actor=actor,
+        action="accounts.set_security_policy",
+        data={"second_factor_for_everyone": required, "before": before},
+    )
+    return policy

@@ -19,4 +19,5 @@ urlpatterns = [
     path("me/tokens/", views.issue_own_token, name="issue_token"),
     path("me/tokens/<int:token_id>/revoke/", views.revoke_own_token, name="revoke_token"),
     path("security/", security.page, name="security"),
+    path("security/policy/", security.set_policy, name="security_policy"),
 ]

@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.otp_recovery_used": "使用恢复码登录",
     "accounts.otp_reset": "重置二次验证",
     "accounts.seed_demo": "生成演示账号",
+    "accounts.set_security_policy": "修改安全策略",
     "core.audit_checkpoint": "审计检查点",
     "core.audit_purge": "清理过期审计记录",
     "core.export_audit": "导出审计记录",

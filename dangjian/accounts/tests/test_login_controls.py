@@ -96,6 +96,32 @@ def test_the_zone_setting_requires_it_of_everyone(settings, roles, branch):
     assert login("viewer").get(reverse("orgs:tree"))["Location"] == reverse("accounts:otp_setup")
 
 
+def test_the_security_admin_requires_it_of_everyone_from_the_security_page(roles, zone, branch, admin_user):
+    secadmin = make_user("anquan", roles["secadmin"], zone)
+    make_user("viewer", roles["viewer"], branch)
+    assert login("viewer").get(reverse("orgs:tree")).status_code == 200
+    page = Client()
+    page.force_login(secadmin)
+    with pytest.MonkeyPatch.context() as mp:  # this part is about the switch, not the admin's own login
+        mp.setattr("django.conf.settings.LOGIN_POLICY_ENFORCED", False)
+        assert "所有用户登录均须二次验证" in page.get(reverse("accounts:security")).content.decode()
+        answer = page.post(reverse("accounts:security_policy"), {"second_factor_for_everyone": "on"})
+    assert answer["Location"] == reverse("accounts:security")
+    assert login("viewer").get(reverse("orgs:tree"))["Location"] == reverse("accounts:otp_setup")
+    entry = AuditEntry.objects.filter(action="accounts.set_security_policy").get()
+    assert entry.actor == secadmin and entry.data == {"second_factor_for_everyone": True, "before": False}
+
+
+def test_only_the_security_admin_sets_the_policy(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("django.conf.settings.LOGIN_POLICY_ENFORCED", False)
+        answer = client.post(reverse("accounts:security_policy"), {"second_factor_for_everyone": "on"})
+    assert answer.status_code == 404
+    assert not AuditEntry.objects.filter(action="accounts.set_security_policy").exists()
+
+
 def test_demo_mode_exempts_the_seeded_demo_logins_only(settings, roles, zone, admin_user):
     settings.DANGJIAN_DEMO = True
     make_user("admin", roles["zone_admin"], zone)  # a seeded demo login's name
