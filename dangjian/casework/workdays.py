@@ -75,6 +75,26 @@ DEFAULT_CALENDAR: dict[int, tuple[list[tuple], list[tuple]]] = {
             ((2025, 10, 11), "国庆节调休"),
         ],
     ),
+    # 国务院办公厅关于2026年部分节假日安排的通知.
+    2026: (
+        [
+            ((2026, 1, 1), (2026, 1, 3), "元旦"),
+            ((2026, 2, 15), (2026, 2, 23), "春节"),
+            ((2026, 4, 4), (2026, 4, 6), "清明节"),
+            ((2026, 5, 1), (2026, 5, 5), "劳动节"),
+            ((2026, 6, 19), (2026, 6, 21), "端午节"),
+            ((2026, 9, 25), (2026, 9, 27), "中秋节"),
+            ((2026, 10, 1), (2026, 10, 7), "国庆节"),
+        ],
+        [
+            ((2026, 1, 4), "元旦调休"),
+            ((2026, 2, 14), "春节调休"),
+            ((2026, 2, 28), "春节调休"),
+            ((2026, 5, 9), "劳动节调休"),
+            ((2026, 9, 20), "国庆节调休"),
+            ((2026, 10, 10), "国庆节调休"),
+        ],
+    ),
 }
 
 
@@ -114,7 +134,7 @@ class Calendar:
 
 
 def add_working_days(start: date, days: int) -> date:
-    # Three calendar weeks per working week plus the longest holiday (8 days) is always enough.
+    # Three calendar weeks per working week plus the longest holiday (9 days in 2026) is always enough.
     return Calendar(start, start + timedelta(days=days * 3 + 21)).add(start, days)
 
 

@@ -51,3 +51,16 @@ def test_working_days_between_counts_after_the_first_day():
 def test_the_shipped_calendars_are_loaded_by_the_migration():
     assert CalendarDay.objects.filter(date=date(2024, 2, 12), kind=DayKind.HOLIDAY).exists()
     assert CalendarDay.objects.filter(date=date(2025, 10, 11), kind=DayKind.WORKDAY).exists()
+
+
+def test_the_2026_spring_festival_is_nine_days_off_with_two_saturdays_worked():
+    # 2026: 15–23 Feb off; Sat 14 Feb and Sat 28 Feb worked. Fri 13 Feb + 1 working day is the Saturday.
+    assert workdays.add_working_days(date(2026, 2, 13), 1) == date(2026, 2, 14)
+    assert workdays.add_working_days(date(2026, 2, 14), 1) == date(2026, 2, 24)
+    assert workdays.working_days_between(date(2026, 2, 23), date(2026, 3, 1)) == 5  # 24–27 Feb and Sat 28
+
+
+def test_national_day_2026_is_seven_days_with_two_weekend_days_worked():
+    assert CalendarDay.objects.filter(date=date(2026, 9, 20), kind=DayKind.WORKDAY).exists()
+    assert workdays.add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
+    assert workdays.Calendar(date(2026, 10, 10), date(2026, 10, 10)).is_working_day(date(2026, 10, 10))
