@@ -21,6 +21,7 @@ class PayoutsConfig(AppConfig):
                 "payouts.create_programme": "新建发放项目",
                 "payouts.generate_list": "生成发放名单",
                 "payouts.import_bank_result": "导入银行回盘",
+                "payouts.import_list.upload": "上传发放名单",
                 "payouts.pay": "发放登记",
                 "payouts.pay_batch": "批量发放登记",
                 "payouts.purge_sheets": "清理过期签收扫描件",
@@ -34,8 +35,8 @@ class PayoutsConfig(AppConfig):
         )
         from dangjian.core import registry
 
-        from . import metrics, sections, selectors  # metrics registers its figures and examples
+        from . import jobs, metrics, sections, selectors  # metrics registers its figures, jobs its job kind
 
         registry.register_section("payouts.entitlements", "资金发放", 40, sections.render_payouts)
         registry.register_encrypted_files("payouts.sheets", selectors.kept_sheet_names)
-        del metrics
+        del metrics, jobs

@@ -99,7 +99,9 @@ class SheetForm(StyledForm):
         label="说明",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": "说明（可选），如：第一批签领表", "aria-label": "扫描件说明"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "说明（可选），如：第一批签领表", "aria-label": "扫描件说明"}
+        ),
     )
     file = forms.FileField(label="签领表扫描件（PDF/PNG/JPEG）")
 

@@ -13,14 +13,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import importing
-from dangjian.core.pii import blind_index
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.selectors import orgs_visible_to
-from dangjian.people.models import Person
 from dangjian.ratings import selectors as ratings_selectors
 
-from . import exporters, selectors, services
+from . import exporters, jobs, selectors, services
 from .forms import BankResultForm, ListImportForm, PlanForm, ProgrammeForm, ReasonForm, SheetForm, StepForm
 from .models import (
     BankBatch,
@@ -183,6 +181,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
                 failed=Count("lines", filter=Q(lines__result="failed")),
             ).order_by("-pk"),
             "import_form": ListImportForm(),
+            "list_job": jobs.latest_list_job(prog),
             "sheet_form": SheetForm(),
             "reason_form": ReasonForm(),
             "bank_form": BankResultForm(),
@@ -242,74 +241,29 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("payouts:programme", pk)
 
 
-LIST_COLUMNS = {"姓名": "name", "身份证号": "id", "金额": "amount", "股数": "shares", "备注": "note"}
-
-
-def _header_map(row: list) -> dict[str, int]:
-    found = {}
-    for i, cell in enumerate(row):
-        text = importing.normalize_header(cell)
-        for label, key in LIST_COLUMNS.items():
-            if text.startswith(label) and key not in found:
-                found[key] = i
-    return found
-
-
-def _cells(row: list, cols: dict[str, int]):
-    def cell(key: str):
-        i = cols.get(key)
-        return row[i] if i is not None and i < len(row) else ""
-
-    return cell
-
-
 @require_POST
 @requires("payouts.prepare")
 def import_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """An imported list: people matched by ID number in the org's registry, amounts in 元."""
-    from dangjian.core.money import yuan_to_fen
-
+    """An imported list goes to the worker; the programme page follows its progress."""
     prog = _programme(request, pk, "payouts.prepare")
     form = ListImportForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
             raise ValidationError("请选择名单文件。")
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        ext = importing.check_file(data, upload.name)
-        rows = [list(map(importing.normalize_cell, r)) for r in importing.read_table(data, ext)]
-        head = next(
-            (i for i, r in enumerate(rows[:10]) if {"name", "id", "amount"} <= set(_header_map(r))), None
-        )
-        if head is None:
-            raise ValidationError("名单须有“姓名”“身份证号”“金额”三列。")
-        cols = _header_map(rows[head])
-        lines, errors = [], []
-        persons = Person.objects.filter(org__path__startswith=prog.org.path).select_related("org")
-        for n, row in enumerate(rows[head + 1 :], start=head + 2):
-            if not any(row):
-                continue
-            cell = _cells(row, cols)
-            person = persons.filter(id_index=blind_index("id", str(cell("id")))).first()
-            if person is None:
-                errors.append(f"第{n}行：本单位人员中没有该身份证号")
-                continue
-            try:
-                amount = yuan_to_fen(cell("amount") or "0")
-                shares = int(cell("shares") or 1)
-            except ValueError as exc:
-                errors.append(f"第{n}行：{exc}")
-                continue
-            lines.append(services.Line(person, amount, shares, str(cell("note") or "")[:100]))
-        if errors:
-            raise ValidationError(errors[:20])
-        n = services.generate_list(actor=request.user, programme=prog, lines=lines)
-        messages.success(request, f"已导入名单{n}人。")
-    except importing.FileRejected as exc:
-        messages.error(request, str(exc))
+        jobs.start_list_import(actor=request.user, programme=prog, data=upload.read(), filename=upload.name)
+        messages.info(request, "名单已上传，正在后台检查和导入。")
     except ValidationError as exc:
         _error(request, exc)
     return redirect("payouts:programme", pk)
+
+
+@require_GET
+@requires("payouts.view")
+def list_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The list import's progress (polled by the programme page while it runs)."""
+    prog = _programme(request, pk)
+    return render(request, "payouts/_list_job.html", {"p": prog, "list_job": jobs.latest_list_job(prog)})
 
 
 @require_POST

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEntry
 from dangjian.core.pii import mask_id
+from dangjian.orgs.models import Org
 from dangjian.payouts.models import Payment, Programme
 
 from . import factories as f
@@ -167,3 +168,54 @@ def test_a_published_campaign_links_to_a_prefilled_reward_programme_for_its_winn
     prog = Programme.objects.get(name="示范岗奖励")
     admin_client.post(reverse("payouts:generate", args=[prog.pk]))
     assert list(prog.entitlements.values_list("name", "amount_fen")) == [("王凤侠", 500_00)]
+
+
+def _list_csv(rows) -> bytes:
+    lines = ["姓名,身份证号,金额（元）,备注"] + [",".join(map(str, r)) for r in rows]
+    return "\n".join(lines).encode("utf-8-sig")
+
+
+def _upload(client, prog, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("payouts:import_list", args=[prog.pk]),
+        {"file": SimpleUploadedFile("名单.csv", content, content_type="text/csv")},
+    )
+
+
+def test_an_imported_list_is_written_by_the_worker_and_the_page_says_how_many(admin_client, branch):
+    from dangjian.jobs.models import Job
+    from dangjian.payouts import services
+
+    prog = services.create_programme(
+        actor=f.services_system(), org=branch, name="导入名单", kind="reward", year=2023, rule="listed"
+    )
+    people = [f.person(branch, f"村民{i}", seq=i) for i in range(3)]
+    r = _upload(admin_client, prog, _list_csv([(p.name, p.id_number, "100.50", "") for p in people]))
+    assert r.status_code == 302
+    job = Job.objects.get(kind="payouts.import_list")
+    assert job.status == "done" and job.result == {"lines": 3} and job.upload == ""
+    assert sorted(prog.entitlements.values_list("amount_fen", flat=True)) == [100_50] * 3
+    page = admin_client.get(reverse("payouts:programme", args=[prog.pk])).content.decode()
+    assert "导入名单3人" in page
+
+
+def test_a_list_with_an_unknown_id_or_a_wrong_name_writes_nothing_and_names_the_rows(admin_client, branch):
+    from dangjian.payouts import services
+
+    prog = services.create_programme(
+        actor=f.services_system(), org=branch, name="导入名单", kind="reward", year=2023, rule="listed"
+    )
+    known = f.person(branch, "村民甲", seq=1)
+    stranger = f.person(Org.objects.get(code="T-B"), "外人", seq=2)  # recorded by another branch
+    rows = [
+        (known.name, known.id_number, "10"),
+        ("改了名", known.id_number, "10"),
+        (stranger.name, stranger.id_number, "10"),
+    ]
+    _upload(admin_client, prog, _list_csv([(*r, "") for r in rows]))
+    assert prog.entitlements.count() == 0
+    page = admin_client.get(reverse("payouts:programme", args=[prog.pk])).content.decode()
+    assert "未写入任何数据" in page
+    assert "第3行：姓名与该身份证号登记的姓名不一致" in page and "第4行：本单位人员中没有该身份证号" in page
