@@ -33,6 +33,7 @@ class RatingsConfig(AppConfig):
                 "ratings.seed_demo": "生成演示评星数据",
                 "ratings.start_scoring": "开始评分",
                 "ratings.update_indicator": "修改评星指标",
+                "ratings.update_star": "修改摘星分数线",
                 "ratings.vote": "群众测评投票",
             }
         )

@@ -148,6 +148,54 @@ def update_indicator(*, actor: Actor, indicator: Indicator, points: int, target:
     return indicator
 
 
+@transaction.atomic
+def update_star(*, actor: Actor, star: Star, threshold: int) -> Star:
+    """Move a star's threshold; the scheme's version moves on, ratings published before keep theirs."""
+    scheme = StarScheme.objects.select_for_update().get(pk=star.scheme_id)
+    require(actor, "ratings.manage", scheme.zone)
+    if not 0 < threshold <= star.max_points:
+        raise RatingError(f"摘星分数线应在1至满分{star.max_points}分之间。", code="threshold")
+    star.threshold = threshold
+    star.save(update_fields=["threshold"])
+    scheme.version += 1
+    scheme.save(update_fields=["version"])
+    log_action(
+        actor=actor,
+        action="ratings.update_star",
+        obj=scheme,
+        org=scheme.zone,
+        data={"star": star.pk, "threshold": threshold, "version": scheme.version},
+    )
+    return star
+
+
+@transaction.atomic
+def copy_scheme(*, actor: Actor, scheme: StarScheme, year: int) -> StarScheme:
+    """Start ``year``'s scheme from another year's (the usual way a zone sets up a new year)."""
+    stars = [
+        {
+            "name": star.name,
+            "max_points": star.max_points,
+            "threshold": star.threshold,
+            "indicators": [
+                {
+                    "name": ind.name,
+                    "points": ind.points,
+                    "source": ind.source,
+                    "metric_key": ind.metric_key,
+                    "target": ind.target,
+                }
+                for ind in star.indicators.all()
+            ],
+        }
+        for star in scheme.stars.prefetch_related("indicators")
+    ]
+    name = (
+        scheme.name.replace(str(scheme.year), str(year)) if str(scheme.year) in scheme.name else scheme.name
+    )
+    return define_scheme(actor=actor, zone=scheme.zone, year=year, kind=scheme.kind, name=name, stars=stars)
+
+
 def _branch(org: Org) -> None:
     if not selectors.is_ratable(org):
         raise RatingError("五星创建和“一定三诺两评”以村、社区党组织为单位。", code="not_a_branch")

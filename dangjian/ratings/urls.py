@@ -6,6 +6,7 @@ app_name = "ratings"
 urlpatterns = [
     path("", views.index, name="index"),
     path("publish/", views.publish_all, name="publish"),
+    path("schemes/", views.schemes, name="schemes"),
     path("org/<str:code>/<int:year>/", views.org_rating, name="org"),
     path("appeals/<int:pk>/decide/", views.decide, name="decide"),
     path("campaigns/", views.campaigns, name="campaigns"),

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core import registry
 from dangjian.core.actors import PUBLIC
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import default_year, parse_year
@@ -20,7 +21,17 @@ from dangjian.orgs.selectors import top_orgs_for
 
 from . import selectors, services
 from .forms import AppealForm, NominationForm, PledgeForm, ReportForm, VoteForm
-from .models import Appeal, Campaign, CampaignStatus, Pledge, Rating
+from .models import (
+    Appeal,
+    Campaign,
+    CampaignStatus,
+    Indicator,
+    Pledge,
+    Rating,
+    SchemeKind,
+    Star,
+    StarScheme,
+)
 
 VOTE_TRIES_PER_HOUR = 30
 
@@ -68,6 +79,71 @@ def index(request: HttpRequest) -> HttpResponse:
         "unpublished": sum(1 for r in rows if r["rating"] is None),
     }
     return render(request, "ratings/index.html", context)
+
+
+def _int(value) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationError("请填写整数。") from None
+
+
+@require_http_methods(["GET", "POST"])
+@requires("ratings.view")
+def schemes(request: HttpRequest) -> HttpResponse:
+    """The zone's star schemes of a year: stars, thresholds and indicators, edited in place (each edit
+    moves the scheme's version on; ratings published before keep the version they were computed with)."""
+    top, year = _zone(request), _year(request)
+    zone = Org.objects.get(path=top.path[: Org.steplen])
+    can_manage = has_capability(request.user, "ratings.manage", zone)
+    found = StarScheme.objects.filter(zone=zone, year=year).prefetch_related("stars__indicators")
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        action = request.POST.get("form")
+        try:
+            if action == "indicator":
+                item = get_object_or_404(Indicator, pk=_int(request.POST.get("pk")), star__scheme__zone=zone)
+                services.update_indicator(
+                    actor=request.user,
+                    indicator=item,
+                    points=_int(request.POST.get("points")),
+                    target=_int(request.POST.get("target")),
+                )
+                messages.success(request, f"已修改指标“{item.name}”，方案版本已更新。")
+            elif action == "star":
+                star = get_object_or_404(Star, pk=_int(request.POST.get("pk")), scheme__zone=zone)
+                services.update_star(
+                    actor=request.user, star=star, threshold=_int(request.POST.get("threshold"))
+                )
+                messages.success(request, f"已修改“{star.name}”的摘星分数线，方案版本已更新。")
+            elif action == "copy":
+                source = get_object_or_404(StarScheme, pk=_int(request.POST.get("pk")), zone=zone)
+                services.copy_scheme(actor=request.user, scheme=source, year=year)
+                messages.success(request, f"已沿用{source.year}年的“{source.get_kind_display()}”方案。")
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect(f"{reverse('ratings:schemes')}?year={year}")
+    labels = {m.key: m.label for m in registry.metrics()}
+    for scheme in found:  # the figure's name, never its key, reaches the page
+        for star in scheme.stars.all():
+            for ind in star.indicators.all():
+                ind.metric_label = labels.get(ind.metric_key, "")
+    present = {s.kind for s in found}
+    # For a kind without a scheme this year, offer the latest earlier year's to start from.
+    earlier = {}
+    for s in StarScheme.objects.filter(zone=zone, year__lt=year).order_by("kind", "-year"):
+        if s.kind not in present and s.kind not in earlier:
+            earlier[s.kind] = s
+    context = {
+        "year": year,
+        "zone": zone,
+        "schemes": found,
+        "earlier": list(earlier.values()),
+        "missing": [label for kind, label in SchemeKind.choices if kind not in present],
+        "can_manage": can_manage,
+    }
+    return render(request, "ratings/schemes.html", context)
 
 
 @require_POST

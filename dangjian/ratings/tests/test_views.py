@@ -171,3 +171,43 @@ def test_the_appraisal_page_shows_each_members_points_as_evidence_not_as_a_grade
     assert "5分（1项事迹）" in page  # two deeds, one corrected away
     row = page[page.index("无积分") :].split("</tr>")[0]
     assert "分（" not in row and "—" in row
+
+
+def test_the_zone_edits_its_scheme_on_a_page_and_each_edit_moves_the_version_on(
+    admin_client, secretary_client, rated, zone
+):
+    from dangjian.ratings.models import Indicator, StarScheme
+
+    url = "/ratings/schemes/?year=2023"
+    page = admin_client.get(url).content.decode()
+    assert "第1版" in page and "支部过硬" in page
+    assert "activities.meetings_held" not in page  # the figure's name, never its key
+    ind = Indicator.objects.filter(star__scheme__zone=zone, source="metric").first()
+    star = ind.star
+    admin_client.post(url, {"form": "indicator", "pk": ind.pk, "points": 30, "target": 4})
+    admin_client.post(url, {"form": "star", "pk": star.pk, "threshold": 70})
+    ind.refresh_from_db()
+    star.refresh_from_db()
+    assert (ind.points, ind.target, star.threshold) == (30, 4, 70)
+    assert StarScheme.objects.get(pk=star.scheme_id).version == 3
+    assert rated["own"].scheme_version == 1  # published before: keeps the version it was computed with
+    too_many = admin_client.post(
+        url, {"form": "indicator", "pk": ind.pk, "points": 99, "target": 4}, follow=True
+    )
+    assert "不能超过满分" in too_many.content.decode()
+    # A branch secretary reads the scheme but cannot change it.
+    assert 'name="threshold"' not in secretary_client.get(url).content.decode()
+    assert secretary_client.post(url, {"form": "star", "pk": star.pk, "threshold": 10}).status_code == 404
+    star.refresh_from_db()
+    assert star.threshold == 70
+
+
+def test_a_new_year_starts_from_the_last_years_scheme(admin_client, rated, zone):
+    from dangjian.ratings.models import StarScheme
+
+    page = admin_client.get("/ratings/schemes/?year=2024").content.decode()
+    assert "沿用2023年" in page
+    last = StarScheme.objects.get(zone=zone, year=2023)
+    admin_client.post("/ratings/schemes/?year=2024", {"form": "copy", "pk": last.pk})
+    new = StarScheme.objects.get(zone=zone, year=2024, kind=last.kind)
+    assert new.name == "2024年方案" and new.stars.count() == last.stars.count()
