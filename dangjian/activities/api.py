@@ -1,7 +1,7 @@
 from datetime import date, time
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja import Status as Reply
 
 from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
@@ -11,7 +11,7 @@ from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import orgs_visible_to
 
 from . import selectors, services
-from .models import Activity, Lecturer, Status, ThemeCategory, TrainingBase
+from .models import Activity, Decision, Lecturer, Status, ThemeCategory, TrainingBase
 from .services import Mark
 
 router = Router(tags=["组织生活"])
@@ -294,3 +294,91 @@ def put_attendance(request, activity_id: int, marks: list[MarkIn]):
     )
     t = selectors.turnout(activity)
     return {**counts, "expected": t.expected, "present": t.present, "quorate": t.quorate}
+
+
+class DecisionIn(Schema):
+    kind: str = Field(
+        description="admit 接收预备党员 / convert 转正 / extend 延长预备期 / cancel 取消预备党员资格 / other 其他事项"
+    )
+    case_id: int | None = Field(None, description="发展党员记录编号（kind 不是 other 时必填）")
+    subject: str = Field("", description="其他事项的内容（kind 为 other 时必填）")
+    months: int | None = Field(None, description="延长预备期的月数（6至12）")
+    reason: str = Field("", description="取消预备党员资格的原因")
+    note: str = Field("", description="说明（会议在一个月以前的补录须填写）")
+    votes_for: int
+    votes_against: int = 0
+    votes_abstain: int = 0
+
+
+class DecisionOut(Schema):
+    id: int
+    kind: str
+    kind_display: str
+    subject: str
+    person_id: int | None
+    voting_expected: int
+    voting_present: int
+    votes_for: int
+    votes_against: int
+    votes_abstain: int
+    passed: bool
+
+
+def _decision_out(d: Decision) -> dict:
+    return {
+        "id": d.pk,
+        "kind": d.kind,
+        "kind_display": d.get_kind_display(),
+        "subject": d.subject,
+        "person_id": d.person_id,
+        "voting_expected": d.voting_expected,
+        "voting_present": d.voting_present,
+        "votes_for": d.votes_for,
+        "votes_against": d.votes_against,
+        "votes_abstain": d.votes_abstain,
+        "passed": d.passed,
+    }
+
+
+@router.get(
+    "/activities/{activity_id}/decisions",
+    response={200: list[DecisionOut], 401: ErrorOut, 404: ErrorOut},
+    summary="支部党员大会表决事项",
+)
+@requires_api("activities.view")
+def list_decisions(request, activity_id: int):
+    activity = _one(request, activity_id)
+    return [_decision_out(d) for d in Decision.objects.filter(activity=activity).order_by("id")]
+
+
+@router.post(
+    "/activities/{activity_id}/decisions",
+    response={201: DecisionOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="登记支部党员大会表决结果",
+    description="应到、实到有表决权党员由名册和出席登记得出；大会未达法定人数时拒绝（400）。"
+    "赞成票未超过应到会有表决权党员半数的，记录为未通过。",
+)
+@requires_api("activities.edit")
+def post_decision(request, activity_id: int, body: DecisionIn):
+    from dangjian.people.selectors import development_visible_to
+
+    activity = _one(request, activity_id, "activities.edit")
+    case = None
+    if body.case_id is not None:
+        case = development_visible_to(request.auth, "members.edit").filter(pk=body.case_id).first()
+        if case is None:
+            raise Http404
+    decision = services.record_meeting_decision(
+        actor=request.auth,
+        activity=activity,
+        kind=body.kind,
+        case=case,
+        subject=body.subject,
+        months=body.months,
+        reason=body.reason,
+        note=body.note,
+        votes_for=body.votes_for,
+        votes_against=body.votes_against,
+        votes_abstain=body.votes_abstain,
+    )
+    return Reply(201, _decision_out(decision))

@@ -2,7 +2,7 @@ from django import forms
 
 from dangjian.orgs.models import Org
 
-from .models import Activity, ComplianceRule, Lecturer, ThemeCategory, TrainingBase
+from .models import Activity, ComplianceRule, DecisionKind, Lecturer, ThemeCategory, TrainingBase
 from .services import EDITABLE_FIELDS
 
 FORM_FIELDS = [f for f in EDITABLE_FIELDS]
@@ -55,3 +55,31 @@ class RuleForm(forms.ModelForm):
 class PhotoForm(forms.Form):
     image = forms.FileField(label="照片")
     caption = forms.CharField(label="说明", max_length=100, required=False)
+
+
+class DecisionForm(forms.Form):
+    """A vote at a 支部党员大会: what is decided, and the counts. Who could vote and who was there are
+    read from the roll and the attendance, never typed."""
+
+    kind = forms.ChoiceField(label="表决事项", choices=DecisionKind.choices)
+    case = forms.IntegerField(label="发展对象或预备党员", required=False)
+    subject = forms.CharField(label="其他事项内容", max_length=200, required=False)
+    months = forms.IntegerField(label="延长预备期（月）", min_value=6, max_value=12, required=False)
+    reason = forms.CharField(label="取消预备党员资格的原因", max_length=200, required=False)
+    votes_for = forms.IntegerField(label="赞成", min_value=0)
+    votes_against = forms.IntegerField(label="反对", min_value=0, initial=0)
+    votes_abstain = forms.IntegerField(label="弃权", min_value=0, initial=0)
+    note = forms.CharField(label="说明（补录时填写）", max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == DecisionKind.OTHER and not (data.get("subject") or "").strip():
+            self.add_error("subject", "请填写表决事项的内容。")
+        if kind and kind != DecisionKind.OTHER and not data.get("case"):
+            self.add_error("case", "请选择表决涉及的发展对象或预备党员。")
+        if kind == DecisionKind.EXTEND and not data.get("months"):
+            self.add_error("months", "请填写延长预备期的月数（6至12个月）。")
+        if kind == DecisionKind.CANCEL and not (data.get("reason") or "").strip():
+            self.add_error("reason", "请填写取消预备党员资格的原因。")
+        return data

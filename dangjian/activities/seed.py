@@ -10,19 +10,21 @@ from __future__ import annotations
 from datetime import date, time
 
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Kind as OrgKind
 from dangjian.orgs.models import Level, Org
-from dangjian.people.models import Member, MemberStatus
+from dangjian.people.models import Member
 
 from .metrics import CHOIR_SERIES
 from .models import (
     Activity,
     Appraisal,
     Attendance,
+    Decision,
     Grade,
     Kind,
     Lecturer,
@@ -317,7 +319,7 @@ def _attendance(ctx: SeedContext, zone: Org) -> int:
                 status, reason = Participation.LEAVE, rng.choice(LEAVE_REASONS)
             else:
                 status, reason = Participation.ABSENT, rng.choice(ABSENCE_REASONS)
-            voting = m.status == MemberStatus.FULL and (m.full_on is None or m.full_on <= a.date)
+            voting = m.has_vote_on(a.date)  # 预备党员 and members under 留党察看 have no vote
             rows.append(Attendance(activity=a, member=m, status=status, reason=reason, voting=voting))
     Attendance.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
@@ -362,6 +364,110 @@ def _demo_member_login() -> bool:
     return True
 
 
+def _rule_cases(ctx: SeedContext, zone: Org) -> int:
+    """The organizational life of issue 13's cases in 姬庄村第一党支部 (people.seed._rule_cases): the
+    member on a temporary relationship attends the host's meetings (home: on leave), the lapsed member
+    attends nothing from July, and a 2024 or later admission of a probationary member was decided by a
+    quorate 支部党员大会 with its counts. Rows of the demo year change only in attendance; no figure of
+    FIGURES.md reads them."""
+    from dangjian.people.development import RULES
+    from dangjian.people.models import DevelopmentCase, DevelopmentStep, Stage, Transfer
+    from dangjian.people.seed import RECORDER, RULES_BRANCH, rule_case_pool
+    from dangjian.people.selectors import roll_on
+
+    from .services import decision_for
+
+    branch = Org.objects.filter(code=RULES_BRANCH, path__startswith=zone.path).first()
+    if branch is None or Decision.objects.filter(activity__org__path__startswith=zone.path).exists():
+        return 0
+    year = ctx.year
+    pool = rule_case_pool(branch, year)
+    if len(pool) < 13:
+        return 0
+    lapsed, away = pool[5], pool[7]
+    changed = Attendance.objects.filter(
+        member=lapsed, activity__date__gte=date(year, 7, 1), activity__date__lt=date(year + 1, 1, 1)
+    ).update(status=Participation.ABSENT, reason="外出未联系，未请假")
+    stay = Transfer.objects.filter(member=away, kind="temporary", state="received").first()
+    if stay is not None:
+        window = {"activity__date__gte": stay.closed_on, "activity__date__lt": stay.host_until}
+        changed += Attendance.objects.filter(member=away, **window).update(
+            status=Participation.LEAVE, reason=f"临时组织关系在{stay.to_org.name}参加组织生活"
+        )
+        hosted = Activity.objects.filter(
+            org=stay.to_org,
+            status=Status.HELD,
+            kind__in=[Kind.THEME_DAY, Kind.LECTURE, Kind.PARTY_CONGRESS],
+            date__gte=stay.closed_on,
+            date__lt=stay.host_until,
+        )
+        rows = [
+            Attendance(activity=a, member=away, status=Participation.PRESENT, voting=False)
+            for a in hosted
+            if not Attendance.objects.filter(activity=a, member=away).exists()
+        ]
+        Attendance.objects.bulk_create(rows)
+        changed += len(rows)
+
+    # A probationary member admitted after the demo year: the admission meeting, its attendance
+    # (from the roll of that day) and the decision with its counts.
+    case = (
+        DevelopmentCase.objects.filter(
+            org__path__startswith=branch.path[: -Org.steplen],
+            stage=Stage.PROBATIONARY,
+            voted_on__gt=date(year, 12, 31),
+        )
+        .filter(voted_on__lte=timezone.localdate())
+        .select_related("org", "person")
+        .order_by("org__path", "voted_on")
+        .first()
+    )
+    if case is None:
+        return changed
+    meeting = Activity.objects.create(
+        org=case.org,
+        kind=Kind.PARTY_CONGRESS,
+        title="支部党员大会（讨论接收预备党员）",
+        date=case.voted_on,
+        status=Status.HELD,
+        place=f"{case.org.name}党员活动室",
+        host="支部书记",
+        recorder="组织委员",
+        start_time=time(9, 0),
+        agenda=f"讨论{case.person.name}入党问题",
+    )
+    roll = list(roll_on(case.org, case.voted_on).exclude(person=case.person).order_by("pk"))
+    marks = []
+    for i, m in enumerate(roll):
+        present = i % 7 != 3  # about six in seven attend
+        marks.append(
+            Attendance(
+                activity=meeting,
+                member=m,
+                status=Participation.PRESENT if present else Participation.LEAVE,
+                reason="" if present else "外出务工",
+                voting=m.has_vote_on(case.voted_on),
+            )
+        )
+    Attendance.objects.bulk_create(marks)
+    voters = sum(1 for a in marks if a.voting and a.status == Participation.PRESENT)
+    decision = decision_for(
+        activity=meeting,
+        kind="admit",
+        subject=f"接收{case.person.name}为预备党员",
+        votes_for=max(voters - 2, 0),
+        votes_against=1 if voters > 2 else 0,
+        votes_abstain=1 if voters > 2 else 0,
+        person=case.person,
+    )
+    case.admission_decision = decision
+    case.save(update_fields=["admission_decision"])
+    DevelopmentStep.objects.filter(case=case, step="vote").update(
+        decision=decision, rule=RULES["vote"], recorded_by_name=RECORDER
+    )
+    return changed + len(marks) + 1
+
+
 @transaction.atomic
 def run(ctx: SeedContext) -> None:
     zone = Org.objects.filter(code=ctx.zone_code).first()
@@ -383,6 +489,10 @@ def run(ctx: SeedContext) -> None:
         done["appraisals"] = _appraisals(ctx, zone)
     if members_exist and _demo_member_login():
         done["member_login"] = 1
+    if members_exist:
+        rule_cases = _rule_cases(ctx, zone)
+        if rule_cases:
+            done["rule_cases"] = rule_cases
     if done:
         log_action(actor=SYSTEM, action="activities.seed_demo", org=zone, data=done)
         ctx.say("组织生活：" + "，".join(f"{k} {v}" for k, v in done.items()))

@@ -629,3 +629,48 @@ def record_decision(
         data={"decision": decision.pk, "for": votes_for, "passed": decision.passed},
     )
     return decision
+
+
+# Which development step each kind of decision is (people.development holds the rules of each).
+CASE_DECISIONS = {
+    DecisionKind.ADMIT: "admit_probationary",
+    DecisionKind.CONVERT: "vote_conversion",
+    DecisionKind.EXTEND: "extend_probation",
+    DecisionKind.CANCEL: "cancel_probation",
+}
+
+
+def record_meeting_decision(
+    *,
+    actor: Actor,
+    activity: Activity,
+    kind: str,
+    votes_for: int,
+    votes_against: int = 0,
+    votes_abstain: int = 0,
+    case=None,
+    subject: str = "",
+    months: int | None = None,
+    reason: str = "",
+    note: str = "",
+) -> Decision:
+    """A vote taken at a branch's 支部党员大会, from its meeting page or the API. Admission, 转正,
+    extension and cancellation go through the development procedure (which checks the case's own
+    rules and records the step); anything else is ``record_decision``. Each is one transaction with
+    one audit entry, written by the service it reaches. A vote that fails is kept, and changes
+    nothing else."""
+    from dangjian.people import development
+
+    votes = {"votes_for": votes_for, "votes_against": votes_against, "votes_abstain": votes_abstain}
+    if kind == DecisionKind.OTHER:
+        return record_decision(actor=actor, activity=activity, subject=subject, **votes)
+    if kind not in CASE_DECISIONS or case is None:
+        raise ActivityError("请选择表决事项和涉及的发展对象或预备党员。", code="kind")
+    common = {"actor": actor, "case": case, "meeting": activity, **votes}
+    if kind == DecisionKind.EXTEND:
+        development.extend_probation(months=months or 0, note=note, **common)
+    elif kind == DecisionKind.CANCEL:
+        development.cancel_probation(reason=reason, **common)
+    else:
+        getattr(development, CASE_DECISIONS[kind])(note=note, **common)
+    return Decision.objects.filter(activity=activity, kind=kind, person=case.person).latest("id")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/decisions/", views.decision, name="decision"),
     path("<int:pk>/photos/", views.photo_upload, name="photo_upload"),
     path("<int:pk>/qr.svg", views.qr, name="qr"),
     path("<int:pk>/trainees/", views.trainees, name="trainees"),

@@ -22,11 +22,13 @@ from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
 from dangjian.people.selectors import members_visible_to
 
 from . import exporters, selectors, services
-from .forms import ActivityForm, PhotoForm, RuleForm
+from .forms import ActivityForm, DecisionForm, PhotoForm, RuleForm
 from .models import (
     Activity,
     ActivityPhoto,
     ComplianceRule,
+    Decision,
+    DecisionKind,
     Grade,
     Kind,
     Lecturer,
@@ -155,9 +157,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk)
     can_edit = has_capability(request.user, "activities.edit", activity.org)
     rows = activity.attendance.select_related("member__person").order_by("status", "member__person__name")
+    t = selectors.turnout(activity)
+    congress = activity.kind == Kind.PARTY_CONGRESS and activity.org.level == Level.BRANCH
     context = {
         "a": activity,
-        "turnout": selectors.turnout(activity),
+        "turnout": t,
+        "congress": congress,
+        "decisions": Decision.objects.filter(activity=activity).select_related("person") if congress else [],
+        "decision_form": DecisionForm(initial={"votes_against": 0, "votes_abstain": 0}),
+        "decision_kinds": DecisionKind.choices,
+        "decision_cases": _decision_cases(request, activity) if congress and can_edit else [],
+        "held": activity.status == Status.HELD and activity.date <= timezone.localdate(),
         "rows": rows,
         "photos": activity.photos.all(),
         "participants": activity.participants.order_by("path"),
@@ -170,6 +180,70 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         and timezone.now() < services.checkin_expires_at(activity),
     }
     return render(request, "activities/detail.html", context)
+
+
+def _decision_cases(request, activity: Activity) -> list:
+    """Development cases of the meeting's branch a 支部党员大会 can decide on: 发展对象 (admission) and
+    预备党员 (转正, extension, cancellation)."""
+    from dangjian.people.selectors import development_visible_to
+
+    return list(
+        development_visible_to(request.user, "members.edit")
+        .filter(org=activity.org, stage__in=["candidate", "probationary"])
+        .order_by("stage", "person__name")
+    )
+
+
+@require_POST
+@requires("activities.edit")
+def decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a vote of this 支部党员大会; refused, with the rule named, when the meeting is not quorate."""
+    from dangjian.people.selectors import development_visible_to
+
+    activity = _activity(request, pk, "activities.edit")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        errors = [e for field in form.errors.values() for e in field]
+        messages.error(request, "；".join(errors) or "请填写表决事项和票数。")
+        return redirect(reverse("activities:detail", args=[pk]) + "#decisions")
+    d = form.cleaned_data
+    case = None
+    if d["kind"] != DecisionKind.OTHER:
+        case = development_visible_to(request.user, "members.edit").filter(pk=d["case"]).first()
+        if case is None:
+            raise Http404
+    try:
+        result = services.record_meeting_decision(
+            actor=request.user,
+            activity=activity,
+            kind=d["kind"],
+            case=case,
+            subject=d["subject"] or "",
+            months=d["months"],
+            reason=d["reason"] or "",
+            note=d["note"] or "",
+            votes_for=d["votes_for"],
+            votes_against=d["votes_against"] or 0,
+            votes_abstain=d["votes_abstain"] or 0,
+        )
+    except ValidationError as exc:
+        messages.error(request, "不能登记表决：" + "；".join(exc.messages))
+    else:
+        needed = result.voting_expected // 2 + 1
+        if result.passed:
+            messages.success(
+                request,
+                f"“{result.subject}”表决通过：赞成{result.votes_for}票，超过应到会有表决权党员"
+                f"{result.voting_expected}名的半数。",
+            )
+        else:
+            messages.warning(
+                request,
+                f"“{result.subject}”未通过：赞成{result.votes_for}票，未超过应到会有表决权党员"
+                f"{result.voting_expected}名的半数（至少须{needed}票，《发展党员工作细则》第二十二条）。"
+                "表决结果已记录，该事项不生效。",
+            )
+    return redirect(reverse("activities:detail", args=[pk]) + "#decisions")
 
 
 @require_http_methods(["GET", "POST"])
@@ -199,9 +273,15 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "出席情况已保存。")
             return redirect("activities:detail", pk=activity.pk)
     rows = [(m, current.get(m.pk)) for m in members]
+    from dangjian.people.selectors import hosted_on
+
+    paths = [activity.org.path, *activity.participants.values_list("path", flat=True)]
     context = {
         "a": activity,
         "rows": rows,
+        # Members here by a temporary relationship (临时组织关系): marked and counted here, no vote here.
+        "hosted": set(hosted_on(paths, activity.date).values_list("member_id", flat=True)),
+        "watched": {m.pk for m in members if m.watched_on(activity.date)},
         "error": error,
         "choices": Participation.choices,
         "post": request.POST,
@@ -300,6 +380,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         rows = matrix.overdue
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     context = {
+        **_branch_rules(request, roots, year, {r.org_id for r in matrix.rows}),
         "org": org,
         "year": year,
         "matrix": matrix,
@@ -309,6 +390,38 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "overdue": matrix.overdue,
     }
     return render(request, "activities/compliance.html", context)
+
+
+BRANCH_RULES_SHOWN = 300
+
+
+def _branch_rules(request, roots: list[Org], year: int, visible: set[int]) -> dict:
+    """The rules the frequency calendar does not hold, per branch in scope: the monthly 党小组会, the
+    secretary's yearly 党课, and the six-month flags of 党章 Article 9 (as of the end of ``year``, or
+    today in the current year)."""
+    from django.conf import settings
+
+    from dangjian.people.selectors import lapse_flags
+
+    today = timezone.localdate()
+    as_of = today if year >= today.year else date(year + 1, 1, 1)
+    gaps, flags = [], {}
+    for root in roots:
+        gaps += [g for g in selectors.branch_rule_gaps(root, year, today) if g.org.pk in visible]
+        flags |= lapse_flags(request.user, root, months=settings.LAPSE_MONTHS, today=as_of)
+    names = {g.org.pk: g.org for g in gaps}
+    flagged = [(names[k], v) for k, v in flags.items() if k in names]
+    flagged.sort(key=lambda pair: pair[0].path)
+    return {
+        "rule_gaps": [g for g in gaps if g.group_months_missed or g.secretary_lecture is not True][
+            :BRANCH_RULES_SHOWN
+        ],
+        "rule_gap_count": sum(1 for g in gaps if g.group_months_missed or g.secretary_lecture is not True),
+        "lapse": flagged[:BRANCH_RULES_SHOWN],
+        "lapse_as_of": as_of,
+        "lapse_month": as_of.replace(day=1),
+        "lapse_months": settings.LAPSE_MONTHS,
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from .models import DuesCategory, MemberStatus, Sex
+from .models import DuesCategory, MemberStatus, Sex, WaiverKind, WaiverReason
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
 TEXT = forms.TextInput(attrs={"class": "form-control form-control-sm"})
@@ -29,8 +29,19 @@ class ImportForm(forms.Form):
 
 class TransferOutForm(forms.Form):
     applied_on = forms.DateField(label="申请日期", widget=DATE)
-    months_away = forms.IntegerField(label="外出时间（月）", min_value=0, max_value=240)
-    to_org = forms.CharField(label="接收党支部代码（平台内）", max_length=32, required=False)
+    months_away = forms.IntegerField(
+        label="外出时间（月）",
+        min_value=0,
+        max_value=240,
+        help_text="6个月及以下开具临时组织关系证明：在接收支部参加组织生活，组织关系、党费和表决权仍在本支部；"
+        "超过6个月转接正式组织关系。",
+    )
+    to_org = forms.CharField(
+        label="接收党支部（平台内，输入名称选择）",
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "branch-options", "autocomplete": "off"}),
+    )
     outside_org_name = forms.CharField(label="接收组织名称（平台外）", max_length=100, required=False)
     reason = forms.CharField(label="转接原因", max_length=200, required=False)
     valid_days = forms.IntegerField(label="介绍信有效期（天）", min_value=1, max_value=365, initial=90)
@@ -192,3 +203,55 @@ class RemoveMemberForm(forms.Form):
         if reason:
             data["full_reason"] = (text if reason == "其他" else f"{reason}：{text}" if text else reason)[:50]
         return data
+
+
+class DuesWaiverForm(forms.Form):
+    """免交/少交 with its approval (2008 党费规定): who approved, when, and why."""
+
+    member_id = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label="方式", choices=WaiverKind.choices, widget=SELECT)
+    reason = forms.ChoiceField(label="原因", choices=WaiverReason.choices, widget=SELECT)
+    from_month = forms.CharField(
+        label="起始月份",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "class": "form-control form-control-sm"}),
+    )
+    to_month = forms.CharField(
+        label="截止月份（不填为长期）",
+        max_length=7,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "class": "form-control form-control-sm"}),
+    )
+    monthly = forms.DecimalField(
+        label="少交后每月（元）", min_value=0, decimal_places=2, required=False, widget=TEXT
+    )
+    approved_by = forms.CharField(label="批准组织", max_length=100, widget=TEXT)
+    approved_on = forms.DateField(label="批准日期", widget=DATE)
+    note = forms.CharField(label="说明", max_length=200, required=False, widget=TEXT)
+
+    def clean_approved_on(self):
+        return _not_future(self.cleaned_data.get("approved_on"), "批准日期")
+
+    @staticmethod
+    def _month(text: str, label: str) -> date | None:
+        if not text:
+            return None
+        try:
+            year, month = (int(x) for x in text.split("-")[:2])
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(f"{label}格式应为“年-月”。", code="month") from None
+
+    def clean_from_month(self):
+        return self._month(self.cleaned_data.get("from_month", ""), "起始月份")
+
+    def clean_to_month(self):
+        return self._month(self.cleaned_data.get("to_month", ""), "截止月份")
+
+
+class WatchForm(forms.Form):
+    """留党察看 (党章 Article 40): from, until (the day the rights come back), and the decision."""
+
+    started_on = forms.DateField(label="起始日期", widget=DATE)
+    until = forms.DateField(label="期满日期（自该日起恢复党员权利）", widget=DATE)
+    decision = forms.CharField(label="处分决定（批准机关、文号、事由）", max_length=200, widget=TEXT)

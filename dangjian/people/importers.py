@@ -362,6 +362,7 @@ class MemberImporter(Importer):
             "left_on": None,
             "left_reason": "",
             "dues_category": DuesCategory.SALARIED,
+            "watch_decision": "",
             "created_at": now,
             "updated_at": now,
         }

@@ -131,7 +131,8 @@ class Member(models.Model):
     )
     # 留党察看: no vote during the period (党章 Article 40).
     watch_from = models.DateField("留党察看起始日期", null=True, blank=True)
-    watch_until = models.DateField("留党察看结束日期", null=True, blank=True)
+    watch_until = models.DateField("留党察看期满日期", null=True, blank=True)
+    watch_decision = models.CharField("留党察看决定（批准机关、文号、事由）", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,15 +156,20 @@ class Member(models.Model):
             return None
         return whole_years(self.full_on, day)
 
-    def has_vote_on(self, day: date) -> bool:
-        """A full member on ``day`` (预备党员 have no vote, 党章 Article 7), not under 留党察看 (Article 40)."""
-        full = self.full_on <= day if self.full_on is not None else self.status == MemberStatus.FULL
-        watched = (
+    def is_full_on(self, day: date) -> bool:
+        return self.full_on <= day if self.full_on is not None else self.status == MemberStatus.FULL
+
+    def watched_on(self, day: date) -> bool:
+        """Under 留党察看 on ``day`` (``watch_until`` is the day the rights come back)."""
+        return (
             self.watch_from is not None
             and self.watch_from <= day
             and (self.watch_until is None or self.watch_until > day)
         )
-        return full and not watched
+
+    def has_vote_on(self, day: date) -> bool:
+        """A full member on ``day`` (预备党员 have no vote, 党章 Article 7), not under 留党察看 (Article 40)."""
+        return self.is_full_on(day) and not self.watched_on(day)
 
 
 class MembershipPeriod(models.Model):

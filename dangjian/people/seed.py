@@ -16,6 +16,7 @@ from dangjian.core.idcard import make_id
 from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Grid, Kind, Level, Org
 
+from .development import RULES
 from .dues import monthly_dues_fen
 from .models import (
     DevelopmentCase,
@@ -23,6 +24,7 @@ from .models import (
     DuesAssessment,
     DuesCategory,
     DuesPayment,
+    DuesWaiver,
     Household,
     Member,
     MembershipPeriod,
@@ -32,6 +34,8 @@ from .models import (
     Transfer,
     TransferKind,
     TransferState,
+    WaiverKind,
+    WaiverReason,
 )
 from .services import prepare_person
 
@@ -402,6 +406,123 @@ def _dues(ctx: SeedContext, members: list[Member]) -> int:
     return len(payments)
 
 
+# The branch where the demo secretary (jizhuang) meets each of issue 13's rules, and its neighbour.
+RULES_BRANCH = "SFQ-V01-1"
+RULES_HOST = "SFQ-V01-2"
+RECORDER = "姬庄村党总支组织委员"
+
+
+def rule_case_pool(branch: Org, year: int) -> list[Member]:
+    """Long-standing full members of ``branch``, skipping the first (the demo member login's, see
+    activities.seed); the activities seed reads the same list to give the cases their attendance."""
+    return list(
+        Member.objects.filter(
+            org=branch, left_on__isnull=True, status=MemberStatus.FULL, joined_on__lt=date(year - 5, 1, 1)
+        )
+        .select_related("person")
+        .order_by("joined_on", "pk")[1:40]
+    )
+
+
+def _rule_cases(ctx: SeedContext, ids: _Ids) -> dict:
+    """One case of each rule of issue 13 in 姬庄村第一党支部, drawn after every other stream so the
+    rest of the demo is the same: a member under 留党察看, a 低保 exemption, a member flagged for
+    six months unpaid (and, in the activities seed, without organizational life), a temporary
+    relationship with the neighbouring branch, and a development case with every step up to the vote.
+    None of them changes a figure of FIGURES.md: nobody joins or leaves a roll."""
+    branch = Org.objects.filter(code=RULES_BRANCH).first()
+    host = Org.objects.filter(code=RULES_HOST).first()
+    if branch is None or host is None:
+        return {}
+    y = ctx.year
+    rng = ctx.rng("people.rule_cases")
+    pool = rule_case_pool(branch, y)
+    if len(pool) < 13:
+        return {}
+    watched, waived, lapsed, away = pool[1], pool[3], pool[5], pool[7]
+    watched.watch_from, watched.watch_until = date(y, 4, 17), date(y + 1, 4, 17)
+    watched.watch_decision = f"示范区纪工委 示纪〔{y}〕5号：违反廉洁纪律，给予留党察看一年处分"
+    watched.save(update_fields=["watch_from", "watch_until", "watch_decision"])
+
+    DuesWaiver.objects.create(
+        member=waived,
+        kind=WaiverKind.EXEMPT,
+        reason=WaiverReason.LOW_INCOME,
+        from_month=date(y, 7, 1),
+        approved_by="姬庄村党总支（报示范区党工委备案）",
+        approved_on=date(y, 6, 26),
+        note="家庭纳入低保，本人申请免交",
+    )
+    DuesPayment.objects.filter(member__in=[waived, lapsed], month__gte=date(y, 7, 1)).delete()
+
+    Transfer.objects.create(
+        member=away,
+        kind=TransferKind.TEMPORARY,
+        state=TransferState.RECEIVED,
+        from_org=branch,
+        to_org=host,
+        person_name=away.person.name,
+        reason="在邻村合作社务工五个月",
+        months_away=5,
+        applied_on=date(y, 4, 20),
+        approved_on=date(y, 4, 21),
+        issued_on=date(y, 4, 22),
+        closed_on=date(y, 5, 1),
+        host_until=date(y, 10, 1),
+        scope_path=branch.path,
+        scope_path_to=host.path,
+    )
+
+    # A candidate with every step up to the branch meeting's vote, entered late from the paper file.
+    person = _person(rng, ids, branch, date(1996, 5, 12), "女", branch.kind)
+    person.save()
+    applied = date(y - 2, 3, 6)
+    steps = [
+        ("apply", applied, ""),
+        ("talk", date(y - 2, 4, 20), "申请人外出务工，返乡后谈话"),  # later than a month: overdue
+        ("activist", date(y - 2, 5, 10), ""),
+        ("activist_filed", date(y - 2, 5, 16), ""),
+        ("mentors", date(y - 2, 5, 18), "、".join(m.person.name for m in pool[9:11])),
+        ("review", date(y - 2, 11, 8), ""),
+        ("review", date(y - 1, 5, 6), ""),
+        ("candidate", date(y - 1, 5, 20), ""),
+        ("candidate_filed", date(y - 1, 5, 26), ""),
+        ("introducers", date(y - 1, 6, 2), "、".join(m.person.name for m in pool[11:13])),
+        ("political_review", date(y - 1, 9, 15), "合格"),
+        ("training", date(y - 1, 10, 20), "24学时 区委党校发展对象培训班"),
+        ("committee_review", date(y - 1, 11, 3), ""),
+        ("pre_review", date(y - 1, 11, 24), ""),
+        ("application_form", date(y - 1, 12, 8), ""),
+    ]
+    case = DevelopmentCase.objects.create(
+        person=person,
+        org=branch,
+        stage=Stage.CANDIDATE,
+        applied_on=applied,
+        talked_on=steps[1][1],
+        activist_on=steps[2][1],
+        candidate_on=steps[7][1],
+        training_hours=24,
+        political_review_passed=True,
+    )
+    case.mentors.set(pool[9:11])
+    case.introducers.set(pool[11:13])
+    DevelopmentStep.objects.bulk_create(
+        DevelopmentStep(
+            case=case,
+            step=step,
+            on=on,
+            note=f"补录：据纸质档案登记。{note}".strip("。") if i == 0 else note,
+            rule=RULES.get(step, ""),
+            overdue=step == "talk",
+            late_entry=True,
+            recorded_by_name=RECORDER,
+        )
+        for i, (step, on, note) in enumerate(steps)
+    )
+    return {"watched": watched.pk, "waived": waived.pk, "lapsed": lapsed.pk, "away": away.pk, "case": case.pk}
+
+
 @transaction.atomic
 def run(ctx: SeedContext) -> None:
     zone = ctx.zone()
@@ -413,7 +534,9 @@ def run(ctx: SeedContext) -> None:
     cases = _development(ctx, zone, ids)
     transfers = _transfers(ctx, members)
     payments = _dues(ctx, members)
+    rule_cases = _rule_cases(ctx, ids)
     data = {
+        "rule_cases": rule_cases,
         "members": len(members),
         "on_roll_year_end": ON_ROLL_2023,
         "residents": residents,

@@ -215,6 +215,18 @@ def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[M
     )
 
 
+def waivers_in_force(actor, month: date) -> QuerySet[DuesWaiver]:
+    """免交/少交 in force in ``month`` for members in the actor's scope, branch by branch."""
+    month = month_start(month)
+    return (
+        scoped(DuesWaiver.objects.all(), actor, "members.view")
+        .filter(from_month__lte=month)
+        .filter(Q(to_month__isnull=True) | Q(to_month__gte=month))
+        .select_related("member__person", "member__org")
+        .order_by("member__org__path", "member__person__name", "from_month")
+    )
+
+
 def without_organizational_life(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
     """Members on the roll who took part in no organizational life for the last ``months`` full months
     (党章 Article 9) — at their branch, or where a temporary relationship placed them. Flagged, not
@@ -237,6 +249,49 @@ def without_organizational_life(actor, months: int = 6, today: date | None = Non
         .select_related("person", "org")
         .order_by("org__path", "person__name")
     )
+
+
+@dataclass
+class LapseFlags:
+    """A branch's members flagged under 党章 Article 9: six months without paying dues, six months
+    without organizational life. Counts for every branch; names for the first ones only."""
+
+    org_id: int
+    unpaid: int = 0
+    lifeless: int = 0
+    unpaid_names: list = None  # type: ignore[assignment]
+    lifeless_names: list = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        self.unpaid_names = self.unpaid_names or []
+        self.lifeless_names = self.lifeless_names or []
+
+
+def lapse_flags(
+    actor, root, months: int = 6, today: date | None = None, names: int = 5
+) -> dict[int, LapseFlags]:
+    """org id → LapseFlags for branches under ``root`` in the actor's scope; two grouped counts and two
+    short name lists, whatever the size of the subtree."""
+    from django.db.models import Count, Window
+    from django.db.models.functions import RowNumber
+
+    out: dict[int, LapseFlags] = {}
+    sources = (
+        ("unpaid", unpaid_dues(actor, months=months, today=today)),
+        ("lifeless", without_organizational_life(actor, months=months, today=today)),
+    )
+    for key, qs in sources:
+        flagged = Member.objects.filter(pk__in=qs.filter(org__path__startswith=root.path).values("pk"))
+        for org_id, n in (
+            flagged.values("org_id").annotate(n=Count("pk")).values_list("org_id", "n").order_by()
+        ):
+            setattr(out.setdefault(org_id, LapseFlags(org_id)), key, n)
+        ranked = flagged.annotate(
+            rank=Window(RowNumber(), partition_by=["org_id"], order_by=["person__name", "pk"])
+        ).filter(rank__lte=names)
+        for org_id, person_id, name in ranked.values_list("org_id", "person_id", "person__name"):
+            getattr(out[org_id], f"{key}_names").append((person_id, name))
+    return out
 
 
 # --- the roll on a day (MembershipPeriod), for quorum, attendance, appraisal, dues and yearly figures
@@ -300,4 +355,17 @@ def under_watch_in(actor, org, year: int) -> QuerySet[Member]:
         .filter(org__path__startswith=org.path, watch_from__year=year)
         .select_related("person", "org")
         .order_by("watch_from", "pk")
+    )
+
+
+def temporary_placement(member: Member, day: date) -> Transfer | None:
+    """The received temporary relationship placing ``member`` with a host branch on ``day``, if any."""
+    return (
+        Transfer.objects.filter(
+            member=member, kind=TransferKind.TEMPORARY, state=TransferState.RECEIVED, closed_on__lte=day
+        )
+        .filter(Q(host_until__isnull=True) | Q(host_until__gt=day))
+        .select_related("to_org")
+        .order_by("-closed_on")
+        .first()
     )

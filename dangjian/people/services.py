@@ -252,3 +252,52 @@ def record_roster_export(*, actor: Actor, org: Org | None, filters: dict, full: 
     """An export of the roll leaves the platform: audit who took which rows, masked or in full."""
     require(actor, "pii.reveal" if full else "members.view", org)
     log_action(actor=actor, action="people.export_roster", org=org, data={"filter": filters, "full": full})
+
+
+# ---------------------------------------------------------------- 留党察看 (党章 Article 40)
+
+WATCH_AT_MOST_YEARS = 2
+
+
+@transaction.atomic
+def place_under_watch(
+    *, actor: Actor, member: Member, started_on: date, until: date, decision: str
+) -> Member:
+    """留党察看: the member stays on the roll but has no vote, and may not elect or be elected, from
+    ``started_on`` until ``until`` (exclusive; at most two years, 党章 Article 40). Only a full
+    member can be placed under it (a 预备党员 who breaks discipline has the probation extended or
+    the qualification cancelled). ``decision`` names who decided, the document and the cause; the
+    audit entry keeps every placement, the member row the one in force."""
+    require(actor, "members.edit", member.org, message="该党员不在您的管理范围内。")
+    decision = " ".join(decision.split())
+    if member.left_on is not None:
+        raise PeopleError("该党员已不在册。", code="left")
+    if not decision:
+        raise PeopleError("请填写留党察看的决定（批准机关、文号、事由）。", code="decision")
+    if started_on > timezone.localdate():
+        raise PeopleError("留党察看起始日期不能晚于今天。", code="future")
+    if not member.is_full_on(started_on):
+        raise PeopleError(
+            "留党察看只适用于正式党员；预备党员违犯纪律的，延长预备期或取消预备党员资格。", code="not_full"
+        )
+    if member.watched_on(started_on):
+        raise PeopleError("该党员在此日期已处于留党察看期内。", code="already")
+    from dangjian.core.dates import add_years
+
+    latest = add_years(started_on, WATCH_AT_MOST_YEARS)
+    if until <= started_on or until > latest:
+        raise PeopleError(
+            f"留党察看期限最长不超过两年（党章第四十条）：期满日期须在{started_on:%Y年%m月%d日}之后、"
+            f"不晚于{latest:%Y年%m月%d日}。",
+            code="period",
+        )
+    member.watch_from, member.watch_until, member.watch_decision = started_on, until, decision[:200]
+    member.save(update_fields=["watch_from", "watch_until", "watch_decision", "updated_at"])
+    log_action(
+        actor=actor,
+        action="people.place_under_watch",
+        obj=member,
+        org=member.org,
+        data={"from": started_on, "until": until, "decision": decision[:200]},
+    )
+    return member

@@ -11,6 +11,7 @@ urlpatterns = [
     path("p/<int:pk>/remove/", views.person_remove, name="person_remove"),
     path("p/<int:pk>/reveal/", views.person_reveal, name="reveal"),
     path("p/<int:pk>/transfer/", views.transfer_out, name="transfer_out"),
+    path("p/<int:pk>/watch/", views.person_watch, name="person_watch"),
     path("p/<int:pk>/readmit/", lookup.readmit, name="readmit"),
     path("find/", lookup.find_by_id, name="find_by_id"),
     path("import/", import_views.import_page, name="import"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("dues/", views.dues_page, name="dues"),
     path("dues/pay/", views.dues_pay, name="dues_pay"),
     path("dues/assess/", views.dues_assess, name="dues_assess"),
+    path("dues/waive/", views.dues_waive, name="dues_waive"),
     path("households/", views.household_list, name="households"),
     path("residents/new/", views.resident_new, name="resident_new"),
 ]

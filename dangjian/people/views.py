@@ -27,17 +27,20 @@ from .forms import (
     ApplicationForm,
     DuesAssessmentForm,
     DuesPaymentForm,
+    DuesWaiverForm,
     MemberEditForm,
     PersonEditForm,
     RemoveMemberForm,
     StepForm,
     TransferInForm,
     TransferOutForm,
+    WatchForm,
 )
-from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer
+from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer, WaiverKind
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
 from .services import (
+    place_under_watch,
     record_person_view,
     record_roster_export,
     remove_member,
@@ -146,23 +149,46 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if html:
             # The registry's contract: render() returns HTML built from the app's own templates.
             rendered.append((section, mark_safe(html)))  # noqa: S308
+    may_edit = has_capability(request.user, "members.edit", person.org)
     context = {
         "person": person,
         "member": member,
         "today": today,
+        "may_edit": may_edit,
         "history": selectors.member_history(member) if member else [],
         "transfers": Transfer.objects.filter(member=member).select_related("from_org", "to_org")
         if member
         else [],
         "cases": cases,
         "dues": member.dues_payments.order_by("-month")[:12] if member else [],
+        "waivers": member.dues_waivers.order_by("-from_month") if member else [],
+        "waiver_form": DuesWaiverForm(
+            initial={"member_id": member.pk, "from_month": f"{today:%Y-%m}", "approved_on": today}
+        )
+        if member
+        else None,
+        "watch_form": WatchForm(initial={"started_on": today}),
+        "watched": member is not None and member.watched_on(today),
+        "votes": member is not None and member.has_vote_on(today),
         "assessment": member.dues_assessments.order_by("-year").first() if member else None,
         "dues_categories": DuesCategory.choices,
         "sections": rendered,
         "may_reveal": has_capability(request.user, "pii.reveal", person.org),
-        "may_edit": has_capability(request.user, "members.edit", person.org),
         "may_readmit": member is not None and has_capability(request.user, "members.readmit", member.org),
         "transfer_form": TransferOutForm(initial={"applied_on": today, "valid_days": 90}),
+        # The receiving branch may be outside the sender's scope: the zone's branches by name (a
+        # datalist, so the code is picked, not typed from memory).
+        "branch_options": Org.objects.filter(
+            path__startswith=(member.org.path if member else person.org.path)[: Org.steplen],
+            level=Level.BRANCH,
+            active=True,
+        )
+        .exclude(pk=member.org_id if member else None)
+        .order_by("path")
+        .values_list("code", "name")[:500]
+        if may_edit
+        else [],
+        "hosted": selectors.temporary_placement(member, today) if member else None,
         "step_labels": development.STEP_LABELS,
         "histories": [(case, development.history(case)) for case in cases],
     }
@@ -274,6 +300,26 @@ def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
         _fail(request, exc)
         return redirect("people:person_edit", pk=person.pk)
     messages.success(request, f"已将“{person.name}”移出党员名册。")
+    return redirect("people:person", pk=person.pk)
+
+
+@require_POST
+@requires("members.edit")
+def person_watch(request: HttpRequest, pk: int) -> HttpResponse:
+    """留党察看 recorded on the person page (党章 Article 40)."""
+    person, member = _editable(request, pk)
+    if member is None:
+        raise Http404
+    form = WatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写留党察看的起始日期、期满日期和处分决定。")
+        return redirect("people:person", pk=person.pk)
+    try:
+        place_under_watch(actor=request.user, member=member, **form.cleaned_data)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, f"已登记：{person.name}留党察看，察看期内没有表决权、选举权和被选举权。")
     return redirect("people:person", pk=person.pk)
 
 
@@ -598,6 +644,9 @@ def dues_page(request: HttpRequest) -> HttpResponse:
         "page": page,
         "month": month,
         "pay_form": DuesPaymentForm(initial={"month": f"{month:%Y-%m}", "paid_on": timezone.localdate()}),
+        "waivers": selectors.waivers_in_force(request.user, month)[:PAGE_SIZE],
+        "waiver_form": DuesWaiverForm(initial={"from_month": f"{month:%Y-%m}"}),
+        "today": timezone.localdate(),
         "may_edit": has_capability(request.user, "members.edit"),
     }
     return render(request, "people/dues.html", context)
@@ -654,6 +703,40 @@ def dues_assess(request: HttpRequest) -> HttpResponse:
         return redirect("people:person", pk=member.person_id)
     messages.error(request, "请填写年度和类别。")
     return redirect("people:dues")
+
+
+@require_POST
+@requires("members.edit")
+def dues_waive(request: HttpRequest) -> HttpResponse:
+    """免交/少交 with the approval recorded; from the dues page's flagged rows or the person page."""
+    form = DuesWaiverForm(request.POST)
+    back = safe_next(request, "people:dues")
+    if not form.is_valid():
+        errors = [e for field in form.errors.values() for e in field]
+        messages.error(request, "请完整填写减免方式、原因、起始月份、批准组织和批准日期。" + "".join(errors))
+        return redirect(back)
+    d = form.cleaned_data
+    member = get_scoped_or_404(
+        Member.objects.select_related("org", "person"), request.user, "members.edit", pk=d["member_id"]
+    )
+    try:
+        dues.grant_dues_waiver(
+            actor=request.user,
+            member=member,
+            kind=d["kind"],
+            reason=d["reason"],
+            from_month=d["from_month"],
+            to_month=d["to_month"],
+            monthly_fen=yuan_to_fen(d["monthly"]) if d["monthly"] is not None else None,
+            approved_by=d["approved_by"],
+            approved_on=d["approved_on"],
+            note=d["note"],
+        )
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, f"已登记{member.person.name}的党费{dict(WaiverKind.choices)[d['kind']]}。")
+    return redirect(back)
 
 
 # ---------------------------------------------------------------- households

@@ -1,6 +1,7 @@
 """The demo zone's 2023 reproduces the article's figures 3, 5–8, 10 and 15 through the metrics registry."""
 
 import importlib
+from datetime import date
 
 import pytest
 from django.db import transaction
@@ -74,6 +75,34 @@ def test_demo_zone_2023_reproduces_the_articles_figures_and_a_second_seed_change
     from dangjian.activities.services import member_for_user
 
     assert member_for_user(User.objects.get(username="dangyuan")).org.code == "SFQ-V01-1"
+
+    # Issue 13: a case of each rule where the demo secretary (姬庄村) meets it — and the figures above
+    # are the article's all the same.
+    from dangjian.activities.models import Decision
+    from dangjian.people.models import DevelopmentCase, DuesPayment, DuesWaiver, Member, Transfer
+    from dangjian.people.seed import rule_case_pool
+
+    pool = rule_case_pool(Org.objects.get(code="SFQ-V01-1"), 2023)
+    watched, waived, lapsed, away = pool[1], pool[3], pool[5], pool[7]
+    assert watched.watch_from and not watched.has_vote_on(date(2023, 8, 20))
+    assert not Attendance.objects.filter(
+        member=watched, activity__date__gte=date(2023, 5, 1), voting=True
+    ).exists()
+    assert DuesWaiver.objects.filter(member=waived, kind="exempt").exists()
+    assert not DuesPayment.objects.filter(member=lapsed, month__gte=date(2023, 7, 1)).exists()
+    assert not Attendance.objects.filter(
+        member=lapsed, activity__date__gte=date(2023, 7, 1), status="present"
+    ).exists()
+    stay = Transfer.objects.get(member=away, kind="temporary")
+    assert Attendance.objects.filter(member=away, activity__org=stay.to_org, status="present").exists()
+    assert Member.objects.get(pk=away.pk).org.code == "SFQ-V01-1", "the roll stays at home"
+    case = DevelopmentCase.objects.get(
+        org__code="SFQ-V01-1", stage="candidate", steps__step="application_form"
+    )
+    assert case.steps.filter(overdue=True, step="talk").exists() and case.steps.count() == 15
+    decision = Decision.objects.get(activity__org__path__startswith=zone.path)
+    assert decision.passed and decision.voting_present * 2 > decision.voting_expected
+    assert decision.votes_for + decision.votes_against + decision.votes_abstain <= decision.voting_present
 
     before = (Activity.objects.count(), Attendance.objects.count(), AuditEntry.objects.count())
     _seed()

@@ -24,3 +24,21 @@ document.addEventListener("click", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) { event.preventDefault(); window.print(); }
 });
+// A form part shown only for one choice of a select: <select data-shows="reduced:[data-waiver-amount]">
+// (the 少交 amount for a dues waiver; the case and months of a meeting's decision). Without script
+// every part stays visible and the server checks what applies.
+function applyShows(select) {
+  const form = select.closest("form");
+  for (const rule of select.dataset.shows.split(";")) {
+    const [values, selector] = rule.split(":");
+    form.querySelectorAll(selector).forEach((part) => {
+      part.hidden = !values.split(",").includes(select.value);
+    });
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-shows]")) { applyShows(event.target); }
+});
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("select[data-shows]").forEach(applyShows);
+});
