@@ -12,7 +12,8 @@ class PeopleConfig(AppConfig):
         # The audit log's pages and exports show these, never the code (core/tests/test_audit_labels).
         register_action_labels(
             {
-                "people.grant_dues_waiver": "批准免交党费",
+                "people.grant_dues_waiver": "批准免交、少交党费",
+                "people.place_under_watch": "登记留党察看处分",
                 "people.import_batch.assign": "批量导入：指定支部",
                 "people.import_batch.confirm": "批量导入：确认导入",
                 "people.import_batch.upload": "批量导入：上传文件",
