@@ -41,4 +41,10 @@ def test_year_end_overview_reads_like_the_article(page, server_url):
     expect(body).to_contain_text("81个基层党组织")
     expect(body).to_contain_text("1600余名党员")
     expect(body).to_contain_text("主题党日活动22次")
+    # Sentences of the second wave's modules, each from their records.
+    expect(body).to_contain_text("实施农村党支部书记“一定三诺两评”承诺践诺机制")
+    expect(body).to_contain_text("开展“示范集体”“示范岗”争创活动")
+    expect(body).to_contain_text("创新开展“十面红旗”“和美社区”评选活动，拨付奖励资金600余万元")
+    expect(body).to_contain_text("纳入“争先夺优”“项目建设”等五本台账")
+    expect(body).to_contain_text("共发放分红108.5万元，受益群众1550名")
     expect(body).to_contain_text("数据截至")
