@@ -7,16 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
 from dangjian.people.models import Member, MembershipPeriod
@@ -341,32 +341,22 @@ def check_in(*, actor: Actor, token: str) -> tuple[Attendance, bool]:
 
 @transaction.atomic
 def add_photo(*, actor: Actor, activity: Activity, upload, caption: str = "") -> ActivityPhoto:
-    """Store an image (checked with Pillow, at most settings.PHOTO_MAX_BYTES)."""
+    """Store an image through core's image gate (bytes and pixels capped, upright, no EXIF/GPS)."""
     _require(actor, activity.org)
-    limit = settings.PHOTO_MAX_BYTES
-    if upload.size > limit:
-        raise ActivityError(f"照片不能超过{limit // (1024 * 1024)}MB。", code="too_large")
     try:
-        upload.seek(0)
-        with Image.open(upload) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ActivityError("上传的文件不是图片。", code="not_image") from None
-    if fmt not in IMAGE_FORMATS:
-        raise ActivityError("只接受 JPEG、PNG、GIF、WebP 格式的图片。", code="not_image")
-    upload.seek(0)
-    ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
-    upload.name = f"{timezone.now():%Y%m%d%H%M%S%f}.{ext}"
-    photo = ActivityPhoto(activity=activity, content_type=IMAGE_FORMATS[fmt], caption=caption.strip()[:100])
-    photo.image.save(upload.name, upload, save=False)
+        image = clean_image(upload, what="照片", formats=tuple(IMAGE_FORMATS))
+    except ImageRejected as exc:
+        raise ActivityError(exc.messages[0], code=exc.code) from None
+    name = f"{timezone.now():%Y%m%d%H%M%S%f}.{image.extension}"
+    photo = ActivityPhoto(activity=activity, content_type=image.content_type, caption=caption.strip()[:100])
+    photo.image.save(name, ContentFile(image.content, name=name), save=False)
     photo.save()
     log_action(
         actor=actor,
         action="activities.add_photo",
         obj=activity,
         org=activity.org,
-        data={"photo": photo.pk, "bytes": upload.size},
+        data={"photo": photo.pk, "bytes": len(image.content)},
     )
     return photo
 

@@ -11,13 +11,14 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.ledgers import get_ledger, get_record_kind
 from dangjian.core.scoping import OutOfScope, require
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Kind, Level, LiaisonGroup, Org
@@ -262,13 +263,13 @@ class Upload:
     size: int
 
 
-def _sniff(upload) -> tuple[str, str, str]:
-    """(evidence kind, content type, extension) from the file's bytes, never from its name."""
+def _sniff(upload) -> tuple[str, str, str, object]:
+    """(evidence kind, content type, extension, what to store) from the file's bytes, never its name."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
-        return EvidenceKind.FILE, "application/pdf", "pdf"
+        return EvidenceKind.FILE, "application/pdf", "pdf", upload
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(upload) as archive:
@@ -282,18 +283,17 @@ def _sniff(upload) -> tuple[str, str, str]:
                 if any(n.startswith(prefix) for n in names):
                     if any(n.lower().endswith("vbaproject.bin") for n in names):
                         break  # macros: refused like any unknown file
-                    return EvidenceKind.FILE, content_type, ext
+                    return EvidenceKind.FILE, content_type, ext, upload
     try:
-        with Image.open(upload) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        fmt = None
-    finally:
-        upload.seek(0)
-    if fmt in IMAGE_TYPES:
-        content_type, ext = IMAGE_TYPES[fmt]
-        return EvidenceKind.PHOTO, content_type, ext
+        # Photos pass core's image gate: pixels capped, upright, stored without EXIF (GPS).
+        image = clean_image(upload, what="照片", max_bytes=settings.EVIDENCE_MAX_BYTES)
+    except ImageRejected as exc:
+        if exc.code != "not_image":
+            raise ChecklistError(f"“{upload.name}”：{exc.messages[0]}", code=f"evidence_{exc.code}") from None
+        image = None
+    if image is not None:
+        content_type, ext = IMAGE_TYPES[image.format]
+        return EvidenceKind.PHOTO, content_type, ext, ContentFile(image.content)
     raise ChecklistError(
         f"“{upload.name}”不是可接受的佐证材料：只接受 PDF、Word、Excel 文件或 JPEG、PNG、WebP 照片。",
         code="evidence_type",
@@ -310,14 +310,16 @@ def _check_upload(task: KeyTask, upload) -> Upload:
         raise ChecklistError(
             f"“{upload.name}”超过{_size_text(limit)}，请压缩后再上传。", code="evidence_too_large"
         )
-    kind, content_type, ext = _sniff(upload)
+    kind, content_type, ext, source = _sniff(upload)
     if kind not in task.evidence_kinds:
         wanted = "、".join(task.evidence_kind_labels) or "无"
         raise ChecklistError(
             f"该任务的佐证材料只接受：{wanted}；“{upload.name}”是{EvidenceKind(kind).label}。",
             code="evidence_type",
         )
-    return Upload(upload, kind, content_type, ext, str(upload.name)[:200], upload.size)
+    return Upload(
+        source, kind, content_type, ext, str(upload.name)[:200], getattr(source, "size", upload.size)
+    )
 
 
 def _check_link(actor: Actor, assignment: Assignment, record_kind: str, record_id) -> Evidence:

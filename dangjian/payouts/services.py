@@ -24,6 +24,7 @@ from django.utils import timezone
 from dangjian.core import idcard
 from dangjian.core.actors import actor_label
 from dangjian.core.audit import log_action
+from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
@@ -467,7 +468,10 @@ def decode_signature(data: str | bytes | None) -> bytes:
         raw = data
     if not raw.startswith(PNG_MAGIC) or len(raw) > MAX_SIGNATURE_BYTES:
         raise PayoutError("签名图像格式不正确。", code="signature_invalid")
-    return raw
+    try:
+        return clean_image(raw, what="签名图像", formats=("PNG",), max_bytes=MAX_SIGNATURE_BYTES).content
+    except ImageRejected as exc:
+        raise PayoutError(exc.messages[0], code="signature_invalid") from None
 
 
 def _open_entitlement(entitlement_id: int) -> Entitlement:
@@ -721,6 +725,12 @@ def upload_sheet(*, actor, programme: Programme, data: bytes, title: str = "") -
     content_type = _sniff(data)
     if content_type is None:
         raise PayoutError("扫描件只能是PDF、PNG或JPEG。", code="type")
+    if content_type != "application/pdf":
+        # An image scan passes core's image gate: pixels capped, no EXIF (GPS) kept.
+        try:
+            data = clean_image(data, what="扫描件", formats=("PNG", "JPEG"), max_bytes=MAX_SCAN_BYTES).content
+        except ImageRejected as exc:
+            raise PayoutError(exc.messages[0], code="type") from None
     token = get_cipher().encrypt(base64.b64encode(data).decode())
     name = default_storage.save(
         f"payouts/sheets/{programme.pk}/{uuid.uuid4().hex}.enc", ContentFile(token.encode())

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.scoping import has_capability, require
 from dangjian.orgs.models import Org
 
@@ -54,34 +52,12 @@ class ProjectError(ValidationError):
 
 
 def clean_photo(upload) -> ContentFile:
-    """A site photo as stored: checked with Pillow under a byte and a pixel cap, turned upright, and
-    re-encoded so no EXIF (GPS position, device) survives."""
-    if upload.size > settings.PHOTO_MAX_BYTES:
-        raise ProjectError(f"照片不能超过{settings.PHOTO_MAX_BYTES // (1024 * 1024)}MB。", code="too_large")
+    """A site photo as stored: through core's image gate (bytes and pixels capped, upright, no EXIF)."""
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            width, height = probe.size
-            fmt = probe.format
-        if width * height > settings.PHOTO_MAX_PIXELS:
-            raise ProjectError(
-                f"照片像素过大（{width}×{height}），不能超过{settings.PHOTO_MAX_PIXELS // 1_000_000}百万像素。",
-                code="too_many_pixels",
-            )
-        if fmt not in ("JPEG", "PNG", "WEBP"):
-            raise ProjectError("只接受 JPEG、PNG、WebP 格式的照片。", code="not_image")
-        upload.seek(0)
-        with Image.open(upload) as img:
-            img = ImageOps.exif_transpose(img)
-            out = io.BytesIO()
-            if fmt == "PNG":
-                img.save(out, "PNG")
-            else:
-                img.convert("RGB").save(out, "JPEG", quality=85)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ProjectError("上传的文件不是可识别的照片。", code="not_image") from None
-    name = f"{timezone.now():%Y%m%d%H%M%S%f}.{'png' if fmt == 'PNG' else 'jpg'}"
-    return ContentFile(out.getvalue(), name=name)
+        image = clean_image(upload, what="照片")
+    except ImageRejected as exc:
+        raise ProjectError(exc.messages[0], code=exc.code) from None
+    return ContentFile(image.content, name=f"{timezone.now():%Y%m%d%H%M%S%f}.{image.extension}")
 
 
 def _today() -> date:

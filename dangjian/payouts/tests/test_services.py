@@ -365,7 +365,7 @@ def test_a_scan_is_purged_after_the_programmes_retention(branch, trio, settings,
         },
     }
     prog = f.approved(branch, trio)
-    sheet = services.upload_sheet(actor=SYSTEM, programme=prog, data=b"\xff\xd8\xff scan")
+    sheet = services.upload_sheet(actor=SYSTEM, programme=prog, data=_jpeg())
     assert services.purge_expired_sheets(actor=SYSTEM, today=sheet.delete_after) == 0
     assert (
         services.purge_expired_sheets(
@@ -466,3 +466,19 @@ def test_a_campaign_of_another_zone_cannot_be_paid_by_that_zones_outsiders(admin
             amount_fen=100,
         )
     assert exc.value.code == "invalid"
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (60, 80), 255).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_scan_that_only_starts_like_a_jpeg_is_refused(branch, trio):
+    prog = f.approved(branch, trio)
+    with pytest.raises(services.PayoutError, match="不是图片"):
+        services.upload_sheet(actor=SYSTEM, programme=prog, data=b"\xff\xd8\xff scan")

@@ -1,0 +1,168 @@
+"""The image gate: pixel bombs refused in Chinese, location data stripped, orientation kept."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from dangjian.core.images import ImageRejected, clean_image
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def png(width: int, height: int, mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def jpeg_with_gps(fmt: str = "JPEG") -> bytes:
+    img = Image.new("RGB", (40, 20), "red")
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6  # rotate 90° to display upright
+    exif[GPS_IFD] = {1: "N", 2: (35.0, 30.0, 0.0), 3: "E", 4: (116.0, 20.0, 0.0)}
+    exif[0x010F] = "手机厂商"  # device make
+    out = io.BytesIO()
+    img.save(out, fmt, exif=exif)
+    return out.getvalue()
+
+
+def test_a_thirty_thousand_pixel_square_one_bit_png_is_refused_in_chinese():
+    bomb = png(30000, 30000, "1")
+    assert len(bomb) < 200 * 1024  # tiny on disk, 900 megapixels decoded
+    with pytest.raises(ImageRejected) as exc:
+        clean_image(bomb)
+    assert exc.value.code == "too_many_pixels" and "百万像素" in exc.value.messages[0]
+
+
+def test_a_photo_over_the_pixel_setting_is_refused_naming_the_cap(settings):
+    settings.PHOTO_MAX_PIXELS = 1_000_000
+    with pytest.raises(ImageRejected) as exc:
+        clean_image(png(1200, 1000))
+    assert exc.value.code == "too_many_pixels"
+    assert "1200×1000" in exc.value.messages[0] and "1百万像素" in exc.value.messages[0]
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_location_and_device_are_stripped_and_the_photo_stands_upright(fmt):
+    cleaned = clean_image(jpeg_with_gps(fmt))
+    with Image.open(io.BytesIO(cleaned.content)) as stored:
+        assert stored.format == fmt
+        assert stored.size == (20, 40)  # orientation applied
+        exif = stored.getexif()
+        assert GPS_IFD not in exif and not exif.get_ifd(GPS_IFD) and 0x010F not in exif
+        assert exif.get(ORIENTATION, 1) == 1  # never turned twice
+        assert b"Exif" not in cleaned.content
+
+
+def test_png_text_and_exif_chunks_are_dropped():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("XML:com.adobe.xmp", "<x:xmpmeta>GPSLatitude 35,30N</x:xmpmeta>")
+    exif = Image.Exif()
+    exif[GPS_IFD] = {1: "N", 2: (35.0, 30.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, "PNG", pnginfo=info, exif=exif)
+    cleaned = clean_image(out.getvalue()).content
+    assert b"GPSLatitude" not in cleaned and b"eXIf" not in cleaned and b"Exif" not in cleaned
+
+
+def test_a_file_that_is_no_image_is_refused():
+    with pytest.raises(ImageRejected) as exc:
+        clean_image(b"%PDF-1.4 not an image")
+    assert exc.value.code == "not_image" and "不是图片" in exc.value.messages[0]
+
+
+def test_an_animated_gif_counts_every_frame_against_the_cap(settings):
+    settings.PHOTO_MAX_PIXELS = 100 * 100 * 5
+    frames = [Image.new("L", (100, 100), i * 20) for i in range(10)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(ImageRejected):
+        clean_image(out.getvalue(), formats=("GIF",))
+
+
+# --- every upload goes through the gate
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_a_pixel_bomb_on_the_meeting_photo_page_answers_a_message_not_a_500(secretary_client, branch, media):
+    from dangjian.activities.models import ActivityPhoto
+    from dangjian.activities.tests.factories import meeting
+
+    activity = meeting(branch)
+    response = secretary_client.post(
+        reverse("activities:photo_upload", args=[activity.pk]),
+        {"image": SimpleUploadedFile("bomb.png", png(30000, 30000, "1"), "image/png")},
+        follow=True,
+    )
+    assert response.status_code == 200 and "像素过大" in response.content.decode()
+    assert not ActivityPhoto.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_meeting_photo_is_stored_without_its_gps_position(secretary, branch, media):
+    from dangjian.activities import services
+    from dangjian.activities.tests.factories import meeting
+
+    upload = SimpleUploadedFile("a.jpg", jpeg_with_gps(), "image/jpeg")
+    photo = services.add_photo(actor=secretary, activity=meeting(branch), upload=upload)
+    with Image.open(media / photo.image.name) as stored:
+        assert stored.size == (20, 40) and not stored.getexif().get_ifd(GPS_IFD)
+
+
+@pytest.mark.django_db
+def test_a_144_megapixel_project_photo_is_refused(secretary, branch, media):
+    from dangjian.projects import services
+    from dangjian.projects.tests.factories import ProjectFactory
+
+    project = ProjectFactory(org=branch, progress=10)
+    upload = SimpleUploadedFile("big.png", png(12000, 12000, "1"), "image/png")
+    with pytest.raises(services.ProjectError) as exc:
+        services.report_progress(actor=secretary, project=project, progress=30, photo=upload)
+    assert exc.value.code == "too_many_pixels"
+
+
+@pytest.mark.django_db
+def test_a_pixel_bomb_as_checklist_evidence_is_refused_in_chinese(secretary, zone, branch, media):
+    from dangjian.checklists import services
+    from dangjian.checklists.tests import factories as f
+
+    assignment = f.assignment(f.task(zone, [branch]), branch)
+    upload = SimpleUploadedFile("bomb.png", png(30000, 30000, "1"), "image/png")
+    with pytest.raises(services.ChecklistError) as exc:
+        services.submit_report(actor=secretary, assignment=assignment, text="进展", uploads=[upload])
+    assert "像素过大" in exc.value.messages[0]
+
+
+@pytest.mark.django_db
+def test_checklist_photo_evidence_is_stored_without_gps(secretary, zone, branch, media):
+    from dangjian.checklists import services
+    from dangjian.checklists.tests import factories as f
+
+    assignment = f.assignment(f.task(zone, [branch]), branch)
+    upload = SimpleUploadedFile("site.jpg", jpeg_with_gps(), "image/jpeg")
+    report = services.submit_report(actor=secretary, assignment=assignment, text="进展", uploads=[upload])
+    evidence = report.evidence.get()
+    with Image.open(media / evidence.file.name) as stored:
+        assert not stored.getexif().get_ifd(GPS_IFD) and stored.size == (20, 40)
+
+
+def test_a_pixel_bomb_signature_is_refused():
+    import base64
+
+    from dangjian.payouts.services import PayoutError, decode_signature
+
+    with pytest.raises(PayoutError) as exc:
+        decode_signature(base64.b64encode(png(30000, 30000, "1")).decode())
+    assert "像素过大" in exc.value.messages[0]
