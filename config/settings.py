@@ -353,6 +353,13 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
+# Spreadsheets are read as a stream under these caps (core/sheets.py): a small file can unpack to
+# hundreds of MB or millions of rows, and a worker's memory must not follow it.
+IMPORT_MAX_ROWS = env_int("DANGJIAN_IMPORT_MAX_ROWS", 50_000, minimum=10)
+IMPORT_MAX_COLUMNS = env_int("DANGJIAN_IMPORT_MAX_COLUMNS", 100, minimum=5)
+IMPORT_MAX_CELL_CHARS = env_int("DANGJIAN_IMPORT_MAX_CELL_CHARS", 2_000, minimum=100)
+# All of an xlsx's shared strings together (they are held in memory while its rows stream).
+IMPORT_MAX_SHARED_CHARS = env_int("DANGJIAN_IMPORT_MAX_SHARED_CHARS", 20_000_000, minimum=10_000)
 PHOTO_MAX_BYTES = env_int("DANGJIAN_PHOTO_MAX_MB", 8, minimum=1) * 1024 * 1024
 # A 1-bit 30000×30000 PNG is 109 KB on disk and gigabytes in memory: cap the pixels, not just the bytes.
 PHOTO_MAX_PIXELS = env_int("DANGJIAN_PHOTO_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000

@@ -5,8 +5,9 @@ idea). The base does what every import needs, in this order:
 
 1. whole-file checks (``check_file``): size limit, xlsx/ods zip entry count and compression ratio,
    no macros (vbaProject.bin / _VBA_PROJECT), no DTD in the package XML (defusedxml);
-2. reading (``read_table``): python-calamine for xlsx/xls/ods, csv in UTF-8 (with or without BOM)
-   falling back to GB18030 (a superset of GBK);
+2. reading (``read_table``): streamed by ``core.sheets`` under caps on rows, columns and cell size
+   (xlsx and ods parsed as they unzip, python-calamine for legacy xls, csv in UTF-8 with or without
+   BOM falling back to GB18030, a superset of GBK);
 3. header detection (``find_header``): the best-matching row among the first rows, or a merged
    two-row header (a parent cell spanning sub-columns, plain columns merged down);
 4. per-cell normalization (NFKC, so full-width digits and letters become ASCII; trailing spaces);
@@ -22,7 +23,6 @@ become ``None`` in ``row.values`` and add an issue, so later checks can skip the
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -86,6 +86,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     file_issues: list[Issue] = field(default_factory=list)
     header_row: int = 0
+    head: list[list[Any]] = field(default_factory=list)  # the rows down to the header, as read
     counts: dict[str, int] = field(default_factory=dict)
     committed: bool = False
 
@@ -313,38 +314,17 @@ def decode_text(data: bytes) -> str:
 
 
 def read_table(data: bytes, ext: str, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
-    """Rows of the first sheet from A1 on (empty rows kept, so positions are Excel row numbers).
+    """Rows of the first sheet from A1 on (empty rows kept, so positions are Excel row numbers),
+    read as a stream under the row, column and cell caps of ``core.sheets``.
 
-    ``on_height`` receives the sheet's row count (an estimate for csv) once it is known, for progress.
+    ``on_height`` receives the sheet's row count (an estimate) once it is known, for progress.
     """
-    if ext == ".csv":
-        text = decode_text(data)
-        if on_height:
-            on_height(text.count("\n") + 1)
-        sample = text[:4096]
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        yield from csv.reader(io.StringIO(text), dialect)
-        return
-    from python_calamine import CalamineWorkbook
+    from .sheets import SheetRejected, iter_rows
 
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-        if on_height:
-            on_height(sheet.height)
-        rows = sheet.iter_rows()
-        # iter_rows starts at row 1 but at the first used column; pad so indexes stay Excel's.
-        start = sheet.start
-        pad = start[1] if start else 0
-        for row in rows:
-            yield ([None] * pad + list(row)) if pad else list(row)
-    except FileRejected:
-        raise
-    except Exception as exc:  # calamine raises its own error types per format
-        raise FileRejected(f"无法读取文件：{exc}", "corrupt") from None
+        yield from iter_rows(data, ext, on_height=on_height)
+    except SheetRejected as exc:
+        raise FileRejected(exc.message, exc.code) from None
 
 
 # ---------------------------------------------------------------- header detection
@@ -459,6 +439,7 @@ class Importer:
             report.file_issues.append(Issue(0, "", "no_header", "找不到表头行，请确认表格包含“姓名”等列名"))
             return report
         report.header_row = header.row
+        report.head = [list(r) for r in head[: header.row]]
         self.present = set(header.positions)
         missing = [
             c.verbose_name for c in self.columns if c.header_required and c.identifier not in header.positions

@@ -1,0 +1,630 @@
+"""Spreadsheet rows read as a stream, with caps, so memory stays flat whatever the file.
+
+A 2 MB xlsx can unpack to 400 MB of XML, and a 19 MB csv holds 3.3 million short rows; a reader that
+builds the whole sheet first (python-calamine builds a dense grid of every cell) takes a worker to
+gigabytes before any check runs. Here xlsx and ods are parsed with expat as the bytes unzip, one row
+at a time, and csv is decoded as it is read. Three caps (settings, each named in its Chinese message)
+stop a file as soon as it crosses one:
+
+- ``IMPORT_MAX_ROWS``: the Excel row number of the last row read;
+- ``IMPORT_MAX_COLUMNS``: the column of any non-empty cell (and the cells in one row);
+- ``IMPORT_MAX_CELL_CHARS``: the text of one cell.
+
+Legacy .xls (BIFF) is still read by python-calamine: its format caps a sheet at 65,536 × 256 cells
+and the file size cap bounds it; the row and column caps are applied to what it returns.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from xml.parsers import expat
+
+from django.conf import settings
+
+CHUNK = 64 * 1024
+SMALL_PART = 16 * 1024 * 1024  # workbook.xml, its rels and styles.xml: read whole, so kept small
+
+
+class SheetRejected(Exception):
+    """The file crosses a cap or cannot be read; ``message`` is Chinese, ``code`` stable."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Caps:
+    rows: int
+    columns: int
+    cell_chars: int
+    shared_chars: int  # all of an xlsx's shared strings together
+
+    @classmethod
+    def from_settings(cls) -> Caps:
+        rows = settings.IMPORT_MAX_ROWS
+        return cls(
+            rows=rows,
+            columns=settings.IMPORT_MAX_COLUMNS,
+            cell_chars=settings.IMPORT_MAX_CELL_CHARS,
+            shared_chars=settings.IMPORT_MAX_SHARED_CHARS,
+        )
+
+    def too_many_rows(self) -> SheetRejected:
+        return SheetRejected(f"表格超过{self.rows}行上限，请拆分成多个文件分批导入", "too_many_rows")
+
+    def too_many_columns(self, row: int) -> SheetRejected:
+        return SheetRejected(f"第{row}行超过{self.columns}列上限，请删除多余的列", "too_many_columns")
+
+    def cell_too_long(self, row: int, column: int) -> SheetRejected:
+        where = f"第{row}行第{column + 1}列" if row else "表格中有单元格"
+        return SheetRejected(f"{where}的内容超过{self.cell_chars}个字上限", "cell_too_long")
+
+
+def column_index(ref: str) -> int:
+    """``"AB12"`` → 27 (0-based), from the letters only."""
+    index = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            index = index * 26 + (ord(ch) - 64)
+        elif "a" <= ch <= "z":
+            index = index * 26 + (ord(ch) - 96)
+        else:
+            break
+    return index - 1
+
+
+def _no_dtd(parser) -> None:
+    """A DTD or entity declaration is never legitimate in a spreadsheet part (billion laughs, XXE)."""
+
+    def refuse(*_args):
+        raise SheetRejected("文件包含不安全的XML内容，已拒绝", "unsafe_xml")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+
+
+def _feed(parser, stream) -> Iterator[None]:
+    """Feed a zip member to expat in chunks, yielding after each so rows are handed on as they end."""
+    try:
+        while chunk := stream.read(CHUNK):
+            parser.Parse(chunk, False)
+            yield
+        parser.Parse(b"", True)
+        yield
+    except expat.ExpatError as exc:
+        raise SheetRejected(f"文件内容已损坏（XML错误：{exc}）", "corrupt") from None
+
+
+def _small(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > SMALL_PART:
+        raise SheetRejected("文件内部结构异常，已拒绝", "zip_bomb")
+    return archive.read(name)
+
+
+# ---------------------------------------------------------------- xlsx
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DATE_BUILTIN = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+class _TooLong:
+    """A shared string over the cell cap: refused only if a cell uses it."""
+
+    __slots__ = ()
+
+
+_TOO_LONG = _TooLong()
+
+
+def _is_date_format(code: str) -> bool:
+    text = _QUOTED.sub("", code).lower()
+    return text != "general" and bool(re.search(r"[ydhsm]", text.replace("general", "")))
+
+
+def _parse_small_xml(data: bytes, start: Callable[[str, dict], None]) -> None:
+    parser = expat.ParserCreate(namespace_separator=" ")
+    _no_dtd(parser)
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise SheetRejected(f"文件内容已损坏（XML错误：{exc}）", "corrupt") from None
+
+
+def _xlsx_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, bool]:
+    """(first sheet's part, shared strings part, styles part, 1904 date system)."""
+    names = set(archive.namelist())
+    sheets: list[str] = []
+    date1904 = [False]
+
+    def workbook(name, attrs):
+        local = name.rsplit(" ", 1)[-1]
+        if local == "sheet":
+            rid = next((v for k, v in attrs.items() if k.endswith(" id")), None)
+            if rid:
+                sheets.append(rid)
+        elif local == "workbookPr":
+            date1904[0] = attrs.get("date1904", "").lower() in ("1", "true")
+
+    if "xl/workbook.xml" not in names:
+        raise SheetRejected("文件已损坏或不是有效的Excel文件", "corrupt")
+    _parse_small_xml(_small(archive, "xl/workbook.xml"), workbook)
+    targets: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+
+    def rels(name, attrs):
+        if name.rsplit(" ", 1)[-1] == "Relationship":
+            target = attrs.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[attrs.get("Id", "")] = target
+            kinds[attrs.get("Type", "").rsplit("/", 1)[-1]] = target
+
+    if "xl/_rels/workbook.xml.rels" in names:
+        _parse_small_xml(_small(archive, "xl/_rels/workbook.xml.rels"), rels)
+    sheet = targets.get(sheets[0]) if sheets else None
+    if sheet not in names:
+        sheet = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else None
+    if sheet is None:
+        raise SheetRejected("文件中没有工作表", "corrupt")
+    shared = kinds.get("sharedStrings") or "xl/sharedStrings.xml"
+    styles = kinds.get("styles") or "xl/styles.xml"
+    return sheet, shared if shared in names else None, styles if styles in names else None, date1904[0]
+
+
+def _date_styles(archive: zipfile.ZipFile, part: str | None) -> list[bool]:
+    """Per cell style index (``s``): does its number format show a date?"""
+    if part is None:
+        return []
+    custom: dict[int, str] = {}
+    xfs: list[int] = []
+    depth = {"cellXfs": False}
+
+    def start(name, attrs):
+        local = name.rsplit(" ", 1)[-1]
+        if local == "numFmt":
+            with contextlib.suppress(ValueError):
+                custom[int(attrs.get("numFmtId", "-1"))] = attrs.get("formatCode", "")
+        elif local == "cellXfs":
+            depth["cellXfs"] = True
+        elif local == "cellStyleXfs" or local == "dxfs":
+            depth["cellXfs"] = False
+        elif local == "xf" and depth["cellXfs"]:
+            try:
+                xfs.append(int(attrs.get("numFmtId", "0")))
+            except ValueError:
+                xfs.append(0)
+
+    _parse_small_xml(_small(archive, part), start)
+    return [(i in _DATE_BUILTIN) if i not in custom else _is_date_format(custom[i]) for i in xfs]
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str | None, caps: Caps) -> list:
+    if part is None:
+        return []
+    strings: list = []
+    state = {"in_si": False, "in_t": False, "skip": 0, "size": 0, "total": 0}
+    buffer: list[str] = []
+
+    def start(name, attrs):
+        local = name.rsplit(" ", 1)[-1]
+        if local == "si":
+            state.update(in_si=True, size=0)
+            buffer.clear()
+        elif local in ("rPh", "phoneticPr"):
+            state["skip"] += 1  # phonetic guides (furigana) are not the cell's text
+        elif local == "t" and state["in_si"] and not state["skip"]:
+            state["in_t"] = True
+
+    def end(name):
+        local = name.rsplit(" ", 1)[-1]
+        if local == "si":
+            strings.append(_TOO_LONG if state["size"] > caps.cell_chars else "".join(buffer))
+            buffer.clear()
+            state["in_si"] = False
+        elif local in ("rPh", "phoneticPr"):
+            state["skip"] -= 1
+        elif local == "t":
+            state["in_t"] = False
+
+    def text(data):
+        if state["in_t"]:
+            state["size"] += len(data)
+            state["total"] += len(data)
+            if state["total"] > caps.shared_chars:
+                raise SheetRejected(
+                    f"表格文字总量超过{caps.shared_chars}字上限，请拆分成多个文件分批导入", "too_much_text"
+                )
+            if state["size"] <= caps.cell_chars:
+                buffer.append(data)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    _no_dtd(parser)
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.buffer_text = True
+    with archive.open(part) as stream:
+        for _ in _feed(parser, stream):
+            pass
+    return strings
+
+
+def _excel_date(serial: float, date1904: bool) -> date | datetime | float:
+    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    try:
+        moment = base + timedelta(days=serial)
+    except (OverflowError, ValueError):
+        return serial
+    return moment.date() if moment.time() == datetime.min.time() else moment
+
+
+def iter_xlsx(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SheetRejected("文件已损坏或不是有效的Excel文件", "corrupt") from None
+    sheet, shared_part, styles_part, date1904 = _xlsx_parts(archive)
+    dates = _date_styles(archive, styles_part)
+    shared = _shared_strings(archive, shared_part, caps)
+
+    done: list[list[Any]] = []
+    st: dict[str, Any] = {
+        "row": 0,
+        "emitted": 0,
+        "col": -1,
+        "cells": 0,
+        "t": "",
+        "s": 0,
+        "collect": False,
+        "size": 0,
+    }
+    cells: list[Any] = []
+    text: list[str] = []
+
+    def start(name, attrs):
+        local = name.rsplit(" ", 1)[-1]
+        if local == "c":
+            ref = attrs.get("r")
+            st["col"] = column_index(ref) if ref else st["col"] + 1
+            st["t"] = attrs.get("t", "n")
+            try:
+                st["s"] = int(attrs.get("s", "0"))
+            except ValueError:
+                st["s"] = 0
+            st["cells"] += 1
+            if st["cells"] > caps.columns * 16:  # styled empty cells are common; millions are not
+                raise caps.too_many_columns(st["row"])
+            st["size"] = 0
+            text.clear()
+        elif local == "v" or (local == "t" and st["t"] == "inlineStr"):
+            st["collect"] = True
+        elif local == "row":
+            number = attrs.get("r")
+            try:
+                st["row"] = int(number) if number else st["row"] + 1
+            except ValueError:
+                st["row"] += 1
+            st["col"] = -1
+            st["cells"] = 0
+            cells.clear()
+        elif local == "dimension" and on_height:
+            last = (attrs.get("ref") or "").rsplit(":", 1)[-1]
+            digits = "".join(ch for ch in last if ch.isdigit())
+            if digits:
+                on_height(min(int(digits), caps.rows))
+
+    def end(name):
+        local = name.rsplit(" ", 1)[-1]
+        if local in ("v", "t"):
+            st["collect"] = False
+        elif local == "c":
+            value = _cell_value(st["t"], "".join(text), st["s"])
+            if value is not None and value != "":
+                col = st["col"]
+                if col >= caps.columns:
+                    raise caps.too_many_columns(st["row"])
+                if col >= len(cells):
+                    cells.extend([None] * (col + 1 - len(cells)))
+                cells[col] = value
+        elif local == "row":
+            if not cells:
+                return  # an empty (perhaps only formatted) row: it counts only if data follows
+            if st["row"] > caps.rows:
+                raise caps.too_many_rows()
+            # Rows left out of the XML are empty rows in Excel; positions stay Excel's row numbers.
+            done.extend([] for _ in range(st["row"] - st["emitted"] - 1))
+            done.append(list(cells))
+            st["emitted"] = st["row"]
+            cells.clear()
+
+    def chars(data):
+        if st["collect"]:
+            st["size"] += len(data)
+            if st["size"] > caps.cell_chars:
+                raise caps.cell_too_long(st["row"], st["col"])
+            text.append(data)
+
+    def _cell_value(kind: str, raw: str, style: int) -> Any:
+        if kind == "s":
+            try:
+                value = shared[int(raw)]
+            except (ValueError, IndexError):
+                return None
+            if value is _TOO_LONG:
+                raise caps.cell_too_long(st["row"], st["col"])
+            return value
+        if kind in ("inlineStr", "str"):
+            return raw
+        if kind == "b":
+            return raw.strip() in ("1", "true")
+        if kind == "e" or raw == "":
+            return None
+        if kind == "d":
+            try:
+                return datetime.fromisoformat(raw)
+            except ValueError:
+                return raw
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        if 0 <= style < len(dates) and dates[style]:
+            return _excel_date(number, date1904)
+        return number
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    _no_dtd(parser)
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parser.buffer_text = True
+    with archive.open(sheet) as stream:
+        for _ in _feed(parser, stream):
+            yield from done
+            done.clear()
+
+
+# ---------------------------------------------------------------- ods
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def iter_ods(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SheetRejected("文件已损坏或不是有效的表格文件", "corrupt") from None
+    if "content.xml" not in archive.namelist():
+        raise SheetRejected("文件已损坏或不是有效的表格文件", "corrupt")
+    done: list[list[Any]] = []
+    st: dict[str, Any] = {
+        "tables": 0,
+        "row": 0,  # rows emitted so far
+        "pending": 0,  # empty rows not yet emitted (only emitted when a non-empty row follows)
+        "repeat_row": 1,
+        "col": 0,
+        "repeat_col": 1,
+        "value": None,
+        "type": "",
+        "in_cell": False,
+        "in_p": 0,
+        "size": 0,
+    }
+    cells: list[Any] = []
+    text: list[str] = []
+
+    def start(name, attrs):
+        if st["tables"] > 1:
+            return
+        ns, _, local = name.rpartition(" ")
+        if ns == _TABLE and local == "table":
+            st["tables"] += 1
+        elif st["tables"] != 1:
+            return
+        elif ns == _TABLE and local == "table-row":
+            st["repeat_row"] = _int(attrs.get(f"{_TABLE} number-rows-repeated"), 1)
+            st["col"] = 0
+            cells.clear()
+        elif ns == _TABLE and local in ("table-cell", "covered-table-cell"):
+            st["repeat_col"] = _int(attrs.get(f"{_TABLE} number-columns-repeated"), 1)
+            kind = attrs.get(f"{_OFFICE} value-type", "")
+            st["type"] = kind
+            st["in_cell"] = True
+            st["size"] = 0
+            text.clear()
+            if kind in ("float", "percentage", "currency"):
+                st["value"] = _float(attrs.get(f"{_OFFICE} value"))
+            elif kind == "date":
+                st["value"] = _iso(attrs.get(f"{_OFFICE} date-value", ""))
+            elif kind == "boolean":
+                st["value"] = attrs.get(f"{_OFFICE} boolean-value") == "true"
+            else:
+                st["value"] = None
+        elif ns == _TEXT and local == "p" and st["in_cell"]:
+            if st["in_p"] == 0 and text:
+                text.append("\n")
+            st["in_p"] += 1
+        elif ns == _TEXT and local == "s" and st["in_p"]:
+            _add_text(" " * min(_int(attrs.get(f"{_TEXT} c"), 1), caps.cell_chars + 1))
+        elif ns == _TEXT and local in ("tab", "line-break") and st["in_p"]:
+            _add_text("\t" if local == "tab" else "\n")
+
+    def end(name):
+        if st["tables"] != 1:
+            return
+        ns, _, local = name.rpartition(" ")
+        if ns == _TABLE and local == "table":
+            st["tables"] += 1
+        elif ns == _TEXT and local == "p" and st["in_cell"]:
+            st["in_p"] -= 1
+        elif ns == _TABLE and local in ("table-cell", "covered-table-cell"):
+            value = st["value"]
+            if value is None and text:
+                value = "".join(text)
+            repeat = st["repeat_col"]
+            if value is not None and value != "":
+                if st["col"] + repeat > caps.columns:
+                    raise caps.too_many_columns(st["row"] + st["pending"] + 1)
+                cells.extend([None] * (st["col"] - len(cells)))
+                cells.extend([value] * repeat)
+            st["col"] += repeat
+            st["in_cell"] = False
+        elif ns == _TABLE and local == "table-row":
+            repeat = st["repeat_row"]
+            if not cells:
+                st["pending"] += repeat  # trailing empty rows (often "repeated" a million times) cost nothing
+                return
+            last = st["row"] + st["pending"] + repeat
+            if last > caps.rows:
+                raise caps.too_many_rows()
+            done.extend([] for _ in range(st["pending"]))
+            done.extend(list(cells) for _ in range(repeat))
+            st["row"] = last
+            st["pending"] = 0
+
+    def _add_text(data: str) -> None:
+        st["size"] += len(data)
+        if st["size"] > caps.cell_chars:
+            raise caps.cell_too_long(st["row"] + st["pending"] + 1, st["col"])
+        text.append(data)
+
+    def chars(data):
+        if st["in_p"] and st["tables"] == 1:
+            _add_text(data)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    _no_dtd(parser)
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parser.buffer_text = True
+    with archive.open("content.xml") as stream:
+        for _ in _feed(parser, stream):
+            yield from done
+            done.clear()
+            if st["tables"] > 1:
+                return
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return max(1, int(text)) if text else default
+    except ValueError:
+        return default
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _iso(text: str) -> date | datetime | str:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment.date() if "T" not in text else moment
+
+
+# ---------------------------------------------------------------- csv
+
+
+def csv_encoding(data: bytes) -> str:
+    """UTF-8 (BOM or not) when every byte decodes as such, checked in chunks; else GB18030."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for i in range(0, len(data), 1024 * 1024):
+            decoder.decode(data[i : i + 1024 * 1024])
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        for i in range(0, len(data), 1024 * 1024):
+            decoder.decode(data[i : i + 1024 * 1024])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise SheetRejected("无法识别文件编码，请另存为UTF-8或GBK编码的CSV", "encoding") from None
+    return "gb18030"
+
+
+def iter_csv(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    encoding = csv_encoding(data)
+    if on_height:
+        on_height(min(data.count(b"\n") + 1, caps.rows))
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    sample = stream.read(4096)
+    stream.seek(0)
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    # The csv module's own field limit stops one giant field before it is built; ours names the cap.
+    csv.field_size_limit(max(caps.cell_chars + 1, 1024))
+    number = 0
+    try:
+        for row in csv.reader(stream, dialect):
+            number += 1
+            if number > caps.rows:
+                raise caps.too_many_rows()
+            if len(row) > caps.columns and any(row[caps.columns :]):
+                raise caps.too_many_columns(number)
+            for i, cell in enumerate(row):
+                if len(cell) > caps.cell_chars:
+                    raise caps.cell_too_long(number, i)
+            yield row[: caps.columns]
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise caps.cell_too_long(number + 1, 0) from None
+        raise SheetRejected(f"CSV格式错误：{exc}", "corrupt") from None
+
+
+# ---------------------------------------------------------------- xls (calamine)
+
+
+def iter_xls(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own error types per format
+        raise SheetRejected(f"无法读取文件：{exc}", "corrupt") from None
+    start = sheet.start
+    top, left = start if start else (0, 0)
+    if top + sheet.height > caps.rows:
+        raise caps.too_many_rows()
+    if on_height:
+        on_height(top + sheet.height)
+    # iter_rows starts at row 1 but at the first used column; pad so indexes stay Excel's.
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        cells = [None] * left + list(row)
+        if len(cells) > caps.columns and any(c not in (None, "") for c in cells[caps.columns :]):
+            raise caps.too_many_columns(number)
+        for i, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > caps.cell_chars:
+                raise caps.cell_too_long(number, i)
+        yield cells[: caps.columns]
+
+
+READERS = {".xlsx": iter_xlsx, ".ods": iter_ods, ".csv": iter_csv, ".xls": iter_xls}
+
+
+def iter_rows(
+    data: bytes, ext: str, caps: Caps | None = None, on_height: Callable[[int], None] | None = None
+) -> Iterator[list[Any]]:
+    """Rows of the first sheet from row 1 on (empty rows kept, so positions are Excel row numbers);
+    a row is a list indexed from column A, possibly shorter than its neighbours."""
+    return READERS[ext](data, caps or Caps.from_settings(), on_height)
