@@ -47,6 +47,13 @@ class ListExporter:
     def iterate_rows(self) -> Iterator[list[Any]]:
         raise NotImplementedError
 
+    def header_rows(self) -> list[list[Any]]:
+        """The rows above the data, repeated on every printed page: by default ``headers``.
+
+        An exporter whose file goes back into an import overrides this with the original header
+        rows, so the importer finds its columns again."""
+        return [list(self.headers)]
+
     # -- writers
 
     def write_xlsx(self, out: IO[bytes]) -> int:
@@ -76,8 +83,18 @@ class ListExporter:
             row_no = 1
         for col, width in self.column_widths.items():
             sheet.set_column(col, col, width)
-        for col, name in enumerate(self.headers):
-            sheet.write_string(row_no, col, name, head_fmt)
+        for number, names in enumerate(self.header_rows()):
+            if number:
+                row_no += 1
+            for col, name in enumerate(names):
+                if name is None or name == "":
+                    sheet.write_blank(row_no, col, None, head_fmt)
+                elif isinstance(name, datetime | date):
+                    sheet.write_datetime(row_no, col, name, date_fmt)
+                elif isinstance(name, int | float) and not isinstance(name, bool):
+                    sheet.write_number(row_no, col, name, head_fmt)
+                else:
+                    sheet.write_string(row_no, col, str(name), head_fmt)
         sheet.set_paper(9)
         if self.landscape:
             sheet.set_landscape()
@@ -105,7 +122,8 @@ class ListExporter:
 
     def write_csv(self, out: IO[str]) -> int:
         writer = csv.writer(out)
-        writer.writerow(self.headers)
+        for names in self.header_rows():
+            writer.writerow(["" if v is None else escape_cell(v) for v in names])
         count = 0
         for values in self.iterate_rows():
             count += 1

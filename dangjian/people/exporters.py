@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -78,7 +78,8 @@ class RosterExporter(ListExporter):
 
 
 class RejectedRowsExporter(ListExporter):
-    """The rows of an import that had problems, as uploaded, with a 问题 column to fix them by."""
+    """The rows of an import that had problems, under the file's own title and header rows, with
+    问题 and 原行号 columns after them: fix the flagged cells and upload it again as it is."""
 
     identifier = "people.rejected_rows"
     verbose_name = "问题行"
@@ -86,17 +87,26 @@ class RejectedRowsExporter(ListExporter):
     def __init__(self, *, actor, report):
         super().__init__(actor=actor, reveal=True)
         self.report = report
-        width = max((len(r.raw) for r in report.bad_rows), default=0)
-        self.headers = ["Excel行号", "问题", *[f"第{i + 1}列" for i in range(width)]]
+        self.width = max((len(r) for r in [*report.head, *(r.raw for r in report.bad_rows)]), default=0)
+        head = report.head or [[f"第{i + 1}列" for i in range(self.width)]]
+        self._head = [
+            self._pad(r) + ([None, None] if i < len(head) - 1 else ["问题", "原行号"])
+            for i, r in enumerate(head)
+        ]
+        self.headers = [str(c or "") for c in self._head[-1]]
 
-    @property
-    def title(self) -> str:
-        return "花名册导入问题行（修改后可重新上传）"
+    def _pad(self, cells: list[Any]) -> list[Any]:
+        cells = [
+            c if c is None or isinstance(c, str | int | float | date | datetime) else str(c) for c in cells
+        ]
+        return cells + [None] * (self.width - len(cells))
+
+    def header_rows(self) -> list[list[Any]]:
+        return self._head
 
     def iterate_rows(self) -> Iterator[list[Any]]:
         for issue in self.report.file_issues:
-            yield [issue.row or "", issue.message]
+            yield [*self._pad([]), issue.message, issue.row or None]
         for row in self.report.bad_rows:
             problems = "；".join(f"{i.column}：{i.message}" if i.column else i.message for i in row.issues)
-            cells = ["" if c is None else c if isinstance(c, str | int | float) else str(c) for c in row.raw]
-            yield [row.number, problems, *cells]
+            yield [*self._pad(row.raw), problems, row.number]
