@@ -25,6 +25,7 @@ class ActivitiesConfig(AppConfig):
 
         from . import metrics, sections, selectors  # metrics registers its figures
 
+        registry.provide("member_home", member_home)
         registry.register_section("activities.attendance", "组织生活出席", 30, sections.render_attendance)
         registry.register_examples("activities.training_bases", "培训基地", selectors.training_bases)
         registry.register_examples(
@@ -51,3 +52,12 @@ class ActivitiesConfig(AppConfig):
             search=ledgers.search_meetings,
             get=ledgers.get_meeting,
         )
+
+
+def member_home(user) -> str | None:
+    """我的 for a login linked to a member (the home page and the menu ask core's registry)."""
+    from django.urls import reverse
+
+    from .services import member_for_user
+
+    return reverse("activities:mine") if member_for_user(user) is not None else None

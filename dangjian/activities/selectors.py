@@ -582,3 +582,45 @@ def branch_rule_gaps(root: Org, year: int, today: date | None = None) -> list[Br
         lecture = True if b.pk in by_secretary else (False if today >= end else None)
         out.append(BranchRuleGaps(b, missed, lecture))
     return out
+
+
+# ---------------------------------------------------------------- a member's own page
+
+# Kinds that count as study on 我的 (党课, 读书班, 学习研讨, 宣讲, 培训).
+STUDY_KINDS = (Kind.LECTURE, Kind.READING_CLASS, Kind.SEMINAR, Kind.PREACH, Kind.TRAINING)
+
+
+@dataclass
+class OwnLife:
+    """A member's organizational life in one year, as they see it on 我的."""
+
+    year: int
+    attended: list  # Attendance rows of the year, newest first
+    upcoming: list  # planned activities of the member's branch from today on
+    present: int
+    expected: int
+    study: list  # the attended rows that are study
+
+    @property
+    def absent(self) -> int:
+        return self.expected - self.present
+
+
+def own_life(member, year: int, today: date | None = None) -> OwnLife:
+    """The member's own meetings, attendance and study (no scope: a member always sees their own;
+    callers pass the member linked to the logged-in account, never one taken from the request)."""
+    today = today or timezone.localdate()
+    rows = list(
+        Attendance.objects.filter(member=member, activity__date__year=year)
+        .exclude(activity__status=Status.CANCELLED)
+        .select_related("activity", "activity__org")
+        .order_by("-activity__date", "-activity_id")
+    )
+    upcoming = list(
+        Activity.objects.filter(org=member.org, date__gte=today, status=Status.PLANNED)
+        .select_related("org")
+        .order_by("date", "id")[:10]
+    )
+    present = sum(1 for r in rows if r.status == Participation.PRESENT)
+    study = [r for r in rows if r.activity.kind in STUDY_KINDS and r.status == Participation.PRESENT]
+    return OwnLife(year, rows, upcoming, present, len(rows), study)

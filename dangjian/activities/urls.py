@@ -9,6 +9,7 @@ urlpatterns = [
     path("compliance/", views.compliance, name="compliance"),
     path("rules/<str:code>/", views.rules, name="rules"),
     path("resources/<str:code>/", views.resources, name="resources"),
+    path("mine/", views.mine, name="mine"),
     path("checkin/<str:token>/", views.checkin, name="checkin"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("appraisal/<str:code>/<int:year>/", views.appraisal, name="appraisal"),

@@ -582,3 +582,24 @@ def trainees(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"已登记参训人员{added}人。")
     return redirect("activities:detail", pk=activity.pk)
+
+
+@require_GET
+@authenticated
+def mine(request: HttpRequest) -> HttpResponse:
+    """我的: a member's own branch, meetings and attendance, study, dues and how to check in.
+
+    Open to every login; what it shows is the member linked to this login (``member_for_user``),
+    never one named in the request, so it needs no role.
+    """
+    from dangjian.people.selectors import own_dues
+
+    member = services.member_for_user(request.user)
+    today = timezone.localdate()
+    year = parse_year(request.GET.get("year")) or default_year()
+    context: dict = {"member": member, "year": year, "today": today}
+    if member is not None:
+        context["life"] = selectors.own_life(member, year, today)
+        context["dues"] = own_dues(member, year, today)
+        context["years"] = sorted({today.year, default_year(), *range(year - 2, year + 1)}, reverse=True)
+    return render(request, "activities/mine.html", context)

@@ -1,30 +1,47 @@
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from .scoping import has_capability
+from . import registry
+from .scoping import may_open
+
+# The main menu: each entry is drawn when its page would open (core.scoping.may_open asks the view).
+NAV = {
+    "reports": "reports:dashboard",
+    "orgs": "orgs:tree",
+    "members": "people:roster",
+    "activities": "activities:index",
+    "casework": "casework:index",
+    "projects": "projects:index",
+    "ratings": "ratings:index",
+    "payouts": "payouts:index",
+    "checklists": "checklists:index",
+    "accounts": "accounts:users",
+    "audit": "core:audit",
+    "security": "accounts:security",
+}
 
 
 def platform(request):
     user = getattr(request, "user", None)
-
-    def can(capability: str) -> bool:
-        return bool(user and user.is_authenticated and has_capability(user, capability))
-
+    signed_in = bool(user and user.is_authenticated)
     return {
         "PLATFORM_NAME": "党建工作平台",
-        "nav": {
-            "orgs": can("orgs.view"),
-            "members": can("members.view"),
-            "activities": can("activities.view"),
-            "casework": can("casework.view"),
-            "projects": can("projects.view"),
-            "ratings": can("ratings.view"),
-            "checklists": can("checklists.view"),
-            "reports": can("reports.view"),
-            "payouts": can("payouts.view"),
-            "accounts": can("accounts.manage"),
-            "audit": can("audit.view"),
-            "security": can("security.view"),
-        },
+        "nav": {key: signed_in and may_open(user, name) for key, name in NAV.items()},
+        "MEMBER_HOME": member_home(user) if signed_in else None,
         "IDLE_TIMEOUT_MINUTES": settings.SESSION_IDLE_TIMEOUT_MINUTES,
         "DEMO": settings.DANGJIAN_DEMO,
     }
+
+
+def member_home(user) -> str | None:
+    """The URL of 我的 when this login is linked to a member, else None (asked once per request)."""
+    cached = getattr(user, "_dangjian_member_home", False)
+    if cached is not False:
+        return cached
+    try:
+        provide = registry.provider("member_home")
+    except ImproperlyConfigured:  # no app provides it: no 我的 page
+        provide = None
+    url = provide(user) if provide else None
+    user._dangjian_member_home = url
+    return url

@@ -171,3 +171,35 @@ def require(actor, capability: str, org=None, message: str | None = None) -> Non
         raise TypeError("an actor is a user, SYSTEM or PUBLIC; pass PUBLIC for anonymous requests")
     if not has_capability(actor, capability, org):
         raise OutOfScope(message or "该组织不在您的管理范围内。", code="out_of_scope")
+
+
+def view_capability(viewname: str, *args, **kwargs) -> str | None:
+    """The capability the view behind a URL name declares (``requires``/``authenticated``/``public``).
+
+    Raises ``LookupError`` for a view that declares none, so a link cannot be drawn on a guess.
+    """
+    from django.urls import resolve, reverse
+
+    match = resolve(reverse(viewname, args=args or None, kwargs=kwargs or None))
+    func = match.func
+    for candidate in (func, getattr(func, "view_class", None), getattr(func, "__wrapped__", None)):
+        if candidate is not None and hasattr(candidate, "required_capability"):
+            return candidate.required_capability
+    raise LookupError(f"{viewname} declares no capability")
+
+
+def may_open(user, viewname: str, *args, org=None, **kwargs) -> bool:
+    """May ``user`` open the page at ``viewname``? The same check its view makes.
+
+    The view's declared capability, held anywhere — or on ``org`` when the view checks it on one
+    org (an edit page of that org, a group in that zone). Menus, tabs and buttons ask this, so they
+    never show a link that answers 404.
+    """
+    capability = view_capability(viewname, *args, **kwargs)
+    if capability is None:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if capability == "authenticated":
+        return True
+    return has_capability(user, capability, org)

@@ -19,6 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
             pass
     if has_capability(request.user, "orgs.view"):
         return redirect("orgs:tree")
+    from .context_processors import member_home
+
+    mine = member_home(request.user)
+    if mine:  # a member without a role: their own page, not "no permissions"
+        return redirect(mine)
     return render(request, "core/home.html")
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.selectors import users_visible_to
-from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
+from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 
 from . import selectors, services
 from .forms import LiaisonGroupForm, MoveForm, OrgEditForm, OrgForm, PostForm, TermForm
@@ -166,7 +166,11 @@ def add_post(request: HttpRequest, code: str, term_id: int) -> HttpResponse:
 @requires("orgs.view")
 def liaison_groups(request: HttpRequest) -> HttpResponse:
     groups = selectors.liaison_groups_visible_to(request.user)
-    zones = [o for o in selectors.top_orgs_for(request.user) if has_capability(request.user, "orgs.edit", o)]
+    zones = [
+        o
+        for o in selectors.top_orgs_for(request.user)
+        if may_open(request.user, "orgs:liaison_group_new", o.code, org=o)
+    ]
     return render(request, "orgs/liaison_groups.html", {"groups": groups, "zones": zones})
 
 

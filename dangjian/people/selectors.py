@@ -369,3 +369,33 @@ def temporary_placement(member: Member, day: date) -> Transfer | None:
         .order_by("-closed_on")
         .first()
     )
+
+
+# ---------------------------------------------------------------- a member's own page
+
+
+@dataclass
+class OwnDues:
+    """A member's dues for one year as they see it on 我的: the rate, the months paid and owed."""
+
+    year: int
+    monthly_fen: int | None
+    paid: list  # DuesPayment rows of the year, by month
+    unpaid_months: list[int]  # months of the year so far with no payment
+
+    @property
+    def paid_fen(self) -> int:
+        return sum(p.amount_fen for p in self.paid)
+
+
+def own_dues(member: Member, year: int, today: date | None = None) -> OwnDues:
+    """The member's own dues (no scope: a member always sees their own; callers pass the member
+    linked to the logged-in account, never one taken from the request)."""
+    today = today or timezone.localdate()
+    assessment = member.dues_assessments.filter(year=year).first()
+    paid = list(member.dues_payments.filter(month__year=year).order_by("month"))
+    last = 12 if year < today.year else (today.month if year == today.year else 0)
+    first = member.joined_on.month if member.joined_on and member.joined_on.year == year else 1
+    months = {p.month.month for p in paid}
+    unpaid = [m for m in range(first, last + 1) if m not in months]
+    return OwnDues(year, assessment.monthly_dues_fen if assessment else None, paid, unpaid)

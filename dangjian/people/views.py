@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.http import safe_next
 from dangjian.core.money import yuan_to_fen
-from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
+from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -92,7 +92,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "educations": EDUCATION_CHOICES,
         "statuses": MemberStatus.choices,
         "branches": _branch_choices(request.user, "members.view"),
-        "may_import": has_capability(request.user, "members.import"),
+        "may_import": may_open(request.user, "people:import"),
         "may_reveal": has_capability(request.user, "pii.reveal"),
     }
     if request.htmx:
