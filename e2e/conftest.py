@@ -5,6 +5,7 @@ loudly, and fail instead when REQUIRE_E2E is set (CI).
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -56,8 +57,14 @@ def server_url(tmp_path_factory):
     }
     env.pop("DANGJIAN_TEST_DB", None)
     python = sys.executable
+    # Seeding the demo district takes minutes on a busy machine; E2E_SEEDED_DB names a database file
+    # seeded earlier (`manage.py seed_demo`) to copy instead, when iterating on the browser tests.
+    seeded = os.environ.get("E2E_SEEDED_DB")
+    if seeded:
+        shutil.copyfile(seeded, db)
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "manage.py", "seed_demo", "-v", "0"], cwd=ROOT, env=env, check=True)
+    if not seeded:
+        subprocess.run([python, "manage.py", "seed_demo", "-v", "0"], cwd=ROOT, env=env, check=True)
     port = _free_port()
     gunicorn = Path(python).with_name("gunicorn")
     proc = subprocess.Popen(
