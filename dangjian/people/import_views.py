@@ -69,7 +69,21 @@ def import_page(request: HttpRequest) -> HttpResponse:
         .select_related("org")
         .order_by("-created_at")[:10]
     )
-    context = {"form": form, "org": org, "branches": _branch_choices(request.user), "recent": recent}
+    from .importers import MemberImporter
+
+    context = {
+        "form": form,
+        "org": org,
+        "branches": _branch_choices(request.user),
+        "recent": recent,
+        "columns": MemberImporter.columns,
+        "limits": {
+            "mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+            "rows": settings.IMPORT_MAX_ROWS,
+            "columns": settings.IMPORT_MAX_COLUMNS,
+            "chars": settings.IMPORT_MAX_CELL_CHARS,
+        },
+    }
     return render(request, "people/import.html", context)
 
 
