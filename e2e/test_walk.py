@@ -21,8 +21,8 @@ from .conftest import login
 
 pytestmark = pytest.mark.e2e
 
-MAX_PAGES = int(os.environ.get("WALK_MAX_PAGES", 45))  # pages opened in the browser per persona
-MAX_CHECKS = 12  # downloads and exports requested per persona
+MAX_PAGES = int(os.environ.get("WALK_MAX_PAGES", 150))  # pages opened in the browser per persona
+MAX_CHECKS = 20  # downloads and exports requested per persona
 
 # Answered with a file, not a page: requested for its status only.
 _DOWNLOAD = re.compile(
