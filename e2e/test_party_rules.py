@@ -49,7 +49,7 @@ def test_secretary_walks_the_party_rule_pages(secretary_page, server_url):
     _shot(page, "dues", size)
 
     # A member under 留党察看 and the waived member: from the waivers table to the person page.
-    page.locator("#waivers a").first.click()
+    page.locator("#waivers + .table-responsive a").first.click()
     expect(page.locator("#waivers")).to_contain_text("享受低保")
     _shot(page, "person-waiver", size)
 
