@@ -324,6 +324,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our zh-hans input formats put ISO first: a date widget is filled with the first one, and the
+# browser's <input type="date"> shows anything but YYYY-MM-DD as blank (config/formats/zh_Hans).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -350,7 +353,17 @@ if env_str("DANGJIAN_S3_BUCKET"):
     }
 MEDIA_ROOT = Path(env_str("DANGJIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A long text (minutes, an agenda, a report) holds at most this many characters; the form says so
+# by name and keeps the text (core.forms). The request limit below is set from it.
+LONG_TEXT_MAX_CHARS = env_int("DANGJIAN_LONG_TEXT_MAX_CHARS", 50_000, minimum=1000)
+# A form's body (files apart) may carry several long texts, each up to 9 bytes a character once
+# URL-encoded (a CJK character is 3 bytes of UTF-8, each written %XX), and a pasted text over the
+# limit must still reach the form to be refused with its message: four times that, and at least
+# 10 MB. Beyond it Django answers 413 with our Chinese page (core.views.bad_request).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    env_int("DANGJIAN_REQUEST_MAX_MB", 10, minimum=1) * 1024 * 1024, 4 * 9 * LONG_TEXT_MAX_CHARS
+)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DANGJIAN_REQUEST_MAX_FIELDS", 5000, minimum=1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 # Spreadsheets are read as a stream under these caps (core/sheets.py): a small file can unpack to

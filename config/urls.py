@@ -20,3 +20,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
+
+# Django's own refusals (a body over the size limit, a malformed request) answer in Chinese.
+handler400 = "dangjian.core.views.bad_request"

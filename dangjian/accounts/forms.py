@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from dangjian.core import forms as core_forms
 from dangjian.orgs.models import Org
 
 from .models import Role
@@ -13,7 +14,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(core_forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=50, required=False)
     phone = forms.CharField(label="电话", max_length=20, required=False)
@@ -26,7 +27,7 @@ class UserCreateForm(forms.Form):
             self.fields["org"].queryset = orgs
 
 
-class GrantForm(forms.Form):
+class GrantForm(core_forms.Form):
     role = forms.ModelChoiceField(label="角色", queryset=Role.objects.all())
     org_code = forms.CharField(label="组织代码", max_length=32)
     subtree = forms.BooleanField(label="含下级组织", required=False, initial=True)

@@ -23,6 +23,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dangjian.core import forms as core_forms
 from dangjian.core.audit import log_action
 from dangjian.core.http import safe_next
 from dangjian.core.scoping import authenticated, get_scoped_or_404, requires
@@ -34,7 +35,7 @@ from .services import AccountError, _require_manage
 RECOVERY_CODES = 10
 
 
-class CodeForm(forms.Form):
+class CodeForm(core_forms.Form):
     code = forms.CharField(
         label="验证码",
         max_length=16,

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core import forms as core_forms
 from dangjian.core.scoping import authenticated, get_scoped_or_404, public, requires
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -92,7 +93,7 @@ def end_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- own account: password, tokens
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(core_forms.Form):
     old_password = forms.CharField(
         label="原密码",
         strip=False,

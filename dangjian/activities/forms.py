@@ -1,5 +1,6 @@
 from django import forms
 
+from dangjian.core import forms as core_forms
 from dangjian.orgs.models import Org
 
 from .models import Activity, ComplianceRule, DecisionKind, Lecturer, ThemeCategory, TrainingBase
@@ -8,7 +9,7 @@ from .services import EDITABLE_FIELDS
 FORM_FIELDS = [f for f in EDITABLE_FIELDS]
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(core_forms.ModelForm):
     participant_codes = forms.CharField(
         label="参与组织代码",
         required=False,
@@ -45,14 +46,14 @@ class ActivityForm(forms.ModelForm):
         return [c.strip().upper() for c in raw.replace("，", ",").split(",") if c.strip()]
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(core_forms.ModelForm):
     class Meta:
         model = ComplianceRule
         fields = ["kind", "period", "min_count", "valid_from"]
         widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(core_forms.Form):
     image = forms.FileField(label="照片")
     caption = forms.CharField(label="说明", max_length=100, required=False)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from dangjian.core import forms as core_forms
+
 from .models import Category, DayKind, OutputKind, Satisfaction, Source, TargetReason, VisiteeKind
 from .pickers import OrgField, PersonField, bind_pickers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class StyledForm(forms.Form):
+class StyledForm(core_forms.Form):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         if actor is not None:
@@ -144,7 +146,7 @@ class CalendarDayForm(StyledForm):
     name = forms.CharField(label="名称", max_length=30, required=False)
 
 
-class PublicRequestForm(forms.Form):
+class PublicRequestForm(core_forms.Form):
     """The resident's form: no account, no picker, every field checked again by the service."""
 
     category = forms.ChoiceField(label="诉求类别")
@@ -179,7 +181,7 @@ class PublicRequestForm(forms.Form):
         self.fields["category"].widget.attrs["class"] = "form-select"
 
 
-class PublicLookupForm(forms.Form):
+class PublicLookupForm(core_forms.Form):
     tracking_code = forms.CharField(
         label="查询码",
         max_length=40,

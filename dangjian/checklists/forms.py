@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dangjian.core import forms as core_forms
 from dangjian.orgs.models import Kind, Org
 from dangjian.people.models import Person
 
@@ -23,7 +24,7 @@ def _style(form: forms.Form) -> None:
         widget.attrs.setdefault("class", css)
 
 
-class TaskForm(forms.Form):
+class TaskForm(core_forms.Form):
     category = forms.ChoiceField(label="类别", choices=Category.choices)
     title = forms.CharField(label="任务", max_length=200)
     description = forms.CharField(label="工作要求", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -75,7 +76,7 @@ class TaskForm(forms.Form):
         return out
 
 
-class ReportForm(forms.Form):
+class ReportForm(core_forms.Form):
     text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}))
     milestone = forms.TypedChoiceField(label="对应节点", required=False, coerce=int, empty_value=None)
     final = forms.BooleanField(label="任务已全部完成，申请销号", required=False)
@@ -89,12 +90,12 @@ class ReportForm(forms.Form):
         _style(self)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(core_forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "通过"), ("return", "退回")])
     note = forms.CharField(label="审核意见", max_length=300, required=False)
 
 
-class VisitForm(forms.Form):
+class VisitForm(core_forms.Form):
     planned_on = forms.DateField(label="计划日期", widget=DATE)
     topic = forms.CharField(label="督导内容", max_length=200)
     visitors = forms.CharField(label="督导人员", max_length=200, required=False)
@@ -104,7 +105,7 @@ class VisitForm(forms.Form):
         _style(self)
 
 
-class RecordVisitForm(forms.Form):
+class RecordVisitForm(core_forms.Form):
     visited_on = forms.DateField(label="督导日期", widget=DATE)
     visitors = forms.CharField(label="督导人员", max_length=200, required=False)
     summary = forms.CharField(label="督导情况", widget=forms.Textarea(attrs={"rows": 4}))
@@ -114,7 +115,7 @@ class RecordVisitForm(forms.Form):
         _style(self)
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(core_forms.Form):
     description = forms.CharField(label="发现的问题", max_length=300)
     rectify_by = forms.DateField(label="整改时限", widget=DATE)
     responsible_name = forms.CharField(label="整改责任人", max_length=50, required=False)
@@ -124,7 +125,7 @@ class ProblemForm(forms.Form):
         _style(self)
 
 
-class CloseProblemForm(forms.Form):
+class CloseProblemForm(core_forms.Form):
     rectified_on = forms.DateField(label="整改完成日期", widget=DATE)
     rectification = forms.CharField(label="整改情况", max_length=300)
 
@@ -133,7 +134,7 @@ class CloseProblemForm(forms.Form):
         _style(self)
 
 
-class LedgerEntryForm(forms.Form):
+class LedgerEntryForm(core_forms.Form):
     name = forms.CharField(label="台账名称", max_length=50)
     source = forms.ChoiceField(label="数据来源", required=False)
     order = forms.IntegerField(label="排序", min_value=0, initial=0)

@@ -18,7 +18,10 @@ from datetime import date
 
 __all__ = [
     "add_months",
+    "PARTY_FOUNDED",
+    "RecordDateError",
     "add_years",
+    "check_record_date",
     "days_in_month",
     "half_years",
     "month_index",
@@ -78,3 +81,50 @@ def half_years(start: date, end: date) -> list[tuple[date, date]]:
             return out
         out.append((first, last))
         k += 1
+
+
+# The Communist Party of China was founded on 1 July 1921: no record of its work is older.
+PARTY_FOUNDED = date(1921, 7, 1)
+
+
+class RecordDateError(ValueError):
+    """A date outside what a record can hold; ``message`` is the Chinese sentence for the user."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def check_record_date(
+    value: date | None,
+    label: str,
+    *,
+    today: date | None = None,
+    future: bool = False,
+    earliest: date = PARTY_FOUNDED,
+) -> date | None:
+    """``value`` if a record may hold it, else ``RecordDateError`` naming ``label``.
+
+    Dates of events that have happened (a meeting held, a join, a transfer received) are neither
+    before ``earliest`` (the party's founding unless a field says otherwise, e.g. a birth date) nor
+    after ``today``; ``future=True`` allows a date ahead (a deadline, a planned meeting). ``None``
+    (a blank optional field) passes.
+    """
+    if value is None:
+        return None
+    if value < earliest:
+        when = (
+            f"{earliest.year}年"
+            if (earliest.month, earliest.day) == (1, 1)
+            else f"{earliest:%Y}年{earliest.month}月{earliest.day}日"
+        )
+        raise RecordDateError(f"{label}不能早于{when}。", "too_early")
+    if not future:
+        if today is None:
+            from django.utils import timezone
+
+            today = timezone.localdate()
+        if value > today:
+            raise RecordDateError(f"{label}不能晚于今天。", "future")
+    return value

@@ -111,3 +111,19 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="audit-{f["start"]}-{f["end"]}.jsonl"'
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's answer to a request it refuses before any view (``handler400``), in Chinese: a body
+    over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 and says how much a form may carry."""
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        context = {
+            "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+            "max_chars": settings.LONG_TEXT_MAX_CHARS,
+            "too_many_fields": isinstance(exception, TooManyFieldsSent),
+        }
+        return render(request, "413.html", context, status=413)
+    return render(request, "400.html", status=400)

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from dangjian.core import forms as core_forms
+
 from .models import CommitteeTerm, Org, Post
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class OrgForm(forms.ModelForm):
+class OrgForm(core_forms.ModelForm):
     class Meta:
         model = Org
         fields = [
@@ -29,24 +31,24 @@ class OrgEditForm(OrgForm):
         fields = [f for f in OrgForm.Meta.fields if f != "code"]
 
 
-class MoveForm(forms.Form):
+class MoveForm(core_forms.Form):
     target_code = forms.CharField(label="移到（上级组织代码）", max_length=32)
 
 
-class TermForm(forms.ModelForm):
+class TermForm(core_forms.ModelForm):
     class Meta:
         model = CommitteeTerm
         fields = ["elected_on", "term_years", "note"]
         widgets = {"elected_on": DATE}
 
 
-class PostForm(forms.Form):
+class PostForm(core_forms.Form):
     post = forms.ChoiceField(label="职务", choices=Post.choices)
     holder_name = forms.CharField(label="姓名", max_length=50)
     started_on = forms.DateField(label="任职日期", required=False, widget=DATE)
 
 
-class LiaisonGroupForm(forms.Form):
+class LiaisonGroupForm(core_forms.Form):
     name = forms.CharField(label="名称", max_length=50)
     leader_name = forms.CharField(label="组长", max_length=50, required=False)
     org_codes = forms.CharField(

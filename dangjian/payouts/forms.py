@@ -1,5 +1,6 @@
 from django import forms
 
+from dangjian.core import forms as core_forms
 from dangjian.core.money import yuan_to_fen
 
 from .models import Kind, Rule, Step
@@ -21,7 +22,7 @@ class YuanField(forms.CharField):
         return fen
 
 
-class StyledForm(forms.Form):
+class StyledForm(core_forms.Form):
     """Bootstrap classes on every widget."""
 
     def __init__(self, *args, **kwargs):

@@ -1,34 +1,27 @@
-import re
 from datetime import date
 
 from django import forms
-from django.utils import timezone
+
+from dangjian.core import forms as core_forms
+from dangjian.core.forms import PhoneField, RecordDateField
 
 from .models import DuesCategory, MemberStatus, Sex, WaiverKind, WaiverReason
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+DATE = core_forms.DateInput(attrs={"class": "form-control form-control-sm"})
 TEXT = forms.TextInput(attrs={"class": "form-control form-control-sm"})
 SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
 CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
+# A birth date is older than any record of the party's work.
 EARLIEST = date(1900, 1, 1)
 
 
-def _not_future(value: date | None, label: str) -> date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(f"{label}不能晚于今天。", code="future")
-    if value and value < EARLIEST:
-        raise forms.ValidationError(f"{label}不能早于1900年。", code="too_early")
-    return value
-
-
-class ImportForm(forms.Form):
+class ImportForm(core_forms.Form):
     org = forms.CharField(label="党支部代码", max_length=32)
     file = forms.FileField(label="花名册文件（.xlsx / .xls / .ods / .csv）")
 
 
-class TransferOutForm(forms.Form):
-    applied_on = forms.DateField(label="申请日期", widget=DATE)
+class TransferOutForm(core_forms.Form):
+    applied_on = RecordDateField(label="申请日期", widget=DATE)
     months_away = forms.IntegerField(
         label="外出时间（月）",
         min_value=0,
@@ -47,21 +40,21 @@ class TransferOutForm(forms.Form):
     valid_days = forms.IntegerField(label="介绍信有效期（天）", min_value=1, max_value=365, initial=90)
 
 
-class TransferInForm(forms.Form):
+class TransferInForm(core_forms.Form):
     to_org = forms.CharField(label="接收党支部代码", max_length=32)
     person_name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=30)
     outside_org_name = forms.CharField(label="原所在组织", max_length=100)
-    applied_on = forms.DateField(label="介绍信开具日期", widget=DATE)
-    months_away = forms.IntegerField(label="外出时间（月）", min_value=0, initial=12)
+    applied_on = RecordDateField(label="介绍信开具日期", widget=DATE)
+    months_away = forms.IntegerField(label="外出时间（月）", min_value=0, max_value=240, initial=12)
     status = forms.ChoiceField(label="党员状态", choices=MemberStatus.choices)
-    joined_on = forms.DateField(label="入党日期", widget=DATE)
-    full_on = forms.DateField(label="转正日期", widget=DATE, required=False)
+    joined_on = RecordDateField(label="入党日期", widget=DATE)
+    full_on = RecordDateField(label="转正日期", widget=DATE, required=False)
 
 
-class StepForm(forms.Form):
+class StepForm(core_forms.Form):
     step = forms.CharField(max_length=30, required=False)
-    on = forms.DateField(label="日期", widget=DATE, required=False)
+    on = RecordDateField(label="日期", widget=DATE, required=False)
     note = forms.CharField(label="说明", max_length=200, required=False)
     hours = forms.IntegerField(label="学时", min_value=1, required=False)
     months = forms.IntegerField(label="延长月数", min_value=1, max_value=24, required=False)
@@ -76,19 +69,19 @@ class StepForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=200, required=False)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(core_forms.Form):
     person_id = forms.IntegerField(widget=forms.HiddenInput)
-    applied_on = forms.DateField(label="递交申请日期", widget=DATE)
+    applied_on = RecordDateField(label="递交申请日期", widget=DATE)
     note = forms.CharField(label="说明", max_length=200, required=False)
 
 
-class DuesPaymentForm(forms.Form):
+class DuesPaymentForm(core_forms.Form):
     member_id = forms.IntegerField(widget=forms.HiddenInput)
     month = forms.CharField(label="所属月份（YYYY-MM）", max_length=7)
-    paid_on = forms.DateField(label="缴纳日期", widget=DATE)
+    paid_on = RecordDateField(label="缴纳日期", widget=DATE)
 
 
-class DuesAssessmentForm(forms.Form):
+class DuesAssessmentForm(core_forms.Form):
     member_id = forms.IntegerField(widget=forms.HiddenInput)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     category = forms.ChoiceField(label="类别", choices=DuesCategory.choices)
@@ -97,29 +90,27 @@ class DuesAssessmentForm(forms.Form):
     )
 
 
-class ResidentForm(forms.Form):
+class ResidentForm(core_forms.Form):
     org = forms.CharField(label="村/社区组织代码", max_length=32)
     household_number = forms.CharField(label="户号", max_length=40)
     address = forms.CharField(label="地址（新户时填写）", max_length=200, required=False)
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=30, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    phone = PhoneField(label="联系电话", max_length=20, required=False)
     is_shareholder = forms.BooleanField(label="集体经济组织成员（股东）", required=False)
 
 
-class PersonEditForm(forms.Form):
+class PersonEditForm(core_forms.Form):
     """The person's own fields; the ID number is not edited here, the phone only when retyped."""
 
     name = forms.CharField(label="姓名", max_length=50, widget=TEXT)
     sex = forms.ChoiceField(label="性别", choices=[("", "—"), *Sex.choices], required=False, widget=SELECT)
-    birth_date = forms.DateField(label="出生日期", required=False, widget=DATE)
+    birth_date = RecordDateField(label="出生日期", required=False, widget=DATE, earliest=EARLIEST)
     ethnicity = forms.CharField(label="民族", max_length=20, required=False, widget=TEXT)
     education = forms.CharField(label="学历", max_length=20, required=False, widget=TEXT)
     work_post = forms.CharField(label="工作单位及职务", max_length=100, required=False, widget=TEXT)
     address = forms.CharField(label="住址", max_length=200, required=False, widget=TEXT)
-    phone = forms.CharField(
-        label="联系电话（不修改请留空）", max_length=20, required=False, widget=TEXT, strip=True
-    )
+    phone = PhoneField(label="联系电话", help_text="不修改请留空", max_length=20, required=False, widget=TEXT)
 
     def __init__(self, *args, derived_from_id: bool = False, masked_phone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,20 +129,11 @@ class PersonEditForm(forms.Form):
             raise forms.ValidationError("请填写姓名。", code="required")
         return name
 
-    def clean_birth_date(self):
-        return _not_future(self.cleaned_data.get("birth_date"), "出生日期")
 
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"]
-        if phone and not PHONE_RE.match(phone):
-            raise forms.ValidationError("联系电话格式不正确。", code="phone")
-        return phone.replace(" ", "")
-
-
-class MemberEditForm(forms.Form):
+class MemberEditForm(core_forms.Form):
     status = forms.ChoiceField(label="党员状态", choices=MemberStatus.choices, widget=SELECT)
-    joined_on = forms.DateField(label="入党日期", required=False, widget=DATE)
-    full_on = forms.DateField(label="转正日期", required=False, widget=DATE)
+    joined_on = RecordDateField(label="入党日期", required=False, widget=DATE)
+    full_on = RecordDateField(label="转正日期", required=False, widget=DATE)
     party_post = forms.CharField(label="党内职务", max_length=50, required=False, widget=TEXT)
     is_village_cadre = forms.BooleanField(label="村（社区）两委干部", required=False, widget=CHECK)
     is_floating = forms.BooleanField(label="流动党员", required=False, widget=CHECK)
@@ -160,12 +142,6 @@ class MemberEditForm(forms.Form):
     def __init__(self, *args, birth_date: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.birth_date = birth_date
-
-    def clean_joined_on(self):
-        return _not_future(self.cleaned_data.get("joined_on"), "入党日期")
-
-    def clean_full_on(self):
-        return _not_future(self.cleaned_data.get("full_on"), "转正日期")
 
     def clean(self):
         data = super().clean()
@@ -186,13 +162,10 @@ class MemberEditForm(forms.Form):
 REMOVE_REASONS = ["去世", "出党", "退党", "除名", "其他"]
 
 
-class RemoveMemberForm(forms.Form):
-    left_on = forms.DateField(label="离开日期", widget=DATE)
+class RemoveMemberForm(core_forms.Form):
+    left_on = RecordDateField(label="离开日期", widget=DATE)
     reason = forms.ChoiceField(label="原因", choices=[(r, r) for r in REMOVE_REASONS], widget=SELECT)
     reason_text = forms.CharField(label="说明", max_length=40, required=False, widget=TEXT)
-
-    def clean_left_on(self):
-        return _not_future(self.cleaned_data.get("left_on"), "离开日期")
 
     def clean(self):
         data = super().clean()
@@ -205,7 +178,7 @@ class RemoveMemberForm(forms.Form):
         return data
 
 
-class DuesWaiverForm(forms.Form):
+class DuesWaiverForm(core_forms.Form):
     """免交/少交 with its approval (2008 党费规定): who approved, when, and why."""
 
     member_id = forms.IntegerField(widget=forms.HiddenInput)
@@ -249,7 +222,7 @@ class DuesWaiverForm(forms.Form):
         return self._month(self.cleaned_data.get("to_month", ""), "截止月份")
 
 
-class WatchForm(forms.Form):
+class WatchForm(core_forms.Form):
     """留党察看 (党章 Article 40): from, until (the day the rights come back), and the decision."""
 
     started_on = forms.DateField(label="起始日期", widget=DATE)

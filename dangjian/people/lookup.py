@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from dangjian.core import forms as core_forms
 from dangjian.core.scoping import get_scoped_or_404, requires
 from dangjian.orgs.models import Level, Org
 
@@ -22,11 +23,11 @@ from .services import find_person_by_id
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
 
 
-class FindByIdForm(forms.Form):
+class FindByIdForm(core_forms.Form):
     id_number = forms.CharField(label="身份证号", max_length=30)
 
 
-class ReadmitForm(forms.Form):
+class ReadmitForm(core_forms.Form):
     org = forms.CharField(label="恢复到党支部（组织代码）", max_length=32)
     on = forms.DateField(label="恢复日期", widget=DATE)
     reason = forms.CharField(label="依据（决定文号等）", max_length=200)

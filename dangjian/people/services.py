@@ -17,6 +17,8 @@ from pypinyin import Style, lazy_pinyin
 from dangjian.core import idcard
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.core.dates import RecordDateError, check_record_date
+from dangjian.core.phones import PhoneError, clean_phone
 from dangjian.core.pii import blind_index, mask_id
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Level, Org
@@ -47,6 +49,21 @@ def prepare_person(person: Person) -> Person:
         person.birth_date = idcard.birth_date(number)
         person.sex = idcard.sex(number)
     return person
+
+
+def record_date(value: date | None, label: str) -> date | None:
+    """``core.dates.check_record_date`` as this module's error (pages and API alike)."""
+    try:
+        return check_record_date(value, label)
+    except RecordDateError as exc:
+        raise PeopleError(exc.message, code=exc.code) from None
+
+
+def _phone(value: str) -> str:
+    try:
+        return clean_phone(value)
+    except PhoneError as exc:
+        raise PeopleError(exc.message, code=exc.code) from None
 
 
 def _check_branch(org: Org) -> None:
@@ -86,6 +103,8 @@ def create_person(
     number = _id_or_error(id_number) if id_number else ""
     if number and Person.objects.filter(id_index=blind_index("id", number)).exists():
         raise PeopleError("该身份证号已登记。", code="duplicate_id")
+    if fields.get("phone"):
+        fields["phone"] = _phone(fields["phone"])
     person = Person(org=org, name=name, id_number=number, household=household)
     for key in PERSON_FIELDS:
         if key in fields:
@@ -99,6 +118,8 @@ def create_person(
 @transaction.atomic
 def update_person(*, actor: Actor, person: Person, **fields) -> Person:
     require(actor, "members.edit", person.org)
+    if fields.get("phone"):
+        fields["phone"] = _phone(fields["phone"])
     changed = []
     for key, value in fields.items():
         if key not in PERSON_FIELDS + DERIVED_FIELDS:
@@ -133,6 +154,8 @@ def enroll_member(
     _check_branch(org)
     if Member.objects.filter(person=person).exists():
         raise PeopleError("此人已在党员名册中。", code="already_member")
+    record_date(joined_on, "入党日期")
+    record_date(full_on, "转正日期")
     if status == MemberStatus.FULL and joined_on and full_on and full_on < joined_on:
         raise PeopleError("转正日期不能早于入党日期。", code="dates")
     member = Member(person=person, org=org, status=status, joined_on=joined_on, full_on=full_on)
@@ -157,6 +180,9 @@ def update_member(*, actor: Actor, member: Member, **fields) -> Member:
         if getattr(member, key) != value:
             setattr(member, key, value)
             changed[key] = value
+    for key, label in (("joined_on", "入党日期"), ("full_on", "转正日期")):
+        if key in changed:
+            record_date(changed[key], label)
     if member.joined_on and member.full_on and member.full_on < member.joined_on:
         raise PeopleError("转正日期不能早于入党日期。", code="dates")
     if changed:

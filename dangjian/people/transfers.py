@@ -23,7 +23,7 @@ from dangjian.orgs.models import Level, Org
 
 from . import registration
 from .models import Member, MembershipPeriod, MemberStatus, Person, Transfer, TransferKind, TransferState
-from .services import PeopleError, prepare_person
+from .services import PeopleError, prepare_person, record_date
 
 DEFAULT_VALID_DAYS = 90
 TEMPORARY_DEFAULT_MONTHS = 3
@@ -140,6 +140,11 @@ def request_transfer_in(
         raise PeopleError("请填写转入党员的党员状态（预备党员/正式党员）和入党日期。", code="required")
     if full_on is not None and (status != MemberStatus.FULL or full_on < joined_on):
         raise PeopleError("转正日期须晚于入党日期，且只有正式党员填写。", code="dates")
+    record_date(applied_on, "介绍信开具日期")
+    record_date(joined_on, "入党日期")
+    record_date(full_on, "转正日期")
+    if len(outside_org_name or "") > 100:
+        raise PeopleError("原所在组织最多100个字。", code="max_length")
     probe = Person(org=to_org, name=person_name, id_number=id_number)
     try:
         prepare_person(probe)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.forms import error_summary
 from dangjian.core.http import safe_next
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
@@ -355,7 +356,7 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = TransferOutForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写申请日期和外出时间。")
+        messages.error(request, error_summary(form))
         return redirect("people:person", pk=pk)
     data = form.cleaned_data
     to_org = None
@@ -408,7 +409,7 @@ def transfer_in(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "转入登记已保存，待接收。")
     else:
-        messages.error(request, "请完整填写转入信息。")
+        messages.error(request, error_summary(form))
     return redirect("people:transfers")
 
 
@@ -471,7 +472,7 @@ def development_list(request: HttpRequest) -> HttpResponse:
 def development_apply(request: HttpRequest) -> HttpResponse:
     form = ApplicationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写申请日期。")
+        messages.error(request, error_summary(form))
         return redirect("people:development")
     person = get_scoped_or_404(
         Person.objects.select_related("org"), request.user, "members.edit", pk=form.cleaned_data["person_id"]
@@ -542,7 +543,7 @@ def development_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     )
     form = StepForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请检查填写的内容。")
+        messages.error(request, error_summary(form))
         return redirect("people:development")
     d = form.cleaned_data
     if step == "do":
@@ -675,7 +676,7 @@ def dues_pay(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "党费缴纳已登记。")
     else:
-        messages.error(request, "请填写所属月份和缴纳日期。")
+        messages.error(request, error_summary(form))
     return redirect(safe_next(request, "people:dues"))
 
 
@@ -776,7 +777,7 @@ def resident_new(request: HttpRequest) -> HttpResponse:
 
     form = ResidentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请完整填写居民信息。")
+        messages.error(request, error_summary(form))
         return redirect("people:households")
     d = form.cleaned_data
     org = get_scoped_or_404(Org.objects.all(), request.user, "members.edit", code=d["org"].strip().upper())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dangjian.core import forms as core_forms
 from dangjian.core.money import fmt_yuan, yuan_to_fen
 
 from .models import MAX_INVESTMENT_FEN, CommandoTeam, Enterprise, Initiative, Project, ServicePlace
@@ -43,7 +44,7 @@ class YuanField(forms.CharField):
         return fen
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(core_forms.ModelForm):
     org = OrgChoiceField(label="责任组织", queryset=None)
     parent = forms.ModelChoiceField(
         label="上级项目", queryset=None, required=False, empty_label="（无，独立项目）"
@@ -89,7 +90,7 @@ class ProjectForm(forms.ModelForm):
         return data
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(core_forms.Form):
     progress = forms.IntegerField(label="当前进度（%）", min_value=0, max_value=100)
     reported_on = forms.DateField(label="填报日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     milestone = forms.ModelChoiceField(
@@ -108,7 +109,7 @@ class ProgressForm(forms.Form):
         _style(self)
 
 
-class MilestoneForm(forms.Form):
+class MilestoneForm(core_forms.Form):
     name = forms.CharField(label="节点名称", max_length=100)
     due_on = forms.DateField(label="计划完成日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     target = forms.IntegerField(label="目标进度（%）", min_value=1, max_value=100, initial=100)
@@ -118,7 +119,7 @@ class MilestoneForm(forms.Form):
         _style(self)
 
 
-class TeamForm(forms.ModelForm):
+class TeamForm(core_forms.ModelForm):
     org = OrgChoiceField(label="所属党组织", queryset=None)
     project = forms.ModelChoiceField(label="承担项目", queryset=None, required=False, empty_label="（暂无）")
 
@@ -134,7 +135,7 @@ class TeamForm(forms.ModelForm):
         _style(self)
 
 
-class DeedForm(forms.Form):
+class DeedForm(core_forms.Form):
     done_on = forms.DateField(label="日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     description = forms.CharField(label="做了什么", max_length=500)
     people_count = forms.IntegerField(label="参与人数", min_value=0, max_value=10000, initial=0)
@@ -144,7 +145,7 @@ class DeedForm(forms.Form):
         _style(self)
 
 
-class EnterpriseForm(forms.ModelForm):
+class EnterpriseForm(core_forms.ModelForm):
     org = OrgChoiceField(label="服务党组织", queryset=None)
 
     class Meta:
@@ -161,7 +162,7 @@ class EnterpriseForm(forms.ModelForm):
         _style(self)
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(core_forms.Form):
     served_on = forms.DateField(label="服务日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     title = forms.CharField(label="服务事项", max_length=200)
     note = forms.CharField(
@@ -173,7 +174,7 @@ class ServiceForm(forms.Form):
         _style(self)
 
 
-class PlaceForm(forms.ModelForm):
+class PlaceForm(core_forms.ModelForm):
     org = OrgChoiceField(label="所属党组织", queryset=None)
 
     class Meta:

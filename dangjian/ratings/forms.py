@@ -1,5 +1,7 @@
 from django import forms
 
+from dangjian.core import forms as core_forms
+
 from .models import Choice
 
 DATE = {"type": "date"}
@@ -11,7 +13,7 @@ def _style(form: forms.Form) -> None:
         field.widget.attrs.setdefault("class", css)
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(core_forms.Form):
     target_stars = forms.TypedChoiceField(
         label="目标星级", coerce=int, choices=[(n, f"{n}星") for n in range(5, 0, -1)]
     )
@@ -23,7 +25,7 @@ class PledgeForm(forms.Form):
         _style(self)
 
 
-class AppealForm(forms.Form):
+class AppealForm(core_forms.Form):
     star_name = forms.ChoiceField(label="申诉的星", choices=())
     reason = forms.CharField(label="申诉理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -33,7 +35,7 @@ class AppealForm(forms.Form):
         _style(self)
 
 
-class NominationForm(forms.Form):
+class NominationForm(core_forms.Form):
     nominee_name = forms.CharField(label="推荐对象", max_length=100)
     reason = forms.CharField(label="推荐理由", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -42,7 +44,7 @@ class NominationForm(forms.Form):
         _style(self)
 
 
-class VoteForm(forms.Form):
+class VoteForm(core_forms.Form):
     code = forms.CharField(
         label="测评码",
         max_length=20,
@@ -51,7 +53,7 @@ class VoteForm(forms.Form):
     choice = forms.ChoiceField(label="您的评价", choices=Choice.choices, widget=forms.RadioSelect)
 
 
-class ReportForm(forms.Form):
+class ReportForm(core_forms.Form):
     report = forms.CharField(label="述诺报告", max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
     reported_on = forms.DateField(label="述诺日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     voting_closes_on = forms.DateField(

@@ -1,0 +1,166 @@
+"""The base every form of the platform builds on: ``Form`` and ``ModelForm`` here, never Django's own.
+
+What the base does for every field, so no app has to remember it (DESIGN.md, conventions 8):
+- a date field renders as ``<input type="date">`` filled in ISO ``YYYY-MM-DD`` (the only format the
+  browser's date input takes; anything else shows blank and an edit posts the date as empty);
+- a length limit answers with the field's name and the limit, and a long text without a limit of its
+  own gets ``LONG_TEXT_MAX_CHARS`` — checked here, with the text kept on the form, never cut short by
+  the browser (no ``maxlength`` on a text area: pasting into one silently drops the rest);
+- ``VersionedForm`` posts the record's version back hidden, so a stale save is refused, not applied.
+
+Fields for one kind of value: ``RecordDateField`` (a date of something that happened, bounded by
+``core.dates.check_record_date``) and ``PhoneField`` (``core.phones.clean_phone``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+
+from .dates import PARTY_FOUNDED, RecordDateError, check_record_date
+from .phones import PhoneError, clean_phone
+
+__all__ = [
+    "ISO_DATE",
+    "DateInput",
+    "Form",
+    "ModelForm",
+    "PhoneField",
+    "RecordDateField",
+    "VersionedForm",
+    "harmonize",
+    "error_summary",
+    "length_message",
+]
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class DateInput(forms.DateInput):
+    """``<input type="date">`` filled as ``YYYY-MM-DD`` whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:  # noqa: A002
+        super().__init__(attrs, format=format or ISO_DATE)
+
+
+def length_message(label: str, limit: int) -> str:
+    """The message of a length limit: names the field and the limit (and how long the text is)."""
+    label = str(label).replace("%", "%%")
+    return f"{label}最多{limit}个字，现有%(show_value)d个，请删减后再保存。"
+
+
+def harmonize(form: forms.BaseForm) -> None:
+    """Apply the platform's rules (module docstring) to the fields of one form instance."""
+    for name, field in form.fields.items():
+        label = field.label or name
+        if isinstance(field, forms.DateField) and isinstance(field.widget, forms.DateInput):
+            field.widget.input_type = "date"
+            field.widget.format = ISO_DATE
+        if not isinstance(field, forms.CharField):
+            continue
+        long_text = isinstance(field.widget, forms.Textarea)
+        if field.max_length is None and long_text:
+            field.max_length = settings.LONG_TEXT_MAX_CHARS
+            field.validators.append(MaxLengthValidator(field.max_length))
+        if long_text:
+            field.widget.attrs.pop("maxlength", None)
+        field.validators = [
+            MaxLengthValidator(v.limit_value, message=length_message(label, v.limit_value))
+            if isinstance(v, MaxLengthValidator)
+            else v
+            for v in field.validators
+        ]
+
+
+class _Harmonized:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        harmonize(self)  # type: ignore[arg-type]
+
+
+class Form(_Harmonized, forms.Form):
+    pass
+
+
+class ModelForm(_Harmonized, forms.ModelForm):  # type: ignore[type-arg]
+    pass
+
+
+class VersionedForm(Form):
+    """A form editing one record: ``version`` is the record's version when the page was drawn.
+
+    The view passes ``version=record.version`` (used when the form is not bound); the service gets
+    ``cleaned_data["version"]`` and refuses the save if the record has changed since. After such a
+    refusal the view calls ``take_version(current)``: the user's input stays, and saving again (once
+    they have looked at the other change) applies it.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args: Any, version: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if version is not None:
+            self.fields["version"].initial = version
+
+    def take_version(self, current: int) -> None:
+        if self.data is not None and hasattr(self.data, "copy"):
+            data = self.data.copy()
+            data[self.add_prefix("version")] = str(current)
+            self.data = data
+
+
+def version_field() -> forms.IntegerField:
+    """The hidden version field, for a ModelForm (which cannot inherit ``VersionedForm``)."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class RecordDateField(forms.DateField):
+    """The date of something that happened (a meeting held, a join, a transfer): not before the
+    party's founding (or ``earliest``), not after today unless ``future=True``."""
+
+    widget = DateInput
+
+    def __init__(self, *, future: bool = False, earliest: date = PARTY_FOUNDED, **kwargs: Any) -> None:
+        self.future, self.earliest = future, earliest
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        try:
+            check_record_date(value, str(self.label or "日期"), future=self.future, earliest=self.earliest)
+        except RecordDateError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+class PhoneField(forms.CharField):
+    """A mainland mobile or a landline with its area code (``core.phones``); the cleaned number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("label", "联系电话")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        try:
+            return clean_phone(text, label=str(self.label), required=self.required)
+        except PhoneError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+def error_summary(form: forms.BaseForm) -> str:
+    """Every error of a form in one line for a page message, each under its field's name (a length
+    or date limit already names it; Django's "这个字段是必填项。" does not)."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = str(field.label or name) if field is not None else ""
+        for message in errors:
+            parts.append(message if not label or label in message else f"{label}：{message}")
+    return "；".join(parts)
