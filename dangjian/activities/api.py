@@ -1,10 +1,19 @@
 from datetime import date, time
 
+from django.conf import settings
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Reply
 
-from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
+from dangjian.api.common import (
+    MAX_ID,
+    MAX_LIMIT,
+    ErrorOut,
+    limit_param,
+    offset_param,
+    requires_api,
+    year_param,
+)
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Org
@@ -15,6 +24,7 @@ from .models import Activity, Decision, Lecturer, Status, ThemeCategory, Trainin
 from .services import Mark
 
 router = Router(tags=["组织生活"])
+LONG_TEXT = settings.LONG_TEXT_MAX_CHARS
 
 
 class ActivityOut(Schema):
@@ -54,27 +64,28 @@ class ActivityPage(Schema):
 
 
 class ActivityIn(Schema):
-    org: str
-    kind: str
-    title: str
+    # Bounds as the columns hold them: out-of-range input is a 422 naming the field, never a 500.
+    org: str = Field(max_length=32)
+    kind: str = Field(max_length=20)
+    title: str = Field(max_length=200)
     date: date
-    status: str = Status.HELD
+    status: str = Field(Status.HELD, max_length=12)
     start_time: time | None = None
-    minutes_long: int | None = None
-    place: str = ""
-    host: str = ""
-    recorder: str = ""
-    agenda: str = ""
-    minutes: str = ""
-    theme_category_id: int | None = None
-    lecturer_id: int | None = None
-    lecturer_name: str = ""
-    audience: int = 0
-    training_base_id: int | None = None
-    days: int | None = None
-    hours: int | None = None
-    series: str = ""
-    participants: list[str] = []
+    minutes_long: int | None = Field(None, ge=1, le=24 * 60)
+    place: str = Field("", max_length=200)
+    host: str = Field("", max_length=50)
+    recorder: str = Field("", max_length=50)
+    agenda: str = Field("", max_length=LONG_TEXT)
+    minutes: str = Field("", max_length=LONG_TEXT)
+    theme_category_id: int | None = Field(None, ge=1, le=MAX_ID)
+    lecturer_id: int | None = Field(None, ge=1, le=MAX_ID)
+    lecturer_name: str = Field("", max_length=50)
+    audience: int = Field(0, ge=0, le=1_000_000)
+    training_base_id: int | None = Field(None, ge=1, le=MAX_ID)
+    days: int | None = Field(None, ge=1, le=366)
+    hours: int | None = Field(None, ge=1, le=10_000)
+    series: str = Field("", max_length=50)
+    participants: list[str] = Field([], max_length=1000)
 
 
 class MarkIn(Schema):
@@ -167,9 +178,9 @@ def _detail(a: Activity) -> dict:
 @requires_api("activities.view")
 def list_activities(
     request,
-    limit: int = 50,
-    offset: int = 0,
-    year: int | None = None,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    year: int | None = year_param(),
     kind: str | None = None,
     org: str | None = Query(None, description="只列出该组织代码及其下级组织的活动"),
 ):
@@ -192,7 +203,7 @@ def list_activities(
     "/activities/compliance", response={200: ComplianceOut, 401: ErrorOut, 404: ErrorOut}, summary="合规日历"
 )
 @requires_api("activities.view")
-def compliance(request, org: str, year: int | None = None):
+def compliance(request, org: str, year: int | None = year_param()):
     root = get_scoped_or_404(Org.objects.all(), request.auth, "activities.view", code=org)
     year = parse_year(year) or default_year()
     matrix = selectors.compliance_for(request.auth, [root], year)

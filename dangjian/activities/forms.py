@@ -9,7 +9,7 @@ from .services import EDITABLE_FIELDS
 FORM_FIELDS = [f for f in EDITABLE_FIELDS]
 
 
-class ActivityForm(core_forms.ModelForm):
+class ActivityForm(core_forms.VersionedModelForm):
     participant_codes = forms.CharField(
         label="参与组织代码",
         required=False,

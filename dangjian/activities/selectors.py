@@ -107,6 +107,7 @@ def with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
             default=Count("attendance"),
         ),
         present=Count("attendance", filter=present),
+        marked=Count("attendance"),
         on_leave=Count("attendance", filter=Q(attendance__status=Participation.LEAVE)),
         voting_expected=Case(
             When(branch & committee, then=_committee_count()),
@@ -128,11 +129,15 @@ class Turnout:
     kind: str
     basis: str = MARKED
     unlinked: int = 0  # committee posts naming nobody on file
+    marked: int = 0  # attendance rows recorded so far
 
     @property
     def quorate(self) -> bool | None:
         """A branch's 支部党员大会: more than half of the voting members on its roll that day present;
-        its 支委会: more than half of the committee present. Anything else has no quorum."""
+        its 支委会: more than half of the committee present. Anything else has no quorum. Before any
+        attendance is recorded (a meeting just planned or entered) it cannot be judged: None."""
+        if not self.marked:
+            return None
         if self.kind == Kind.PARTY_CONGRESS and self.basis == ROLL:
             return self.voting_present * 2 > self.voting_expected
         if self.kind == Kind.COMMITTEE and self.basis == COMMITTEE:
@@ -174,6 +179,7 @@ def turnout(activity: Activity) -> Turnout:
         kind=activity.kind,
         basis=basis,
         unlinked=unlinked,
+        marked=marked,
         expected=expected,
         voting_expected=voting_expected,
         **rows,
@@ -182,6 +188,8 @@ def turnout(activity: Activity) -> Turnout:
 
 def quorate(activity) -> bool | None:
     """For an activity annotated by ``with_counts`` (see ``Turnout.quorate``)."""
+    if not activity.marked:
+        return None
     if activity.org.level != Level.BRANCH:
         return None
     if activity.kind not in (Kind.PARTY_CONGRESS, Kind.COMMITTEE):

@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.core.dates import RecordDateError, check_record_date
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.scoping import require
+from dangjian.core.versioning import check_version, save_versioned
 from dangjian.orgs.models import Level, Org
 from dangjian.people.models import Member, MembershipPeriod
 
@@ -96,6 +98,10 @@ def _check_values(org: Org, values: dict) -> None:
     day = values.get("date")
     if day is None:
         raise ActivityError("请填写日期。", code="required")
+    try:
+        check_record_date(day, "活动日期", future=True)  # a planned meeting may be ahead; none before 1921
+    except RecordDateError as exc:
+        raise ActivityError(exc.message, code=exc.code) from None
     if not (values.get("title") or "").strip():
         raise ActivityError("请填写主题。", code="required")
     if status == Status.HELD and day > timezone.localdate():
@@ -146,8 +152,14 @@ def record_activity(
 
 @transaction.atomic
 def update_activity(
-    *, actor: Actor, activity: Activity, participants: Iterable[Org] | None = None, **fields
+    *,
+    actor: Actor,
+    activity: Activity,
+    participants: Iterable[Org] | None = None,
+    version: int | None = None,
+    **fields,
 ) -> Activity:
+    """``version``: the activity's version the edit was drawn from; a stale one raises ``StaleEdit``."""
     _require(actor, activity.org)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -159,7 +171,9 @@ def update_activity(
     for key, value in changes.items():
         setattr(activity, key, value)
     if changes:
-        activity.save()
+        save_versioned(activity, fields=changes, expected=version)
+    else:
+        check_version(activity, version)
     if participants is not None:
         activity.participants.set(_check_participants(actor, activity.org, participants))
         changes["participants"] = sorted(p.code for p in participants)
@@ -564,6 +578,8 @@ def decision_for(
     if activity.status != Status.HELD or activity.date > timezone.localdate():
         raise ActivityError("该支部党员大会尚未召开。", code="not_held")
     t = turnout(activity)
+    if not t.marked:
+        raise ActivityError("请先登记本次大会的出席情况，再录入表决结果。", code="not_quorate")
     if not t.quorate:
         raise ActivityError(
             f"有表决权的党员应到{t.voting_expected}名、实到{t.voting_present}名，未超过半数："

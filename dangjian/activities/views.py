@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import registry
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
+from dangjian.core.versioning import StaleEdit
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
@@ -108,8 +109,16 @@ def _save(request, form: ActivityForm, org: Org, activity: Activity | None) -> A
         if activity is None:
             return services.record_activity(actor=request.user, org=org, participants=participants, **data)
         return services.update_activity(
-            actor=request.user, activity=activity, participants=participants, **data
+            actor=request.user,
+            activity=activity,
+            participants=participants,
+            version=form.cleaned_data["version"],
+            **data,
         )
+    except StaleEdit as exc:
+        form.add_error(None, "；".join(exc.messages))  # the user's input stays, against the current version
+        form.take_version(Activity.objects.values_list("version", flat=True).get(pk=activity.pk))
+        return None
     except ValidationError as exc:
         form.add_error(None, "；".join(exc.messages))
         return None

@@ -8,6 +8,7 @@ import importlib
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -21,7 +22,47 @@ def _docs_need_login(view):
     return login_required(view)
 
 
-api = NinjaAPI(
+class DangjianAPI(NinjaAPI):
+    """The schema says what every operation may answer besides its own codes, in the shared
+    ``{code, message}``: 401 without a valid token, 404 for anything out of the caller's scope (every
+    operation answers so, DESIGN.md principle 2), 422 for input out of range (parameters, bodies,
+    values the database refuses)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        common = {
+            401: "缺少或无效的访问令牌",
+            404: "对象不存在，或不在调用者的组织范围内",
+            422: "请求参数不正确或超出允许范围",
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in common.items():
+                    if status == 401 and not operation.get("security"):
+                        continue  # a public operation asks for no token
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {
+                            "description": description,
+                            "content": {"application/json": {"schema": error}},
+                        }
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault("ErrorOut", ERROR_SCHEMA)
+        return schema
+
+
+ERROR_SCHEMA = {
+    "title": "ErrorOut",
+    "type": "object",
+    "properties": {
+        "code": {"title": "Code", "type": "string"},
+        "message": {"title": "Message", "type": "string"},
+    },
+    "required": ["code", "message"],
+}
+
+
+api = DangjianAPI(
     title="党建工作平台 API",
     version="1",
     description="所有接口均按调用者的组织范围过滤；列表接口接受 limit、offset，返回 {items, count}。",
@@ -56,6 +97,17 @@ def on_not_found(request, exc):
 def on_rule_broken(request, exc):
     code = getattr(exc, "code", None) or "invalid"
     return api.create_response(request, {"code": code, "message": "；".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(IntegrityError)
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def on_out_of_range(request, exc):
+    """A value the schema let through but the database refuses (a number past its column, a CHECK):
+    the service's transaction is rolled back, nothing is saved, and the caller learns it was the input."""
+    return api.create_response(
+        request, {"code": "out_of_range", "message": "提交的数值超出允许范围或与已有记录冲突。"}, status=422
+    )
 
 
 @api.exception_handler(HttpError)

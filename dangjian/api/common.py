@@ -3,7 +3,7 @@
 from functools import wraps
 
 from django.http import Http404
-from ninja import Schema
+from ninja import Query, Schema
 
 from dangjian.core.scoping import has_capability
 
@@ -38,6 +38,27 @@ def public_api(func):
 
 
 MAX_LIMIT = 500
+# Far past any real list, well inside a 64-bit integer (offset=9223372036854775808 is refused, not a 500).
+MAX_OFFSET = 10**9
+# Ids in paths and bodies are 64-bit keys.
+MAX_ID = 2**63 - 1
+
+
+def limit_param(default: int = 50):
+    """``limit`` of a list: 1 … MAX_LIMIT, else 422."""
+    return Query(default, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")
+
+
+def offset_param():
+    """``offset`` of a list: 0 … MAX_OFFSET, else 422."""
+    return Query(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+
+def year_param(default=None):
+    """A year asked for in a query: within the platform's years (core.years), else 422."""
+    from dangjian.core.years import FIRST_YEAR, LAST_YEAR
+
+    return Query(default, ge=FIRST_YEAR, le=LAST_YEAR, description=f"年度（{FIRST_YEAR}–{LAST_YEAR}）")
 
 
 def page(qs, limit: int, offset: int, convert=None) -> dict:

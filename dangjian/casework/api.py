@@ -15,7 +15,15 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja import Status as Reply
 
-from dangjian.api.common import MAX_LIMIT, ErrorOut, public_api, requires_api
+from dangjian.api.common import (
+    MAX_LIMIT,
+    ErrorOut,
+    limit_param,
+    offset_param,
+    public_api,
+    requires_api,
+    year_param,
+)
 from dangjian.core.actors import PUBLIC
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.core.years import parse_year
@@ -279,12 +287,12 @@ def _request(request, pk: int) -> Request:
 @requires_api("casework.view")
 def list_requests(
     request,
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
     status: str | None = None,
     queue: str | None = None,
     org: str | None = None,
-    year: int | None = None,
+    year: int | None = year_param(),
 ):
     """``queue`` is ``new``, ``due_soon`` or ``overdue`` (the secretary's queue); otherwise every request
     in scope, including those the caller's organizations transferred away."""
@@ -458,7 +466,13 @@ def _visit_out(v: Visit) -> dict:
 
 @router.get("/casework/visits", response={200: VisitPage, 401: ErrorOut}, summary="走访记录")
 @requires_api("casework.view")
-def list_visits(request, limit: int = 50, offset: int = 0, org: str | None = None, year: int | None = None):
+def list_visits(
+    request,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    org: str | None = None,
+    year: int | None = year_param(),
+):
     qs = selectors.visits_visible_to(request.auth)
     if org:
         root = orgs_visible_to(request.auth, "casework.view").filter(code=org).first()
@@ -513,7 +527,7 @@ class ThemeOut(Schema):
 
 @router.get("/casework/research-themes", response={200: list[ThemeOut], 401: ErrorOut}, summary="调研课题")
 @requires_api("casework.view")
-def list_themes(request, year: int):
+def list_themes(request, year: int = year_param(...)):
     qs = selectors.themes_with_counts(selectors.themes_visible_to(request.auth).filter(year=year)).order_by(
         "id"
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as Reply
 
-from dangjian.api.common import ErrorOut, page, requires_api
+from dangjian.api.common import ErrorOut, limit_param, offset_param, page, requires_api, year_param
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Org
@@ -307,7 +307,9 @@ def _task(request, task_id: int) -> KeyTask:
 
 @router.get("/checklists/tasks", response={200: TaskPage, 401: ErrorOut}, summary="重点任务清单")
 @requires_api("checklists.view")
-def list_tasks(request, limit: int = 50, offset: int = 0, year: int | None = None):
+def list_tasks(
+    request, limit: int = limit_param(50), offset: int = offset_param(), year: int | None = year_param()
+):
     qs = selectors.tasks_visible_to(request.auth).prefetch_related("milestones")
     qs = qs.filter(year=parse_year(year) or default_year()).order_by("zone__path", "number")
     return page(qs, limit, offset, _task_out)
@@ -372,9 +374,9 @@ def publish_task(request, task_id: int):
 @requires_api("checklists.view")
 def list_assignments(
     request,
-    limit: int = 100,
-    offset: int = 0,
-    year: int | None = None,
+    limit: int = limit_param(100),
+    offset: int = offset_param(),
+    year: int | None = year_param(),
     org: str | None = Query(None, description="只列出该组织及其下级"),
     overdue: bool = False,
 ):
@@ -394,7 +396,7 @@ def list_assignments(
     "/checklists/matrix", response={200: MatrixOut, 401: ErrorOut, 404: ErrorOut}, summary="任务×组织矩阵"
 )
 @requires_api("checklists.view")
-def matrix(request, org: str, year: int | None = None):
+def matrix(request, org: str, year: int | None = year_param()):
     root = _root(request, org)
     m = selectors.task_matrix(request.auth, root, parse_year(year) or default_year())
 
@@ -427,7 +429,11 @@ def matrix(request, org: str, year: int | None = None):
 @router.get("/checklists/reports", response={200: ReportPage, 401: ErrorOut}, summary="任务进展")
 @requires_api("checklists.view")
 def list_reports(
-    request, limit: int = 50, offset: int = 0, state: str | None = None, task_id: int | None = None
+    request,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    state: str | None = None,
+    task_id: int | None = None,
 ):
     qs = selectors.reports_visible_to(request.auth).prefetch_related("evidence")
     if state:
@@ -483,7 +489,11 @@ def review_report(request, report_id: int, body: ReviewIn):
 @router.get("/checklists/visits", response={200: VisitPage, 401: ErrorOut}, summary="督导记录")
 @requires_api("checklists.view")
 def list_visits(
-    request, limit: int = 50, offset: int = 0, year: int | None = None, group_id: int | None = None
+    request,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    year: int | None = year_param(),
+    group_id: int | None = None,
 ):
     qs = selectors.visits_visible_to(request.auth)
     if year:
@@ -539,7 +549,11 @@ def record_visit(request, visit_id: int, body: RecordVisitIn):
 @router.get("/checklists/problems", response={200: ProblemPage, 401: ErrorOut}, summary="督导发现的问题")
 @requires_api("checklists.view")
 def list_problems(
-    request, limit: int = 50, offset: int = 0, state: str | None = None, year: int | None = None
+    request,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    state: str | None = None,
+    year: int | None = year_param(),
 ):
     qs = selectors.problems_visible_to(request.auth)
     if state:

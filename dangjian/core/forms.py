@@ -31,7 +31,9 @@ __all__ = [
     "ModelForm",
     "PhoneField",
     "RecordDateField",
+    "Versioned",
     "VersionedForm",
+    "VersionedModelForm",
     "harmonize",
     "error_summary",
     "length_message",
@@ -92,32 +94,38 @@ class ModelForm(_Harmonized, forms.ModelForm):  # type: ignore[type-arg]
     pass
 
 
-class VersionedForm(Form):
+class Versioned:
     """A form editing one record: ``version`` is the record's version when the page was drawn.
 
-    The view passes ``version=record.version`` (used when the form is not bound); the service gets
-    ``cleaned_data["version"]`` and refuses the save if the record has changed since. After such a
-    refusal the view calls ``take_version(current)``: the user's input stays, and saving again (once
-    they have looked at the other change) applies it.
+    The view passes ``version=record.version`` (a ModelForm takes its instance's); the service gets
+    ``cleaned_data["version"]`` and refuses the save if the record has changed since
+    (``core.versioning``). After such a refusal the view calls ``take_version(current)``: the user's
+    input stays on the form, and saving again (once they have looked at the other change) applies it.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version_field_name = "version"
 
     def __init__(self, *args: Any, version: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if version is None and instance is not None and instance.pk:
+            version = instance.version
         if version is not None:
-            self.fields["version"].initial = version
+            self.fields[self.version_field_name].initial = version
 
     def take_version(self, current: int) -> None:
-        if self.data is not None and hasattr(self.data, "copy"):
-            data = self.data.copy()
-            data[self.add_prefix("version")] = str(current)
+        if self.is_bound:
+            data = self.data.copy()  # type: ignore[attr-defined]
+            data[self.add_prefix(self.version_field_name)] = str(current)  # type: ignore[attr-defined]
             self.data = data
 
 
-def version_field() -> forms.IntegerField:
-    """The hidden version field, for a ModelForm (which cannot inherit ``VersionedForm``)."""
-    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+class VersionedForm(Versioned, Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class VersionedModelForm(Versioned, ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class RecordDateField(forms.DateField):

@@ -1,7 +1,7 @@
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from dangjian.api.common import ErrorOut, page, requires_api
+from dangjian.api.common import ErrorOut, limit_param, offset_param, page, requires_api
 
 from . import selectors
 from .models import Org
@@ -51,8 +51,8 @@ def _parent_codes(orgs: list[Org]) -> dict[str, str]:
 @requires_api("orgs.view")
 def list_orgs(
     request,
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
     kind: str | None = None,
     level: str | None = None,
     under: str | None = Query(None, description="只列出该组织代码之下的组织"),

@@ -26,7 +26,9 @@ class OrgForm(core_forms.ModelForm):
         widgets = {"founded_on": DATE}
 
 
-class OrgEditForm(OrgForm):
+class OrgEditForm(core_forms.Versioned, OrgForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     class Meta(OrgForm.Meta):
         fields = [f for f in OrgForm.Meta.fields if f != "code"]
 

@@ -54,6 +54,8 @@ class Org(MP_Node):
     brand = models.CharField("党建品牌", max_length=100, blank=True)
     term_years = models.PositiveSmallIntegerField("班子任期（年）", default=5)
     active = models.BooleanField("在用", default=True)
+    # Optimistic locking (core.versioning): a stale edit is refused, never applied.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     SCOPE_PATH = "path"
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from dangjian.core.actors import SYSTEM, Actor
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import OutOfScope, require
+from dangjian.core.versioning import check_version, save_versioned
 
 from .models import CommitteePost, CommitteeTerm, Level, LiaisonGroup, Org
 
@@ -75,7 +76,8 @@ def create_org(
 
 
 @transaction.atomic
-def update_org(*, actor: Actor, org: Org, **fields) -> Org:
+def update_org(*, actor: Actor, org: Org, version: int | None = None, **fields) -> Org:
+    """``version``: the org's version the edit was drawn from; a stale one raises ``StaleEdit``."""
     _require_edit(actor, org)
     changes = {}
     for key, value in fields.items():
@@ -92,8 +94,10 @@ def update_org(*, actor: Actor, org: Org, **fields) -> Org:
             raise OrgError("该组织下设有党小组，只能是党支部。", code="placement")
     for key, value in changes.items():
         setattr(org, key, value)
+    if not changes:
+        check_version(org, version)
     if changes:
-        org.save(update_fields=list(changes))
+        save_versioned(org, fields=changes, expected=version)
         log_action(actor=actor, action="orgs.update_org", obj=org, org=org, data=changes)
     return org
 

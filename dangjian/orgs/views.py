@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.selectors import users_visible_to
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
+from dangjian.core.versioning import StaleEdit
 
 from . import selectors, services
 from .forms import LiaisonGroupForm, MoveForm, OrgEditForm, OrgForm, PostForm, TermForm
@@ -73,8 +74,14 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.update_org(
-                actor=request.user, org=org, **{f: form.cleaned_data[f] for f in OrgEditForm.Meta.fields}
+                actor=request.user,
+                org=org,
+                version=form.cleaned_data["version"],
+                **{f: form.cleaned_data[f] for f in OrgEditForm.Meta.fields},
             )
+        except StaleEdit as exc:
+            _fail(form, exc)  # the user's input stays, against the current version
+            form.take_version(Org.objects.values_list("version", flat=True).get(pk=org.pk))
         except ValidationError as exc:
             _fail(form, exc)
         else:

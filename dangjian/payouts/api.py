@@ -7,7 +7,7 @@ from django.http import Http404
 from ninja import Header, Query, Router, Schema
 from ninja import Status as Reply
 
-from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
+from dangjian.api.common import MAX_LIMIT, ErrorOut, limit_param, offset_param, requires_api, year_param
 from dangjian.core.scoping import get_scoped_or_404
 
 from . import selectors, services
@@ -120,7 +120,11 @@ def _entitlement_out(e: Entitlement) -> dict:
 @router.get("/payouts/programmes", response={200: ProgrammePage, 401: ErrorOut}, summary="发放项目列表")
 @requires_api("payouts.view")
 def list_programmes(
-    request, limit: int = 50, offset: int = 0, year: int | None = None, kind: str | None = None
+    request,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    year: int | None = year_param(),
+    kind: str | None = None,
 ):
     qs = selectors.programmes_visible_to(request.auth)
     if year:
@@ -175,8 +179,8 @@ def get_reconciliation(request, programme_id: int):
 @requires_api("payouts.view")
 def list_entitlements(
     request,
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
     status: str | None = Query(None, description="paid 已发 / unpaid 未发"),
     programme: int | None = None,
     q: str | None = Query(None, description="姓名、拼音首字母或完整身份证号"),

@@ -9,7 +9,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from dangjian.api.common import ErrorOut, page, requires_api
+from dangjian.api.common import ErrorOut, limit_param, offset_param, page, requires_api
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.jobs.models import Job
 from dangjian.orgs.models import Org
@@ -80,8 +80,8 @@ def _out(member: Member, today: date) -> dict:
 @requires_api("members.view")
 def list_members(
     request,
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
     q: str = Query("", description="姓名或拼音首字母（按身份证号查找请用 POST /members/find）"),
     org: str = Query("", description="党支部组织代码"),
     status: str = Query("", description="full 或 probationary"),

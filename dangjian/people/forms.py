@@ -100,7 +100,7 @@ class ResidentForm(core_forms.Form):
     is_shareholder = forms.BooleanField(label="集体经济组织成员（股东）", required=False)
 
 
-class PersonEditForm(core_forms.Form):
+class PersonEditForm(core_forms.VersionedForm):
     """The person's own fields; the ID number is not edited here, the phone only when retyped."""
 
     name = forms.CharField(label="姓名", max_length=50, widget=TEXT)
@@ -130,7 +130,10 @@ class PersonEditForm(core_forms.Form):
         return name
 
 
-class MemberEditForm(core_forms.Form):
+class MemberEditForm(core_forms.Versioned, core_forms.Form):
+    # The person's form on the same page posts ``version``; the membership's is its own.
+    version_field_name = "member_version"
+    member_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     status = forms.ChoiceField(label="党员状态", choices=MemberStatus.choices, widget=SELECT)
     joined_on = RecordDateField(label="入党日期", required=False, widget=DATE)
     full_on = RecordDateField(label="转正日期", required=False, widget=DATE)

@@ -66,6 +66,8 @@ class Person(models.Model):
     is_shareholder = models.BooleanField("集体经济组织成员（股东）", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking (core.versioning): a stale edit is refused, never applied.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "人员"
@@ -135,6 +137,8 @@ class Member(models.Model):
     watch_decision = models.CharField("留党察看决定（批准机关、文号、事由）", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking (core.versioning): a stale edit is refused, never applied.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "党员"

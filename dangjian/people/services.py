@@ -21,6 +21,7 @@ from dangjian.core.dates import RecordDateError, check_record_date
 from dangjian.core.phones import PhoneError, clean_phone
 from dangjian.core.pii import blind_index, mask_id
 from dangjian.core.scoping import require
+from dangjian.core.versioning import check_version, save_versioned
 from dangjian.orgs.models import Level, Org
 
 from .models import Household, Member, MembershipPeriod, MemberStatus, Person
@@ -116,7 +117,8 @@ def create_person(
 
 
 @transaction.atomic
-def update_person(*, actor: Actor, person: Person, **fields) -> Person:
+def update_person(*, actor: Actor, person: Person, version: int | None = None, **fields) -> Person:
+    """``version``: the person's version the edit was drawn from; a stale one raises ``StaleEdit``."""
     require(actor, "members.edit", person.org)
     if fields.get("phone"):
         fields["phone"] = _phone(fields["phone"])
@@ -129,9 +131,12 @@ def update_person(*, actor: Actor, person: Person, **fields) -> Person:
                 raise PeopleError("性别和出生日期由身份证号确定，不能单独修改。", code="derived")
             setattr(person, key, value)
             changed.append(key)
+    if not changed:
+        check_version(person, version)
     if changed:
         prepare_person(person)
-        person.save()
+        derived = ["name_initials", "id_index", "phone_index", "id_number", "birth_date", "sex"]
+        save_versioned(person, fields=[*changed, *derived], expected=version)
         # PII values never go into the audit log, only which fields changed.
         log_action(actor=actor, action="people.update_person", obj=person, data={"fields": changed})
     return person
@@ -171,7 +176,8 @@ def enroll_member(
 
 
 @transaction.atomic
-def update_member(*, actor: Actor, member: Member, **fields) -> Member:
+def update_member(*, actor: Actor, member: Member, version: int | None = None, **fields) -> Member:
+    """``version``: the membership's version the edit was drawn from; a stale one raises ``StaleEdit``."""
     require(actor, "members.edit", member.org)
     changed = {}
     for key, value in fields.items():
@@ -185,8 +191,10 @@ def update_member(*, actor: Actor, member: Member, **fields) -> Member:
             record_date(changed[key], label)
     if member.joined_on and member.full_on and member.full_on < member.joined_on:
         raise PeopleError("转正日期不能早于入党日期。", code="dates")
+    if not changed:
+        check_version(member, version)
     if changed:
-        member.save(update_fields=[*changed, "updated_at"])
+        save_versioned(member, fields=changed, expected=version)
         log_action(actor=actor, action="people.update_member", obj=member, data=changed)
     return member
 

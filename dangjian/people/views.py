@@ -19,6 +19,7 @@ from dangjian.core.forms import error_summary
 from dangjian.core.http import safe_next
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
+from dangjian.core.versioning import StaleEdit
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -239,14 +240,17 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person_kw = {"derived_from_id": bool(person.id_number), "masked_phone": person.masked_phone}
     initial = {key: getattr(person, key) for key in PERSON_EDIT_FIELDS}
     data = request.POST if request.method == "POST" else None
-    person_form = PersonEditForm(data, initial=initial, **person_kw)
+    person_form = PersonEditForm(data, initial=initial, version=person.version, **person_kw)
     member_form = None
     if on_roll:
         birth = person.birth_date
         if data is not None and person_form.is_valid():
             birth = person_form.cleaned_data.get("birth_date") or birth
         member_form = MemberEditForm(
-            data, initial={key: getattr(member, key) for key in MEMBER_EDIT_FIELDS}, birth_date=birth
+            data,
+            initial={key: getattr(member, key) for key in MEMBER_EDIT_FIELDS},
+            birth_date=birth,
+            version=member.version,
         )
     if data is not None and person_form.is_valid() and (member_form is None or member_form.is_valid()):
         p = person_form.cleaned_data
@@ -259,9 +263,19 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             # Each service is its own transaction; the outer one keeps the page all-or-nothing.
             with transaction.atomic():
-                update_person(actor=request.user, person=person, **person_fields)
+                update_person(actor=request.user, person=person, version=p["version"], **person_fields)
                 if member_form is not None:
-                    update_member(actor=request.user, member=member, **member_form.cleaned_data)
+                    m = dict(member_form.cleaned_data)
+                    update_member(actor=request.user, member=member, version=m.pop("member_version"), **m)
+        except StaleEdit as exc:
+            # Someone saved in between: keep what this user typed, now against the current versions,
+            # so a second save (after looking) applies it.
+            _fail(request, exc)
+            person.refresh_from_db()
+            person_form.take_version(person.version)
+            if member_form is not None:
+                member.refresh_from_db()
+                member_form.take_version(member.version)
         except ValidationError as exc:
             _fail(request, exc)
             person.refresh_from_db()

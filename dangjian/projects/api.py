@@ -5,7 +5,7 @@ from datetime import date
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
-from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
+from dangjian.api.common import ErrorOut, limit_param, offset_param, requires_api, year_param
 from dangjian.core.scoping import get_scoped_or_404
 from dangjian.core.years import default_year
 from dangjian.orgs.models import Org
@@ -146,9 +146,9 @@ def _project(request, project_id: int, capability: str = "projects.view") -> Pro
 @requires_api("projects.view")
 def list_projects(
     request,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0, le=10**9),
-    year: int | None = Query(None, ge=2000, le=2100),
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
+    year: int | None = year_param(),
     kind: ProjectKind | None = None,
     org: str | None = Query(None, max_length=50, description="只列出该组织代码及其下级组织的项目"),
 ):
@@ -167,7 +167,7 @@ def list_projects(
 
 
 @router.get(
-    "/projects/{project_id}", response={200: ProjectOut, 401: ErrorOut, 404: ErrorOut}, summary="项目详情"
+    "/projects/{int:project_id}", response={200: ProjectOut, 401: ErrorOut, 404: ErrorOut}, summary="项目详情"
 )
 @requires_api("projects.view")
 def get_project(request, project_id: int):
@@ -190,7 +190,7 @@ def create_project(request, data: ProjectIn):
 
 
 @router.patch(
-    "/projects/{project_id}",
+    "/projects/{int:project_id}",
     response={200: ProjectOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="修改项目",
 )
@@ -207,7 +207,7 @@ def update_project(request, project_id: int, data: ProjectUpdateIn):
 
 
 @router.post(
-    "/projects/{project_id}/progress",
+    "/projects/{int:project_id}/progress",
     response={201: ProjectOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="填报项目进度",
 )
@@ -224,8 +224,8 @@ def report_progress(request, project_id: int, data: ProgressIn):
 @requires_api("projects.view")
 def list_teams(
     request,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = limit_param(50),
+    offset: int = offset_param(),
     org: str | None = Query(None, max_length=50),
 ):
     from django.db.models import Count

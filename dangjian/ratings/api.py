@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
-from dangjian.api.common import MAX_LIMIT, ErrorOut, requires_api
+from dangjian.api.common import ErrorOut, limit_param, offset_param, requires_api, year_param
 from dangjian.core.actors import PUBLIC
 from dangjian.core.scoping import get_scoped_or_404, public
 from dangjian.core.years import default_year
@@ -67,10 +67,10 @@ def _rating(r) -> dict:
 @requires_api("ratings.view")
 def list_ratings(
     request,
-    year: int | None = Query(None, ge=2000, le=2100),
+    year: int | None = year_param(),
     org: str | None = Query(None, max_length=50),
-    limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = limit_param(100),
+    offset: int = offset_param(),
 ):
     qs = selectors.ratings_visible_to(request.auth).filter(year=year or default_year())
     if org:
@@ -82,7 +82,7 @@ def list_ratings(
 
 @router.get("/ratings/campaigns", response={200: list[CampaignOut], 401: ErrorOut}, summary="评选活动与结果")
 @requires_api("ratings.view")
-def list_campaigns(request, year: int | None = Query(None, ge=2000, le=2100)):
+def list_campaigns(request, year: int | None = year_param()):
     out = []
     for c in selectors.campaigns_visible_to(request.auth).filter(year=year or default_year()).order_by("pk"):
         winners = selectors.published_list(c) if c.status == "published" else []

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema
 
-from dangjian.api.common import ErrorOut, requires_api
+from dangjian.api.common import ErrorOut, requires_api, year_param
 from dangjian.core.metrics import get_or_none
 from dangjian.core.years import default_year, parse_year
 
@@ -54,7 +54,7 @@ def _year(year: int | None) -> int:
 
 @router.get("/reports/figures", response={200: FiguresOut, 401: ErrorOut, 404: ErrorOut}, summary="年度指标")
 @requires_api("reports.view")
-def figures(request, org: str | None = None, year: int | None = None):
+def figures(request, org: str | None = None, year: int | None = year_param()):
     target = selectors.org_for_report(request.auth, org)
     year = _year(year)
     tiles = selectors.tiles(target, year)
@@ -85,7 +85,7 @@ def figures(request, org: str | None = None, year: int | None = None):
     summary="指标的下级分布",
 )
 @requires_api("reports.view")
-def rollup(request, key: str, org: str | None = None, year: int | None = None):
+def rollup(request, key: str, org: str | None = None, year: int | None = year_param()):
     metric = get_or_none(key)
     if metric is None:
         raise Http404
