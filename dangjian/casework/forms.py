@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import RecordDateField
 
 from .models import Category, DayKind, OutputKind, Satisfaction, Source, TargetReason, VisiteeKind
 from .pickers import OrgField, PersonField, bind_pickers
@@ -64,7 +65,7 @@ class CloseForm(StyledForm):
 
 class VisitForm(StyledForm):
     org = OrgField(label="组织", mode="edit")
-    date = forms.DateField(label="走访日期", widget=DATE, initial=timezone.localdate)
+    date = RecordDateField(label="走访日期", widget=DATE, initial=timezone.localdate)
     visitor_person = PersonField(label="走访人", required=False)
     visitor = forms.CharField(label="走访人（不在名册时填写姓名）", max_length=100, required=False)
     person = PersonField(label="走访对象", required=False)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.core import phones
 from dangjian.core.actors import PUBLIC, Actor
 from dangjian.core.audit import log_action
 from dangjian.core.pii import index_keys
@@ -85,20 +86,14 @@ def code_digests(code: str) -> list[str]:
 
 PUBLIC_MAX = {"description": 1000, "name": 30, "place": 100}
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript\s*:|on[a-z]+\s*=", re.IGNORECASE)
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")
 
 
 def clean_phone(raw: str, *, required: bool = True) -> str:
-    text = unicodedata.normalize("NFKC", raw or "")
-    digits = "".join(ch for ch in text if ch not in " -()（）")
-    if not digits:
-        if required:
-            raise CaseworkError("请填写联系电话。", code="phone")
-        return ""
-    if not (_MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits)):
-        raise CaseworkError("联系电话格式不正确，请填写手机号码或带区号的固定电话。", code="phone")
-    return digits
+    """``core.phones.clean_phone`` (the one phone check of the platform) as this module's error."""
+    try:
+        return phones.clean_phone(raw, required=required)
+    except phones.PhoneError as exc:
+        raise CaseworkError(exc.message, code="phone") from None
 
 
 def clean_text(value: str, label: str, max_length: int, *, required: bool = False) -> str:

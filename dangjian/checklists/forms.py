@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import RecordDateField
 from dangjian.orgs.models import Kind, Org
 from dangjian.people.models import Person
 
@@ -106,7 +107,7 @@ class VisitForm(core_forms.Form):
 
 
 class RecordVisitForm(core_forms.Form):
-    visited_on = forms.DateField(label="督导日期", widget=DATE)
+    visited_on = RecordDateField(label="督导日期", widget=DATE)
     visitors = forms.CharField(label="督导人员", max_length=200, required=False)
     summary = forms.CharField(label="督导情况", widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -126,7 +127,7 @@ class ProblemForm(core_forms.Form):
 
 
 class CloseProblemForm(core_forms.Form):
-    rectified_on = forms.DateField(label="整改完成日期", widget=DATE)
+    rectified_on = RecordDateField(label="整改完成日期", widget=DATE)
     rectification = forms.CharField(label="整改情况", max_length=300)
 
     def __init__(self, *args, **kwargs):

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import RecordDateField
 
 from .models import CommitteeTerm, Org, Post
 
@@ -47,7 +48,7 @@ class TermForm(core_forms.ModelForm):
 class PostForm(core_forms.Form):
     post = forms.ChoiceField(label="职务", choices=Post.choices)
     holder_name = forms.CharField(label="姓名", max_length=50)
-    started_on = forms.DateField(label="任职日期", required=False, widget=DATE)
+    started_on = RecordDateField(label="任职日期", required=False, widget=DATE)
 
 
 class LiaisonGroupForm(core_forms.Form):

@@ -55,7 +55,7 @@ class Org(MP_Node):
     term_years = models.PositiveSmallIntegerField("班子任期（年）", default=5)
     active = models.BooleanField("在用", default=True)
     # Optimistic locking (core.versioning): a stale edit is refused, never applied.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     SCOPE_PATH = "path"
 

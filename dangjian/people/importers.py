@@ -406,9 +406,12 @@ class MemberImporter(Importer):
                     if key == "phone_index":
                         person.phone = row.values.get("phone") or ""
                     setattr(person, key, value)
+                person.version += 1  # an edit page drawn before the import is now stale (core.versioning)
                 changed.append(person)
             Person.objects.bulk_update(
-                changed, ["ethnicity", "education", "work_post", "phone", "phone_index", "updated_at"], BATCH
+                changed,
+                ["ethnicity", "education", "work_post", "phone", "phone_index", "updated_at", "version"],
+                BATCH,
             )
             self._enroll([(rec["pk"], row.values) for row, rec in enrolled], today, now)
             tick(len(enrolled))
@@ -433,10 +436,19 @@ class MemberImporter(Importer):
                     for key, value in m_changes.items():
                         setattr(member, key, value)
                         member_fields.add(key)
+            # An edit page drawn before the import is now stale (core.versioning).
             if person_fields:
-                Person.objects.bulk_update(list(people.values()), [*person_fields, "updated_at"], BATCH)
+                for person in people.values():
+                    person.version += 1
+                Person.objects.bulk_update(
+                    list(people.values()), [*person_fields, "updated_at", "version"], BATCH
+                )
             if member_fields:
-                Member.objects.bulk_update(list(members.values()), [*member_fields, "updated_at"], BATCH)
+                for member in members.values():
+                    member.version += 1
+                Member.objects.bulk_update(
+                    list(members.values()), [*member_fields, "updated_at", "version"], BATCH
+                )
             tick(len(updated))
         counts = {
             "rows": len(rows),

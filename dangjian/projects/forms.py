@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import RecordDateField
 from dangjian.core.money import fmt_yuan, yuan_to_fen
 
 from .models import MAX_INVESTMENT_FEN, CommandoTeam, Enterprise, Initiative, Project, ServicePlace
@@ -136,7 +137,7 @@ class TeamForm(core_forms.ModelForm):
 
 
 class DeedForm(core_forms.Form):
-    done_on = forms.DateField(label="日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    done_on = RecordDateField(label="日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     description = forms.CharField(label="做了什么", max_length=500)
     people_count = forms.IntegerField(label="参与人数", min_value=0, max_value=10000, initial=0)
 
@@ -163,7 +164,7 @@ class EnterpriseForm(core_forms.ModelForm):
 
 
 class ServiceForm(core_forms.Form):
-    served_on = forms.DateField(label="服务日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    served_on = RecordDateField(label="服务日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     title = forms.CharField(label="服务事项", max_length=200)
     note = forms.CharField(
         label="情况", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})

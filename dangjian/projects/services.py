@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core import phones
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.images import ImageRejected, clean_image
@@ -420,11 +421,21 @@ def record_enterprise_service(
 PLACE_FIELDS = ("name", "kind", "address", "opening_hours", "services", "phone", "public")
 
 
+def _place_phone(values: dict) -> None:
+    """The service phone through the platform's one phone check (core.phones)."""
+    if values.get("phone"):
+        try:
+            values["phone"] = phones.clean_phone(values["phone"], label="服务电话")
+        except phones.PhoneError as exc:
+            raise ProjectError(exc.message, code="phone") from None
+
+
 @transaction.atomic
 def register_place(*, actor: Actor, org: Org, **values) -> ServicePlace:
     require(actor, "projects.edit", org)
     if not (values.get("name") or "").strip():
         raise ProjectError("请填写场所名称。", code="required")
+    _place_phone(values)
     place = ServicePlace.objects.create(org=org, **values)
     log_action(actor=actor, action="projects.register_place", obj=place, org=org, data={"name": place.name})
     return place
@@ -435,6 +446,7 @@ def update_place(*, actor: Actor, place: ServicePlace, version: int | None = Non
     place = ServicePlace.objects.select_for_update().get(pk=place.pk)
     require(actor, "projects.edit", place.org)
     _check_version(place, version)
+    _place_phone(values)
     for field, value in values.items():
         setattr(place, field, value)
     if not place.name.strip():
