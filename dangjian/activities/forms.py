@@ -58,7 +58,7 @@ class PhotoForm(core_forms.Form):
     caption = forms.CharField(label="说明", max_length=100, required=False)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(core_forms.Form):
     """A vote at a 支部党员大会: what is decided, and the counts. Who could vote and who was there are
     read from the roll and the attendance, never typed."""
 
