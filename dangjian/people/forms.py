@@ -202,11 +202,8 @@ class DuesWaiverForm(core_forms.Form):
         label="少交后每月（元）", min_value=0, decimal_places=2, required=False, widget=TEXT
     )
     approved_by = forms.CharField(label="批准组织", max_length=100, widget=TEXT)
-    approved_on = forms.DateField(label="批准日期", widget=DATE)
+    approved_on = RecordDateField(label="批准日期", widget=DATE)
     note = forms.CharField(label="说明", max_length=200, required=False, widget=TEXT)
-
-    def clean_approved_on(self):
-        return _not_future(self.cleaned_data.get("approved_on"), "批准日期")
 
     @staticmethod
     def _month(text: str, label: str) -> date | None:
