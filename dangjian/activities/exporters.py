@@ -4,33 +4,18 @@ HTML printed by Debian's headless Chromium, which renders the CJK fonts of fonts
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-import tempfile
 from collections import Counter, defaultdict
-from pathlib import Path
-from urllib.parse import quote
 
 import xlsxwriter
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from dangjian.core.printing import html_to_pdf
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Org
 
 from . import selectors
 from .models import Activity, Appraisal, Attendance, Grade, Kind, Participation, Status
-
-PDF_TIMEOUT_SECONDS = 120
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
-
-
-class PdfUnavailable(RuntimeError):
-    pass
-
-
-def disposition(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
 def ledger_data(org: Org, year: int, *, actor) -> dict:
@@ -193,43 +178,6 @@ def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
         put(ws, r, [a.member.person.name, a.get_grade_display()])
     book.close()
     return buffer.getvalue()
-
-
-def chromium_path() -> str | None:
-    for name in CHROMIUM_CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Print ``html`` (self-contained: inline CSS, no network) to PDF with headless Chromium."""
-    binary = chromium_path()
-    if binary is None:
-        raise PdfUnavailable("本机未安装 Chromium，无法生成 PDF；请使用打印页面或 Excel 导出。")
-    with tempfile.TemporaryDirectory(prefix="dangjian-pdf-") as tmp:
-        source, target = Path(tmp) / "ledger.html", Path(tmp) / "ledger.pdf"
-        source.write_text(html, encoding="utf-8")
-        command = [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-pdf-header-footer",
-            f"--user-data-dir={tmp}/profile",
-            f"--print-to-pdf={target}",
-            source.as_uri(),
-        ]
-        try:
-            # A fixed argument list (no shell); the only inputs are our own temporary paths.
-            subprocess.run(command, capture_output=True, timeout=PDF_TIMEOUT_SECONDS, check=False)  # noqa: S603
-        except subprocess.TimeoutExpired:
-            raise PdfUnavailable("生成 PDF 超时，请稍后重试。") from None
-        if not target.exists() or target.stat().st_size == 0:
-            raise PdfUnavailable("生成 PDF 失败，请使用打印页面。")
-        return target.read_bytes()
 
 
 def ledger_pdf(org: Org, year: int, *, actor) -> bytes:

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import registry
+from dangjian.core.http import disposition
+from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
 from dangjian.core.versioning import StaleEdit
 from dangjian.core.years import default_year, parse_year
@@ -513,7 +515,7 @@ def ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = exporters.disposition(f"{org.name}{year}年组织生活台账.xlsx")
+    response["Content-Disposition"] = disposition(f"{org.name}{year}年组织生活台账.xlsx")
     return response
 
 
@@ -523,10 +525,10 @@ def ledger_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
     try:
         content = exporters.ledger_pdf(org, year, actor=request.user)
-    except exporters.PdfUnavailable as exc:
+    except PdfUnavailable as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = exporters.disposition(f"{org.name}{year}年组织生活台账.pdf")
+    response["Content-Disposition"] = disposition(f"{org.name}{year}年组织生活台账.pdf")
     return response
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from urllib.parse import quote
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -15,10 +14,6 @@ from dangjian.orgs.models import Org
 
 from . import selectors
 from .models import DONE_STATUSES, OPEN_STATUSES
-
-
-def disposition(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
 def _year_range(field: str, year: int) -> dict:

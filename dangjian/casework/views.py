@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.actors import PUBLIC
+from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Level, Org
@@ -614,7 +615,7 @@ def _ledger(request, code: str, year: int, which: str, fmt: str) -> HttpResponse
             exporter.xlsx_bytes(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = exporters.disposition(f"{exporter.title}.xlsx")
+        response["Content-Disposition"] = disposition(f"{exporter.title}.xlsx")
         return response
     return render(request, "casework/ledger.html", exporter.html_context())
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.http import disposition
 from dangjian.core.ledgers import all_record_kinds, get_record_kind
-from dangjian.core.printing import PdfUnavailable, disposition
+from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import LiaisonGroup, Org

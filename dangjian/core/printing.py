@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 PDF_TIMEOUT_SECONDS = 120
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -20,10 +19,6 @@ FOOTER_PAGES = "&C第 &P 页 共 &N 页"
 
 class PdfUnavailable(RuntimeError):
     pass
-
-
-def disposition(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
 def chromium_path() -> str | None:

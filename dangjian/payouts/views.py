@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import importing
+from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.selectors import orgs_visible_to
@@ -56,12 +57,11 @@ def _error(request, exc: ValidationError) -> None:
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
 
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = disposition(filename)
     return response
 
 

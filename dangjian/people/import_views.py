@@ -6,8 +6,6 @@ so a 100,000-row file answers as fast as a 10-row one. The report polls its own 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, requires
 from dangjian.jobs import files
 from dangjian.jobs.models import Job
@@ -119,9 +118,7 @@ def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
         files.read(job.output),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(job.output_name or '问题行.xlsx')}"
-    )
+    response["Content-Disposition"] = disposition(job.output_name or "问题行.xlsx")
     return response
 
 

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import error_summary
-from dangjian.core.http import safe_next
+from dangjian.core.http import disposition, safe_next
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.core.versioning import StaleEdit
@@ -122,14 +122,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(title)}.xlsx"
+    response["Content-Disposition"] = disposition(f"{title}.xlsx")
     return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
 
 
 # ---------------------------------------------------------------- person page

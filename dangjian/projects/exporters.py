@@ -4,7 +4,6 @@ an xlsx with the same print settings. Derived from the project records, never ty
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 import xlsxwriter
 from django.db.models import Count, Q
@@ -32,10 +31,6 @@ HEADERS = [
     "突击队",
 ]
 WIDTHS = [5, 26, 16, 10, 14, 20, 6, 12, 12, 11, 11, 6, 8, 6]
-
-
-def disposition(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
 
 
 def _wan(fen: int) -> str:

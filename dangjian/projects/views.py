@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import Org
@@ -561,6 +562,6 @@ def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
             exporters.ledger_xlsx(data),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = exporters.disposition(f"{org.name}{year}年项目建设台账.xlsx")
+        response["Content-Disposition"] = disposition(f"{org.name}{year}年项目建设台账.xlsx")
         return response
     return render(request, "projects/ledger.html", data)

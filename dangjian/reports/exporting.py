@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpResponse
 
 from dangjian.core.exporting import ListExporter
+from dangjian.core.http import disposition
 
 
 class TableExporter(ListExporter):
@@ -41,5 +41,5 @@ def xlsx_response(exporter: TableExporter, filename: str) -> HttpResponse:
         exporter.xlsx_bytes(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename + '.xlsx')}"
+    response["Content-Disposition"] = disposition(filename + ".xlsx")
     return response

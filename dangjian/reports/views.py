@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.core.http import disposition
 from dangjian.core.metrics import all_examples, all_metrics, get_or_none
 from dangjian.core.scoping import has_capability, requires
 from dangjian.core.years import default_year, parse_year
@@ -281,7 +282,7 @@ def summary_download(request: HttpRequest) -> HttpResponse:
         raise Http404
     built = build_summary(org, year, selectors.summary_overrides(org, year))
     response = HttpResponse(writers.render(built, fmt), content_type=writers.FORMATS[fmt][0])
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(writers.filename(built, fmt))}"
+    response["Content-Disposition"] = disposition(writers.filename(built, fmt))
     return response
 
 

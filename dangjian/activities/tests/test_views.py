@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from dangjian.activities import exporters, services
+from dangjian.activities import services
 from dangjian.activities.models import Activity, ActivityPhoto, Attendance, Kind, PersonLogin
+from dangjian.core import printing
 from dangjian.core.actors import SYSTEM
 from dangjian.people import sections
 
@@ -305,7 +306,7 @@ def test_ledger_print_page_renders_in_a_fixed_number_of_queries(secretary_client
     assert few == many
 
 
-@pytest.mark.skipif(exporters.chromium_path() is None, reason="Chromium is not installed")
+@pytest.mark.skipif(printing.chromium_path() is None, reason="Chromium is not installed")
 def test_ledger_pdf_is_printed_by_chromium(secretary_client, branch, own):
     response = secretary_client.get(reverse("activities:ledger_pdf", args=["T-A", 2023]))
     assert response.status_code == 200 and response.content[:5] == b"%PDF-"
