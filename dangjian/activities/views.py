@@ -19,7 +19,7 @@ from dangjian.core.http import disposition
 from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
 from dangjian.core.versioning import StaleEdit
-from dangjian.core.years import default_year, parse_year
+from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
 from dangjian.people.selectors import members_visible_to
@@ -57,16 +57,6 @@ def _activity(request, pk: int, capability: str = "activities.view") -> Activity
     )
 
 
-def _year(request) -> int:
-    asked = request.GET.get("year")
-    if not asked:
-        return default_year()
-    year = parse_year(asked)
-    if year is None:
-        raise Http404
-    return year
-
-
 def _default_org(request, capability: str = "activities.view") -> Org | None:
     code = request.GET.get("org", "").strip().upper()
     if code:
@@ -78,7 +68,7 @@ def _default_org(request, capability: str = "activities.view") -> Org | None:
 @requires("activities.view")
 def index(request: HttpRequest) -> HttpResponse:
     org = _default_org(request)
-    year = _year(request)
+    year = requested_year(request)
     qs = selectors.activities_visible_to(request.user)
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
@@ -383,7 +373,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     if not roots:
         raise Http404
     org = roots[0] if len(roots) == 1 else None
-    year = _year(request)
+    year = requested_year(request)
     matrix = selectors.compliance_for(request.user, roots, year)
     rows = matrix.rows
     only_gaps = request.GET.get("gaps") == "1"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.actors import PUBLIC
 from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
-from dangjian.core.years import default_year, parse_year
+from dangjian.core.years import parse_year, requested_year
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import top_orgs_for
 
@@ -48,16 +48,6 @@ PAGE = 50
 
 def _error(exc: ValidationError) -> str:
     return "；".join(exc.messages)
-
-
-def _year(request) -> int:
-    asked = request.GET.get("year")
-    if not asked:
-        return default_year()
-    year = parse_year(asked)
-    if year is None:
-        raise Http404
-    return year
 
 
 def _org_param(request, capability: str = "casework.view") -> Org | None:
@@ -117,7 +107,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def requests_list(request: HttpRequest) -> HttpResponse:
     """Every request in scope (including those sent away), filtered by status and year."""
     org = _org_param(request)
-    year = _year(request)
+    year = requested_year(request)
     qs = selectors.requests_visible_to(request.user).filter(received_at__year=year)
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
@@ -281,7 +271,7 @@ def totals(request: HttpRequest) -> HttpResponse:
     org = _org_param(request)
     if org is None:
         raise Http404
-    year = _year(request)
+    year = requested_year(request)
     result = selectors.zone_totals(request.user, org, year)
     today = timezone.localdate()
     oldest = [(r, selectors.days_open(r, today), r.overdue_on(today)) for r in result.oldest_open]
@@ -296,7 +286,7 @@ def totals(request: HttpRequest) -> HttpResponse:
 @requires("casework.view")
 def visits(request: HttpRequest) -> HttpResponse:
     org = _org_param(request)
-    year = _year(request)
+    year = requested_year(request)
     qs = selectors.visits_visible_to(request.user).filter(
         date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1)
     )
@@ -422,7 +412,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 @requires("casework.view")
 def research(request: HttpRequest) -> HttpResponse:
     org = _org_param(request)
-    year = _year(request)
+    year = requested_year(request)
     form = ThemeForm(request.POST or None, actor=request.user, initial={"org": org.pk if org else None})
     if request.method == "POST":
         if not has_capability(request.user, "casework.edit"):
@@ -651,7 +641,7 @@ def ledgers(request: HttpRequest) -> HttpResponse:
     org = _org_param(request)
     if org is None:
         raise Http404
-    year = _year(request)
+    year = requested_year(request)
     name = "casework:request_ledger" if request.GET.get("which") == "requests" else "casework:visit_ledger"
     return redirect(name, code=org.code, year=year)
 

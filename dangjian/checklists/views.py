@@ -16,7 +16,7 @@ from dangjian.core.http import disposition
 from dangjian.core.ledgers import all_record_kinds, get_record_kind
 from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
-from dangjian.core.years import default_year, parse_year
+from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import LiaisonGroup, Org
 from dangjian.orgs.selectors import ancestors_in_scope, orgs_visible_to, top_orgs_for
 from dangjian.people.selectors import persons_visible_to, search_q
@@ -52,13 +52,8 @@ PICK_CAPABILITIES = {"checklists.view", "checklists.manage", "checklists.report"
 
 
 def _year(request) -> int:
-    asked = request.GET.get("year") or request.POST.get("year")
-    if not asked:
-        return default_year()
-    year = parse_year(asked)
-    if year is None:
-        raise Http404
-    return year
+    # The key-task forms post the year with the form as well as in the query.
+    return requested_year(request, request.POST.get("year"))
 
 
 def _org(request, code: str, capability: str = "checklists.view") -> Org:
@@ -426,11 +421,17 @@ def matrix(request: HttpRequest) -> HttpResponse:
 def supervision(request: HttpRequest) -> HttpResponse:
     groups = list(selectors.groups_for(request.user))
     if len(groups) == 1 and not request.GET.get("all"):
-        return redirect(f"{reverse('checklists:group', args=[groups[0].pk])}?year={_year(request)}")
+        return redirect(
+            f"{reverse('checklists:group', args=[groups[0].pk])}?year={requested_year(request, request.POST.get('year'))}"
+        )
     names = selectors.group_rows(LiaisonGroup.objects.filter(pk__in=[g.pk for g in groups]))
     for g in groups:
         g.org_names = names.get(g.pk, [])
-    return _render(request, "checklists/supervision.html", {"groups": groups, "year": _year(request)})
+    return _render(
+        request,
+        "checklists/supervision.html",
+        {"groups": groups, "year": _year(request)},
+    )
 
 
 def _group(request, pk: int) -> LiaisonGroup:

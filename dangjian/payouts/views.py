@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import importing
 from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
-from dangjian.core.years import default_year, parse_year
+from dangjian.core.years import default_year, requested_year
 from dangjian.orgs.selectors import orgs_visible_to
 from dangjian.ratings import selectors as ratings_selectors
 
@@ -38,16 +38,6 @@ from .models import (
 CONFLICTS = {"already_paid", "not_approved", "idempotency_key_reused", "frozen", "same_person"}
 
 
-def _year(request) -> int:
-    asked = request.GET.get("year")
-    if not asked:
-        return default_year()
-    year = parse_year(asked)
-    if year is None:
-        raise Http404
-    return year
-
-
 def _programme(request, pk: int, capability: str = "payouts.view") -> Programme:
     return get_scoped_or_404(Programme.objects.select_related("org"), request.user, capability, pk=pk)
 
@@ -68,7 +58,7 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 @require_GET
 @requires("payouts.view")
 def index(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = requested_year(request)
     kind = request.GET.get("kind", "")
     qs = selectors.programmes_visible_to(request.user).filter(year=year)
     if kind in Kind.values:

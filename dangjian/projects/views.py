@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.http import disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
-from dangjian.core.years import default_year, parse_year
+from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
 from dangjian.people.selectors import members_visible_to, persons_visible_to, search_q
@@ -39,16 +39,6 @@ from .models import (
     ProjectStatus,
     ServicePlace,
 )
-
-
-def _year(request) -> int:
-    asked = request.GET.get("year")
-    if not asked:
-        return default_year()
-    year = parse_year(asked)
-    if year is None:
-        raise Http404
-    return year
 
 
 def _org(request, capability: str = "projects.view") -> Org | None:
@@ -101,7 +91,7 @@ def _version(request) -> int | None:
 @require_GET
 @requires("projects.view")
 def index(request: HttpRequest) -> HttpResponse:
-    org, year = _org(request), _year(request)
+    org, year = _org(request), requested_year(request)
     if org is None:
         raise Http404
     qs = selectors.active_in(
@@ -306,7 +296,7 @@ def project_milestone(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("projects.view")
 def teams(request: HttpRequest) -> HttpResponse:
-    org, year = _org(request), _year(request)
+    org, year = _org(request), requested_year(request)
     if org is None:
         raise Http404
     qs = selectors.active_in(
@@ -415,7 +405,7 @@ def team_deed(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("projects.view")
 def enterprises(request: HttpRequest) -> HttpResponse:
-    org, year = _org(request), _year(request)
+    org, year = _org(request), requested_year(request)
     if org is None:
         raise Http404
     qs = selectors.active_in(

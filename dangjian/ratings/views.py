@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import registry
 from dangjian.core.actors import PUBLIC
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
-from dangjian.core.years import default_year, parse_year
+from dangjian.core.years import parse_year, requested_year
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import top_orgs_for
 
@@ -36,13 +36,6 @@ from .models import (
 VOTE_TRIES_PER_HOUR = 30
 
 
-def _year(request) -> int:
-    year = parse_year(request.GET.get("year")) if request.GET.get("year") else default_year()
-    if year is None:
-        raise Http404
-    return year
-
-
 def _zone(request) -> Org:
     top = top_orgs_for(request.user, "ratings.view").first()
     if top is None:
@@ -57,7 +50,7 @@ def _errors(request, exc: ValidationError) -> None:
 @require_GET
 @requires("ratings.view")
 def index(request: HttpRequest) -> HttpResponse:
-    top, year = _zone(request), _year(request)
+    top, year = _zone(request), requested_year(request)
     orgs = (
         [
             o
@@ -93,7 +86,7 @@ def _int(value) -> int:
 def schemes(request: HttpRequest) -> HttpResponse:
     """The zone's star schemes of a year: stars, thresholds and indicators, edited in place (each edit
     moves the scheme's version on; ratings published before keep the version they were computed with)."""
-    top, year = _zone(request), _year(request)
+    top, year = _zone(request), requested_year(request)
     zone = Org.objects.get(path=top.path[: Org.steplen])
     can_manage = has_capability(request.user, "ratings.manage", zone)
     found = StarScheme.objects.filter(zone=zone, year=year).prefetch_related("stars__indicators")
@@ -149,7 +142,7 @@ def schemes(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires("ratings.manage")
 def publish_all(request: HttpRequest) -> HttpResponse:
-    top, year = _zone(request), _year(request)
+    top, year = _zone(request), requested_year(request)
     done, problems = 0, []
     for org in selectors.ratable_orgs(Org.objects.get(path=top.path[: Org.steplen])):
         if not org.path.startswith(top.path) or Rating.objects.filter(org=org, year=year).exists():
@@ -237,7 +230,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("ratings.view")
 def campaigns(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = requested_year(request)
     qs = selectors.campaigns_visible_to(request.user).filter(year=year).order_by("purpose", "pk")
     return render(request, "ratings/campaigns.html", {"campaigns": qs, "year": year})
 
@@ -341,7 +334,7 @@ def campaign_public(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @requires("ratings.view")
 def commitments(request: HttpRequest) -> HttpResponse:
-    year = _year(request)
+    year = requested_year(request)
     items = list(selectors.commitments_visible_to(request.user).filter(year=year).order_by("org__path"))
     results = selectors.evaluation_results(items)
     rows = [{"c": c, "result": results[c.pk]} for c in items]
