@@ -303,34 +303,26 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("payouts:programme", pk)
 
 
+def _printed_list(request: HttpRequest, pk: int, exporter, title: str, template: str) -> HttpResponse:
+    """A frozen list as paper (A4 page) or xlsx: the 公示名单 and the 签领表 differ only in columns."""
+    prog = _programme(request, pk)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(exporter(actor=request.user, programme=prog).xlsx_bytes(), f"{prog}{title}.xlsx")
+    lines = prog.entitlements.order_by("line_no")
+    total = lines.aggregate(t=Sum("amount_fen"))["t"] or 0
+    return render(request, template, {"p": prog, "lines": lines, "total": total})
+
+
 @require_GET
 @requires("payouts.view")
 def publicity(request: HttpRequest, pk: int) -> HttpResponse:
-    prog = _programme(request, pk)
-    if request.GET.get("format") == "xlsx":
-        data = exporters.PublicityExporter(actor=request.user, programme=prog).xlsx_bytes()
-        return _xlsx(data, f"{prog}公示名单.xlsx")
-    lines = prog.entitlements.order_by("line_no")
-    return render(
-        request,
-        "payouts/publicity.html",
-        {"p": prog, "lines": lines, "total": lines.aggregate(t=Sum("amount_fen"))["t"] or 0},
-    )
+    return _printed_list(request, pk, exporters.PublicityExporter, "公示名单", "payouts/publicity.html")
 
 
 @require_GET
 @requires("payouts.view")
 def sign_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    prog = _programme(request, pk)
-    if request.GET.get("format") == "xlsx":
-        data = exporters.SignSheetExporter(actor=request.user, programme=prog).xlsx_bytes()
-        return _xlsx(data, f"{prog}签领表.xlsx")
-    lines = prog.entitlements.order_by("line_no")
-    return render(
-        request,
-        "payouts/sign_sheet.html",
-        {"p": prog, "lines": lines, "total": lines.aggregate(t=Sum("amount_fen"))["t"] or 0},
-    )
+    return _printed_list(request, pk, exporters.SignSheetExporter, "签领表", "payouts/sign_sheet.html")
 
 
 @require_GET
