@@ -3,6 +3,8 @@ as the casework pages, and visits as records a key-task report can cite."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from dangjian.core.ledgers import Column, RecordRef, Section
 
 from . import selectors
@@ -33,7 +35,7 @@ def search_visits(actor, org, text: str, year: int | None = None) -> list[Record
         qs = qs.filter(date__year=year)
     text = text.strip()
     if text:
-        qs = qs.filter(visitee__contains=text) | qs.filter(raised__contains=text)
+        qs = qs.filter(Q(visitee__contains=text) | Q(raised__contains=text))
     return [_ref(v) for v in qs.order_by("-date", "-id")[:20]]
 
 

@@ -107,9 +107,8 @@ def create_programme(
         if not amount_fen:
             raise PayoutError("按评选结果发放须填写每人金额。", code="required")
         # The campaign must be one the actor's org could see (a zone's campaign, from its subtree).
-        if rule_campaign.pk not in {
-            c.pk for c in ratings_selectors.campaigns_visible_to(actor, "payouts.prepare")
-        }:
+        visible = ratings_selectors.campaigns_visible_to(actor, "payouts.prepare")
+        if not visible.filter(pk=rule_campaign.pk).exists():
             raise PayoutError("请选择本单位可见的评选活动。", code="invalid")
     else:
         rule_campaign = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dangjian.core.ledgers import Column, Section
 from dangjian.people import selectors as people_selectors
 
-from .models import Nomination
+from . import selectors
 
 REWARD_COLUMNS = (
     Column("序号", 5),
@@ -29,7 +29,8 @@ DISCIPLINE_COLUMNS = (
 
 def sections(actor, org, year: int) -> list[Section]:
     winners = (
-        Nomination.objects.filter(
+        selectors.nominations_visible_to(actor)
+        .filter(
             winner=True,
             campaign__status="published",
             campaign__year=year,

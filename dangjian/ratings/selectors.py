@@ -25,6 +25,7 @@ from .models import (
     PointEntry,
     PointRule,
     Rating,
+    SchemeKind,
     StarScheme,
     VotingCode,
 )
@@ -73,6 +74,25 @@ def ratable_orgs(zone: Org) -> QuerySet[Org]:
     return Org.objects.filter(
         path__startswith=zone.path, depth=zone.depth + 1, kind__in=RATABLE_KINDS
     ).order_by("path")
+
+
+def schemes_of_year(zone: Org, year: int) -> tuple[list[StarScheme], list[StarScheme], list[str]]:
+    """The zone's schemes of ``year`` (each indicator carrying its figure's Chinese name, never the
+    key), for each kind without one the latest earlier year's scheme to start from, and the names of
+    the kinds still without a scheme."""
+    found = list(StarScheme.objects.filter(zone=zone, year=year).prefetch_related("stars__indicators"))
+    labels = {m.key: m.label for m in metrics.all_metrics()}
+    for scheme in found:
+        for star in scheme.stars.all():
+            for ind in star.indicators.all():
+                ind.metric_label = labels.get(ind.metric_key, "")
+    present = {s.kind for s in found}
+    earlier: dict[str, StarScheme] = {}
+    for s in StarScheme.objects.filter(zone=zone, year__lt=year).order_by("kind", "-year"):
+        if s.kind not in present:
+            earlier.setdefault(s.kind, s)
+    missing = [label for kind, label in SchemeKind.choices if kind not in present]
+    return found, list(earlier.values()), missing
 
 
 def scheme_for(org: Org, year: int) -> StarScheme | None:

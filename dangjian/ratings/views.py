@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import registry
 from dangjian.core.actors import PUBLIC
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import parse_year, requested_year
@@ -28,7 +27,6 @@ from .models import (
     Indicator,
     Pledge,
     Rating,
-    SchemeKind,
     Star,
     StarScheme,
 )
@@ -89,7 +87,6 @@ def schemes(request: HttpRequest) -> HttpResponse:
     top, year = _zone(request), requested_year(request)
     zone = Org.objects.get(path=top.path[: Org.steplen])
     can_manage = has_capability(request.user, "ratings.manage", zone)
-    found = StarScheme.objects.filter(zone=zone, year=year).prefetch_related("stars__indicators")
     if request.method == "POST":
         if not can_manage:
             raise Http404
@@ -117,23 +114,13 @@ def schemes(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _errors(request, exc)
         return redirect(f"{reverse('ratings:schemes')}?year={year}")
-    labels = {m.key: m.label for m in registry.metrics()}
-    for scheme in found:  # the figure's name, never its key, reaches the page
-        for star in scheme.stars.all():
-            for ind in star.indicators.all():
-                ind.metric_label = labels.get(ind.metric_key, "")
-    present = {s.kind for s in found}
-    # For a kind without a scheme this year, offer the latest earlier year's to start from.
-    earlier = {}
-    for s in StarScheme.objects.filter(zone=zone, year__lt=year).order_by("kind", "-year"):
-        if s.kind not in present and s.kind not in earlier:
-            earlier[s.kind] = s
+    found, earlier, missing = selectors.schemes_of_year(zone, year)
     context = {
         "year": year,
         "zone": zone,
         "schemes": found,
-        "earlier": list(earlier.values()),
-        "missing": [label for kind, label in SchemeKind.choices if kind not in present],
+        "earlier": earlier,
+        "missing": missing,
         "can_manage": can_manage,
     }
     return render(request, "ratings/schemes.html", context)
