@@ -103,6 +103,13 @@ class ProgressForm(core_forms.Form):
     reason = forms.CharField(
         label="进度回调原因", required=False, max_length=500, help_text="进度低于上次填报时必填"
     )
+    # Checked, turned upright and stripped of its location by the service (core.images).
+    photo = forms.FileField(
+        label="现场照片",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+        help_text="可选，JPEG或PNG格式",
+    )
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)

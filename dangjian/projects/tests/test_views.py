@@ -5,6 +5,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -136,3 +137,124 @@ def test_a_team_member_search_lists_only_members_in_scope(secretary_client, bran
     MemberFactory(org=other_branch, person__name="张乙")
     page = secretary_client.get(f"/projects/teams/{team.pk}/?q=张").content.decode()
     assert "张甲" in page and "张乙" not in page
+
+
+# --- the rules of issue #18 through the pages (the services are tested in test_services) -----------
+
+
+def _messages(response) -> str:
+    return "；".join(str(m) for m in response.context["messages"]) if response.context else ""
+
+
+@pytest.fixture
+def on_site(branch):
+    # A project begun and half done, whose progress is reported from its page.
+    return ProjectFactory(org=branch, name="甲村冷库", progress=50, started_on=date(2023, 2, 1))
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_progress_above_100_on_the_page_is_refused_and_nothing_is_saved(secretary_client, on_site):
+    response = secretary_client.post(
+        f"/projects/{on_site.pk}/progress/", {"progress": 101, "reported_on": "2024-01-10"}, follow=True
+    )
+    assert "当前进度（%）" in _messages(response)
+    on_site.refresh_from_db()
+    assert on_site.progress == 50 and not on_site.reports.exists()
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_going_backwards_on_the_page_without_a_reason_is_refused_in_chinese(secretary_client, on_site):
+    url = f"/projects/{on_site.pk}/progress/"
+    response = secretary_client.post(url, {"progress": 30, "reported_on": "2024-01-10"}, follow=True)
+    assert "请填写回调原因" in _messages(response)
+    on_site.refresh_from_db()
+    assert on_site.progress == 50 and not on_site.reports.exists()
+    secretary_client.post(url, {"progress": 30, "reported_on": "2024-01-10", "reason": "暴雨返工"})
+    on_site.refresh_from_db()
+    assert on_site.progress == 30 and on_site.reports.get().reason == "暴雨返工"
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_a_site_photo_uploaded_on_the_page_is_kept_with_the_report(
+    secretary_client, on_site, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, "JPEG")
+    photo = SimpleUploadedFile("site.jpg", out.getvalue(), content_type="image/jpeg")
+    page = secretary_client.get(f"/projects/{on_site.pk}/").content.decode()
+    assert 'name="photo"' in page
+    secretary_client.post(
+        f"/projects/{on_site.pk}/progress/",
+        {"progress": 60, "reported_on": "2024-01-10", "photo": photo},
+    )
+    report = on_site.reports.get()
+    assert report.photo and secretary_client.get(f"/projects/reports/{report.pk}/photo/").status_code == 200
+
+
+def test_making_a_project_the_child_of_its_own_sub_project_on_the_page_is_refused(admin_client, zone):
+    top = ProjectFactory(org=zone, name="示范带")
+    child = ProjectFactory(org=zone, parent=top, name="石佛寺村")
+    response = admin_client.post(
+        f"/projects/{top.pk}/edit/",
+        {
+            "org": zone.pk,
+            "name": "示范带",
+            "kind": "industry",
+            "initiative": "",
+            "status": "building",
+            "investment_yuan": "1000000",
+            "parent": child.pk,
+            "weight": 1,
+            "started_on": "2023-03-01",
+            "version": top.version,
+        },
+    )
+    assert response.status_code == 200
+    top.refresh_from_db()
+    assert top.parent_id is None
+
+
+def test_an_absurd_investment_on_the_page_is_refused_with_a_chinese_message(secretary_client, branch):
+    response = secretary_client.post(
+        "/projects/new/",
+        {
+            "org": branch.pk,
+            "name": "甲村光伏",
+            "kind": "rural",
+            "status": "planning",
+            "investment_yuan": "99999999999999",
+            "weight": 1,
+        },
+    )
+    assert "金额超过1万亿元" in response.content.decode()
+    from dangjian.projects.models import Project
+
+    assert not Project.objects.exists()
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_posting_a_member_of_another_branch_to_a_team_answers_404_and_adds_no_one(
+    secretary_client, branch, other_branch
+):
+    from dangjian.people.tests.factories import MemberFactory
+
+    team = TeamFactory(org=branch)
+    stranger = MemberFactory(org=other_branch)
+    response = secretary_client.post(f"/projects/teams/{team.pk}/members/", {"member": stranger.pk})
+    assert response.status_code == 404
+    assert not team.members.exists()
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_a_team_page_shows_each_members_home_branch(admin_client, zone, branch, other_branch):
+    from dangjian.people.tests.factories import MemberFactory
+
+    team = TeamFactory(org=branch)
+    member = MemberFactory(org=other_branch, person__name="王乙")
+    admin_client.post(f"/projects/teams/{team.pk}/members/", {"member": member.pk})
+    page = admin_client.get(f"/projects/teams/{team.pk}/").content.decode()
+    assert "王乙" in page and other_branch.name in page
