@@ -129,6 +129,19 @@ def public_categories() -> list[Category]:
     return list(Category.objects.filter(zone=public_zone(), active=True).order_by("order", "id"))
 
 
+PUBLIC_PLACES_SHOWN = 30  # a phone's page, not a directory: the zone's stations and centres first
+
+
+def public_places() -> list:
+    """Where a resident can go in person (智慧服务站, 党群服务中心, party venues): the zone's public
+    places with their opening hours and services, read through the projects module's selector."""
+    from dangjian.projects.selectors import public_places as places
+
+    from .services import public_zone
+
+    return list(places(public_zone().path)[:PUBLIC_PLACES_SHOWN])
+
+
 # --- zone totals -------------------------------------------------------------------------------------
 
 

@@ -683,6 +683,7 @@ def _public_context(**extra) -> dict:
     return {
         "submit_form": extra.pop("submit_form", None) or PublicRequestForm(categories=categories),
         "lookup_form": extra.pop("lookup_form", None) or PublicLookupForm(),
+        "places": selectors.public_places(),
         **extra,
     }
 

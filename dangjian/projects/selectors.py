@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 
 from dangjian.core.scoping import scoped
 
-from .models import CommandoTeam, Enterprise, Initiative, Project, ProjectKind, ProjectStatus, ServicePlace
+from .models import (
+    CommandoTeam,
+    Enterprise,
+    Initiative,
+    PlaceKind,
+    Project,
+    ProjectKind,
+    ProjectStatus,
+    ServicePlace,
+)
 
 
 def projects_visible_to(actor, capability: str = "projects.view") -> QuerySet[Project]:
@@ -28,12 +37,19 @@ def places_visible_to(actor, capability: str = "projects.view") -> QuerySet[Serv
     return scoped(ServicePlace.objects.select_related("org"), actor, capability)
 
 
+PUBLIC_ORDER = (PlaceKind.SERVICE_STATION, PlaceKind.SERVICE_CENTER, PlaceKind.PROPERTY, PlaceKind.VENUE)
+
+
 def public_places(zone_path: str = "") -> QuerySet[ServicePlace]:
     """Places residents may go to, for the public request page (no personal data on them)."""
     qs = ServicePlace.objects.filter(public=True)
     if zone_path:
         qs = qs.filter(org__path__startswith=zone_path)
-    return qs.order_by("kind", "name").only("name", "kind", "address", "opening_hours", "services", "phone")
+    # The 24-hour stations first: a resident reading this at night wants the one that is open.
+    first = Case(*(When(kind=k, then=i) for i, k in enumerate(PUBLIC_ORDER)), default=len(PUBLIC_ORDER))
+    return qs.order_by(first, "name", "pk").only(
+        "name", "kind", "address", "opening_hours", "services", "phone"
+    )
 
 
 def active_in(qs: QuerySet, year: int, start: str = "started_on", end: str = "finished_on") -> QuerySet:

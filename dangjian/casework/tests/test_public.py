@@ -191,6 +191,34 @@ class TestPage:
         assert "<script>" not in html and "onclick" not in html
         assert "received" not in html
 
+    def test_the_page_lists_the_zones_public_places_with_hours_and_services(self, zone, branch):
+        from dangjian.projects.tests.factories import PlaceFactory
+
+        PlaceFactory(org=zone, name="示范区党群服务中心", kind="center", opening_hours="工作日 8:30-17:30")
+        PlaceFactory(
+            org=branch,
+            name="甲村智慧服务站",
+            kind="station",
+            opening_hours="24小时",
+            services="证明开具\n诉求登记",
+        )
+        PlaceFactory(org=branch, name="甲村档案室", public=False)
+        html = Client().get("/service/").content.decode()
+        assert "甲村智慧服务站" in html and "24小时" in html and "证明开具、诉求登记" in html
+        assert "工作日 8:30-17:30" in html
+        assert html.index("甲村智慧服务站") < html.index("示范区党群服务中心")  # stations first
+        assert "甲村档案室" not in html
+
+    def test_another_zones_places_are_not_offered(self, db):
+        from dangjian.orgs.models import Kind, Level, Org
+        from dangjian.projects.tests.factories import PlaceFactory
+
+        elsewhere = Org.objects.add_root(
+            instance=Org(code="Z", name="别区党工委", level=Level.WORKING_COMMITTEE, kind=Kind.ZONE)
+        )
+        PlaceFactory(org=elsewhere, name="别区服务站")
+        assert "别区服务站" not in Client().get("/service/").content.decode()
+
     def test_a_filled_honeypot_stores_nothing(self):
         response = Client().post(
             "/service/",
