@@ -78,6 +78,7 @@ class ProjectForm(core_forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs
         self.fields["parent"].queryset = parents
+        self.fields["kind"].choices = [("", "请选择"), *self.fields["kind"].choices[1:]]
         self.fields["initiative"].choices = Initiative.choices
         self.fields["area_unit"].choices = [("", "（无）"), *self.fields["area_unit"].choices[1:]]
         if self.instance.pk:

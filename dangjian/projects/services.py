@@ -219,6 +219,9 @@ def report_progress(
         raise ProjectError("进度应在0%到100%之间。", code="progress")
     if project.children.exists():
         raise ProjectError("该项目有子项目，其进度由子项目按权重汇总，请填报子项目的进度。", code="parent")
+    if project.status == ProjectStatus.IN_USE:
+        # A project in use counts as 100% (register/update_project); a lower report would contradict it.
+        raise ProjectError("该项目已投用，进度按100%计，无需再填报。", code="in_use")
     reported_on = reported_on or _today()
     if reported_on > _today():
         raise ProjectError("填报日期不能晚于今天。", code="date")

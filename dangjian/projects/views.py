@@ -111,29 +111,7 @@ def index(request: HttpRequest) -> HttpResponse:
     progress = selectors.rolled_progress(list(page.object_list))
     for project in page.object_list:
         project.rolled = progress[project.pk]
-    chart_rows = selectors.investment_by_kind_and_status(request.user, org, year)
-    # Only the kinds and statuses that occur: five empty groups of bars say nothing on a phone.
-    kinds = [label for _, label in ProjectKind.choices if any(r["kind"] == label for r in chart_rows)]
-    statuses = [label for _, label in ProjectStatus.choices if any(r["status"] == label for r in chart_rows)]
-    chart = {
-        "id": "projects-investment",
-        "type": "bar",
-        "categories": kinds,
-        "series": [
-            {
-                "name": status,
-                "data": [
-                    round(
-                        sum(r["fen"] for r in chart_rows if r["kind"] == kind and r["status"] == status)
-                        / 10**6,
-                        1,
-                    )
-                    for kind in kinds
-                ],
-            }
-            for status in statuses
-        ],
-    }
+    chart = investment_chart(selectors.investment_by_kind_and_status(request.user, org, year))
     context = {
         "org": org,
         "year": year,
@@ -143,10 +121,37 @@ def index(request: HttpRequest) -> HttpResponse:
         "kinds": ProjectKind.choices,
         "statuses": ProjectStatus.choices,
         "initiatives": Initiative.choices[1:],
-        "charts": [chart],
+        "charts": [chart] if chart["series"] else [],
+        "chart_unit": chart["unit"],
         "can_edit": has_capability(request.user, "projects.edit", org),
     }
     return _page(request, "projects/index.html", org, year, context)
+
+
+YI_FEN = 10**10  # 1亿元 in 分
+WAN_FEN = 10**6  # 1万元 in 分
+
+
+def investment_chart(rows: list[dict]) -> dict:
+    """Investment per kind (one bar per status) in 亿元, or in 万元 where no bar reaches 1亿元 (a
+    village's projects), so the numbers on the bars stay short enough to read on a phone."""
+    # Only the kinds and statuses that occur: five empty groups of bars say nothing on a phone.
+    kinds = [label for _, label in ProjectKind.choices if any(r["kind"] == label for r in rows)]
+    statuses = [label for _, label in ProjectStatus.choices if any(r["status"] == label for r in rows)]
+    fen = {(r["kind"], r["status"]): r["fen"] for r in rows}
+    large = any(v >= YI_FEN for v in fen.values())
+    unit, scale, digits = ("亿元", YI_FEN, 2) if large else ("万元", WAN_FEN, 1)
+    return {
+        "id": "projects-investment",
+        "type": "bar",
+        "horizontal": True,  # kind names read across, not squeezed under narrow bars
+        "unit": unit,
+        "categories": kinds,
+        "series": [
+            {"name": status, "data": [round(fen.get((kind, status), 0) / scale, digits) for kind in kinds]}
+            for status in statuses
+        ],
+    }
 
 
 def _project_form(request, instance: Project | None):

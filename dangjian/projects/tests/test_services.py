@@ -233,3 +233,15 @@ def test_a_decompression_bomb_photo_is_refused_with_a_chinese_message(secretary,
     assert exc.value.code == "too_many_pixels" and "百万像素" in exc.value.messages[0]
     project.refresh_from_db()
     assert project.progress == 10 and not project.reports.exists()
+
+
+@FROZEN
+def test_a_project_in_use_takes_no_further_progress_report(secretary, branch):
+    project = ProjectFactory(
+        org=branch, status=ProjectStatus.IN_USE, progress=100, finished_on=date(2023, 9, 26)
+    )
+    with pytest.raises(services.ProjectError) as exc:
+        services.report_progress(actor=secretary, project=project, progress=90, reason="返工")
+    assert exc.value.code == "in_use" and "已投用" in exc.value.messages[0]
+    project.refresh_from_db()
+    assert project.progress == 100 and not project.reports.exists()

@@ -258,3 +258,22 @@ def test_a_team_page_shows_each_members_home_branch(admin_client, zone, branch, 
     admin_client.post(f"/projects/teams/{team.pk}/members/", {"member": member.pk})
     page = admin_client.get(f"/projects/teams/{team.pk}/").content.decode()
     assert "王乙" in page and other_branch.name in page
+
+
+def test_the_investment_chart_is_in_yi_yuan_when_a_bar_reaches_one_yi(admin_client, zone):
+    ProjectFactory(org=zone, name="耕德电子产业园", investment=102 * 10**10, started_on=date(2021, 3, 18))
+    ProjectFactory(org=zone, name="冷库", investment=4_236 * 10**6, status="planning", started_on=None)
+    response = admin_client.get(f"/projects/?org={zone.code}&year=2023")
+    chart = response.context["charts"][0]
+    assert chart["unit"] == "亿元" and "按类型和状态的投资（亿元）" in response.content.decode()
+    by_status = {s["name"]: s["data"] for s in chart["series"]}
+    assert chart["categories"] == ["产业项目"]
+    assert by_status == {"谋划": [0.42], "在建": [102.0]}
+
+
+def test_a_village_chart_is_in_wan_yuan_and_an_empty_year_says_so(admin_client, zone, branch):
+    ProjectFactory(org=branch, name="甲村冷库", investment=4_236 * 10**6, kind="rural")
+    chart = admin_client.get(f"/projects/?org={branch.code}&year=2023").context["charts"][0]
+    assert chart["unit"] == "万元" and chart["series"][0]["data"] == [4236.0]
+    empty = admin_client.get(f"/projects/?org={branch.code}&year=2019")
+    assert empty.context["charts"] == [] and "data-no-chart" in empty.content.decode()

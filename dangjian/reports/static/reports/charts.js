@@ -16,6 +16,16 @@
         }],
       });
     }
+    if (spec.horizontal) {
+      // Categories down the side (long Chinese names read across on a phone), the first at the top.
+      return Object.assign(base, {
+        legend: { show: spec.series.length > 1, bottom: 0 },
+        grid: { left: 8, right: 48, top: 8, bottom: spec.series.length > 1 ? 40 : 8, containLabel: true },
+        yAxis: { type: "category", data: spec.categories, inverse: true },
+        xAxis: { type: "value", axisLabel: { hideOverlap: true } },
+        series: spec.series.map((s) => ({ name: s.name, type: "bar", data: s.data, label: { show: true, position: "right" } })),
+      });
+    }
     return Object.assign(base, {
       legend: { show: spec.series.length > 1, bottom: 0 },
       grid: { left: 48, right: 16, top: 24, bottom: spec.series.length > 1 ? 48 : 32, containLabel: true },
