@@ -10,6 +10,12 @@ stop a file as soon as it crosses one:
 - ``IMPORT_MAX_COLUMNS``: the column of any non-empty cell (and the cells in one row);
 - ``IMPORT_MAX_CELL_CHARS``: the text of one cell.
 
+An xlsx that a byte scan of its XML (as it unzips, at C speed) proves harmless — every cell with a
+plain reference inside the row and column caps, no DTD, not too much XML — is handed to
+python-calamine, which reads it three to four times faster than expat calling back into Python per
+element; calamine's grid is then bounded by the caps. Anything else is streamed as above, and
+python-calamine's cells are held to the cell cap as they are handed on.
+
 Legacy .xls (BIFF) is still read by python-calamine: its format caps a sheet at 65,536 × 256 cells
 and the file size cap bounds it; the row and column caps are applied to what it returns.
 """
@@ -270,90 +276,258 @@ def _excel_date(serial: float, date1904: bool) -> date | datetime | float:
     return moment.date() if moment.time() == datetime.min.time() else moment
 
 
+# What an element of a worksheet part is to the reader, by its local name (any namespace prefix).
+_OTHER, _CELL, _TEXT_PART, _ROW, _DIMENSION, _INLINE_TEXT = range(6)
+_XLSX_KINDS = {"c": _CELL, "v": _TEXT_PART, "row": _ROW, "dimension": _DIMENSION, "t": _INLINE_TEXT}
+
+
 def iter_xlsx(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    """An xlsx that a byte scan proves harmless is read by python-calamine (Rust, several times
+    faster than any Python XML reader); any other is streamed through expat, which names the cap it
+    crosses and where."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise SheetRejected("文件已损坏或不是有效的Excel文件", "corrupt") from None
     sheet, shared_part, styles_part, date1904 = _xlsx_parts(archive)
     dates = _date_styles(archive, styles_part)
+    cells = _calamine_can_read(archive, sheet, shared_part, caps)
+    if cells is not None:
+        yield from _calamine_rows(data, caps, on_height)
+    else:
+        yield from _stream_xlsx(archive, sheet, shared_part, dates, date1904, caps, on_height)
+
+
+def _greater_than(n: int) -> str:
+    """A regular expression for the decimal numbers above ``n`` (leading zeros allowed)."""
+    digits = str(n)
+    alternatives = [rf"[1-9][0-9]{{{len(digits)},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            alternatives.append(f"{digits[:i]}[{int(ch) + 1}-9][0-9]{{{len(digits) - i - 1}}}")
+    return "0*(?:" + "|".join(alternatives) + ")"
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _at_least_letters(index: int) -> str:
+    """A regular expression for the column letters of ``index`` (0-based) and beyond."""
+    letters = _column_letters(index)
+    alternatives = [f"[A-Z]{{{len(letters) + 1},}}", letters]
+    for i, ch in enumerate(letters):
+        if ch != "Z":
+            alternatives.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{len(letters) - i - 1}}}")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+# Above this much XML the sheet is streamed whatever it holds: calamine keeps every cell in memory.
+CALAMINE_MAX_XML = 96 * 1024 * 1024
+_UNSAFE_MARKUP = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+# What the scan cannot count exactly falls back: prefixed cell or row elements, single-quoted
+# attributes, a cell whose reference is not its first attribute or not plain (A1 form).
+_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
+_CELL_START = re.compile(rb"<c[\s/>]")
+_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}")')
+
+
+def _calamine_can_read(
+    archive: zipfile.ZipFile, sheet: str, shared_part: str | None, caps: Caps
+) -> int | None:
+    """The sheet's cell count when calamine may read it, else None (stream it instead).
+
+    calamine builds the dense grid between the first and the last cell before anything can be
+    checked, so the worksheet XML is scanned first as it unzips, at C speed: no DTD, every cell
+    with a plain ``r`` reference, no reference beyond the row or column cap, at most caps.rows ×
+    caps.columns cells, at most CALAMINE_MAX_XML bytes of XML, and no more shared-string XML than
+    the shared-text cap (so that cap cannot be crossed unseen). Anything unusual falls back to the
+    streaming reader, which refuses precisely what crosses a cap."""
+    # Row and cell references (any attribute ending in r counts too: a false alarm only streams).
+    beyond = re.compile(
+        (rf'r="(?:[A-Z]{{0,3}}{_greater_than(caps.rows)}"|{_at_least_letters(caps.columns)}[0-9])').encode()
+    )
+    total = cells = 0
+    if shared_part is not None:
+        with archive.open(shared_part) as stream:
+            tail = b""
+            while chunk := stream.read(CHUNK):
+                total += len(chunk)
+                if total > caps.shared_chars or _UNSAFE_MARKUP.search(tail + chunk):
+                    return None
+                tail = chunk[-16:]
+    with archive.open(sheet) as stream:
+        carry = b""
+        while chunk := stream.read(CHUNK):
+            total += len(chunk)
+            if total > CALAMINE_MAX_XML:
+                return None
+            # Scan up to the last complete tag; the rest waits for the next chunk.
+            text = carry + chunk
+            end = text.rfind(b">") + 1
+            if end == 0 and len(text) > CHUNK * 4:
+                return None
+            region, carry = text[:end], text[end:]
+            if b"'" in region or _UNSAFE_MARKUP.search(region) or _PREFIXED.search(region):
+                return None
+            if beyond.search(region) or _ODD_REF.search(region):
+                return None
+            found = len(_CELL_START.findall(region))
+            if found != region.count(b'<c r="'):
+                return None
+            cells += found
+            if cells > caps.rows * caps.columns:
+                return None
+        if carry.strip():
+            return None
+    return cells
+
+
+def _calamine_rows(data: bytes, caps: Caps, on_height: Callable[[int], None] | None) -> Iterator[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own error types per format
+        raise SheetRejected(f"无法读取文件：{exc}", "corrupt") from None
+    top, left = sheet.start or (0, 0)
+    if top + sheet.height > caps.rows:
+        raise caps.too_many_rows()
+    if left + sheet.width > caps.columns:
+        raise caps.too_many_columns(top + 1)
+    if on_height:
+        on_height(top + sheet.height)
+    pad = [None] * left
+    limit = caps.cell_chars
+    # iter_rows starts at row 1 but at the first used column; pad so indexes stay Excel's. Empty
+    # cells come as "" (the streaming reader's None) and trailing ones are dropped, as it does.
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        cells = [None if c == "" else c for c in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not cells:
+            yield []
+            continue
+        for i, cell in enumerate(cells):
+            if type(cell) is str and len(cell) > limit:
+                raise caps.cell_too_long(number, left + i)
+        yield pad + cells if left else cells
+
+
+def _stream_xlsx(
+    archive: zipfile.ZipFile,
+    sheet: str,
+    shared_part: str | None,
+    dates: list[bool],
+    date1904: bool,
+    caps: Caps,
+    on_height: Callable[[int], None] | None = None,
+) -> Iterator[list[Any]]:
     shared = _shared_strings(archive, shared_part, caps)
 
+    # expat calls back three times per cell (more for inline strings), so these handlers are the
+    # reader's whole cost: state lives in closure variables, element names are classified once per
+    # distinct name, and column letters once per distinct column.
+    kinds: dict[str, int] = {}
+    columns: dict[str, int] = {}
     done: list[list[Any]] = []
-    st: dict[str, Any] = {
-        "row": 0,
-        "emitted": 0,
-        "col": -1,
-        "cells": 0,
-        "t": "",
-        "s": 0,
-        "collect": False,
-        "size": 0,
-    }
     cells: list[Any] = []
     text: list[str] = []
+    row = emitted = cells_in_row = size = style = 0
+    col = -1
+    kind = ""
+    collect = False
+    max_cells = caps.columns * 16  # styled empty cells are common; millions are not
+    max_columns, max_rows, max_chars = caps.columns, caps.rows, caps.cell_chars
+
+    def classify(name: str) -> int:
+        found = kinds[name] = _XLSX_KINDS.get(name.rsplit(" ", 1)[-1], _OTHER)
+        return found
 
     def start(name, attrs):
-        local = name.rsplit(" ", 1)[-1]
-        if local == "c":
+        nonlocal row, col, kind, style, cells_in_row, size, collect
+        what = kinds.get(name)
+        if what is None:
+            what = classify(name)
+        if what == _CELL:
             ref = attrs.get("r")
-            st["col"] = column_index(ref) if ref else st["col"] + 1
-            st["t"] = attrs.get("t", "n")
-            try:
-                st["s"] = int(attrs.get("s", "0"))
-            except ValueError:
-                st["s"] = 0
-            st["cells"] += 1
-            if st["cells"] > caps.columns * 16:  # styled empty cells are common; millions are not
-                raise caps.too_many_columns(st["row"])
-            st["size"] = 0
+            if ref:
+                letters = ref.rstrip("0123456789")
+                found = columns.get(letters)
+                if found is None:
+                    found = columns[letters] = column_index(letters)
+                col = found
+            else:
+                col += 1
+            kind = attrs.get("t", "n")
+            s = attrs.get("s")
+            if s is None:
+                style = 0
+            else:
+                try:
+                    style = int(s)
+                except ValueError:
+                    style = 0
+            cells_in_row += 1
+            if cells_in_row > max_cells:
+                raise caps.too_many_columns(row)
+            size = 0
             text.clear()
-        elif local == "v" or (local == "t" and st["t"] == "inlineStr"):
-            st["collect"] = True
-        elif local == "row":
+        elif what == _TEXT_PART or (what == _INLINE_TEXT and kind == "inlineStr"):
+            collect = True
+        elif what == _ROW:
             number = attrs.get("r")
             try:
-                st["row"] = int(number) if number else st["row"] + 1
+                row = int(number) if number else row + 1
             except ValueError:
-                st["row"] += 1
-            st["col"] = -1
-            st["cells"] = 0
+                row += 1
+            col = -1
+            cells_in_row = 0
             cells.clear()
-        elif local == "dimension" and on_height:
+        elif what == _DIMENSION and on_height:
             last = (attrs.get("ref") or "").rsplit(":", 1)[-1]
             digits = "".join(ch for ch in last if ch.isdigit())
             if digits:
-                on_height(min(int(digits), caps.rows))
+                on_height(min(int(digits), max_rows))
 
     def end(name):
-        local = name.rsplit(" ", 1)[-1]
-        if local in ("v", "t"):
-            st["collect"] = False
-        elif local == "c":
-            value = _cell_value(st["t"], "".join(text), st["s"])
+        nonlocal collect, emitted
+        what = kinds.get(name)
+        if what is None:
+            what = classify(name)
+        if what in (_TEXT_PART, _INLINE_TEXT):
+            collect = False
+        elif what == _CELL:
+            value = _cell_value(kind, "".join(text) if len(text) != 1 else text[0], style)
             if value is not None and value != "":
-                col = st["col"]
-                if col >= caps.columns:
-                    raise caps.too_many_columns(st["row"])
+                if col >= max_columns:
+                    raise caps.too_many_columns(row)
                 if col >= len(cells):
                     cells.extend([None] * (col + 1 - len(cells)))
                 cells[col] = value
-        elif local == "row":
+        elif what == _ROW:
             if not cells:
                 return  # an empty (perhaps only formatted) row: it counts only if data follows
-            if st["row"] > caps.rows:
+            if row > max_rows:
                 raise caps.too_many_rows()
             # Rows left out of the XML are empty rows in Excel; positions stay Excel's row numbers.
-            done.extend([] for _ in range(st["row"] - st["emitted"] - 1))
+            if row - emitted > 1:
+                done.extend([] for _ in range(row - emitted - 1))
             done.append(list(cells))
-            st["emitted"] = st["row"]
+            emitted = row
             cells.clear()
 
     def chars(data):
-        if st["collect"]:
-            st["size"] += len(data)
-            if st["size"] > caps.cell_chars:
-                raise caps.cell_too_long(st["row"], st["col"])
+        nonlocal size
+        if collect:
+            size += len(data)
+            if size > max_chars:
+                raise caps.cell_too_long(row, col)
             text.append(data)
 
     def _cell_value(kind: str, raw: str, style: int) -> Any:
@@ -363,9 +537,9 @@ def iter_xlsx(data: bytes, caps: Caps, on_height: Callable[[int], None] | None =
             except (ValueError, IndexError):
                 return None
             if value is _TOO_LONG:
-                raise caps.cell_too_long(st["row"], st["col"])
+                raise caps.cell_too_long(row, col)
             return value
-        if kind in ("inlineStr", "str"):
+        if kind == "inlineStr" or kind == "str":
             return raw
         if kind == "b":
             return raw.strip() in ("1", "true")

@@ -148,8 +148,10 @@ def test_an_ods_cell_repeated_across_the_sheet_is_refused(small_caps):
     assert issue(data, "wide.ods").code == "too_many_columns"
 
 
-def test_the_streaming_xlsx_reader_reads_what_calamine_reads(settings):
+def test_the_streaming_xlsx_reader_reads_what_calamine_reads(settings, monkeypatch):
     from python_calamine import CalamineWorkbook
+
+    from dangjian.core import sheets
 
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out)
@@ -167,6 +169,8 @@ def test_the_streaming_xlsx_reader_reads_what_calamine_reads(settings):
     sheet.write_rich_string(6, 0, "张", book.add_format({"bold": True}), "三")
     book.close()
     data = out.getvalue()
+    through_calamine = list(iter_rows(data, ".xlsx"))
+    monkeypatch.setattr(sheets, "_calamine_can_read", lambda *args: None)
     ours = [[c for c in row] for row in iter_rows(data, ".xlsx")]
     theirs = [
         list(r) for r in CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).iter_rows()
@@ -178,6 +182,58 @@ def test_the_streaming_xlsx_reader_reads_what_calamine_reads(settings):
     assert squeeze(ours) == squeeze(theirs)
     assert ours[3][2] == date(1985, 3, 1) and ours[3][3] == datetime(1986, 3, 1, 12, 30)
     assert ours[6][0] == "张三"
+    assert through_calamine == ours  # the same rows, the same Nones, the same lengths
+
+
+def _watch_calamine(monkeypatch) -> list[str]:
+    """Which reader each file went to: "calamine" or "stream"."""
+    from dangjian.core import sheets
+
+    used: list[str] = []
+    real = sheets._calamine_rows
+
+    def calamine(*args):
+        used.append("calamine")
+        return real(*args)
+
+    real_stream = sheets._stream_xlsx
+
+    def stream(*args):
+        used.append("stream")
+        return real_stream(*args)
+
+    monkeypatch.setattr(sheets, "_calamine_rows", calamine)
+    monkeypatch.setattr(sheets, "_stream_xlsx", stream)
+    return used
+
+
+def test_a_plain_roster_is_read_by_calamine_and_a_file_crossing_a_cap_never_reaches_it(
+    small_caps, monkeypatch
+):
+    used = _watch_calamine(monkeypatch)
+    assert TwoColumns().run(xlsx(roster(90)), "a.xlsx", dry_run=True).ok
+    assert issue(xlsx(roster(150)), "a.xlsx").code == "too_many_rows"
+    assert issue(xlsx(roster(3), XFD1048576="x"), "sparse.xlsx").code in ("too_many_rows", "too_many_columns")
+    assert issue(xlsx(roster(3), K5="x"), "wide.xlsx").code == "too_many_columns"
+    assert used == ["calamine", "stream", "stream", "stream"]
+
+
+def _rewrite_sheet(data: bytes, change) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, change(body) if info.filename == "xl/worksheets/sheet1.xml" else body)
+    return out.getvalue()
+
+
+def test_cells_without_a_plain_reference_are_streamed(small_caps, monkeypatch):
+    used = _watch_calamine(monkeypatch)
+    # Sequential cells (no r) could sit anywhere: only the streaming reader counts them exactly.
+    data = _rewrite_sheet(xlsx(roster(2)), lambda body: body.replace(b' r="B3"', b""))
+    report = TwoColumns().run(data, "a.xlsx", dry_run=True)
+    assert report.ok and [r.values["unit"] for r in report.rows] == ["村委会", "村委会"]
+    assert used == ["stream"]
 
 
 def test_a_dtd_in_the_sheet_is_refused():
