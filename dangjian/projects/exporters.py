@@ -41,6 +41,27 @@ def _wan(fen: int) -> str:
     return f"{whole:,}.{rest * 10_000 // (100 * 10_000):04d}".rstrip("0").rstrip(".")
 
 
+def _parents_then_children(projects: list) -> list:
+    """Each project followed by its own sub-projects, so a village of the 示范带 is read under the
+    示范带 even when the village's branch sorts before the project's owner."""
+    ids = {p.pk for p in projects}
+    children: dict[int, list] = {}
+    for p in projects:
+        if p.parent_id in ids:
+            children.setdefault(p.parent_id, []).append(p)
+    out: list = []
+
+    def add(p) -> None:
+        out.append(p)
+        for child in children.get(p.pk, []):
+            add(child)
+
+    for p in projects:
+        if p.parent_id not in ids:
+            add(p)
+    return out
+
+
 def ledger_data(actor, org, year: int) -> dict:
     """Rows of the ledger in a fixed number of queries, whatever the number of projects."""
     projects = list(
@@ -50,6 +71,7 @@ def ledger_data(actor, org, year: int) -> dict:
             teams_n=Count("teams", distinct=True),
         )
     )
+    projects = _parents_then_children(projects)
     progress = selectors.rolled_progress(projects)
     kinds, statuses, initiatives = (
         dict(ProjectKind.choices),

@@ -277,3 +277,14 @@ def test_a_village_chart_is_in_wan_yuan_and_an_empty_year_says_so(admin_client, 
     assert chart["unit"] == "万元" and chart["series"][0]["data"] == [4236.0]
     empty = admin_client.get(f"/projects/?org={branch.code}&year=2019")
     assert empty.context["charts"] == [] and "data-no-chart" in empty.content.decode()
+
+
+def test_the_ledger_reads_each_sub_project_under_its_parent(admin_client, zone, branch, other_branch):
+    # The parent's owner (乙村) sorts after the child's (甲村): the child still follows its parent.
+    belt = ProjectFactory(org=other_branch, name="示范带")
+    ProjectFactory(org=branch, parent=belt, name="甲村段")
+    ProjectFactory(org=branch, name="甲村冷库")
+    rows = admin_client.get(f"/projects/ledger/{zone.code}/2023/").context["rows"]
+    names = [r[1] for r in rows]
+    assert names.index("甲村段") == names.index("示范带") + 1
+    assert [r[0] for r in rows] == [1, 2, 3]
