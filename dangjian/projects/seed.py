@@ -192,16 +192,19 @@ def _demo_belt(ctx: SeedContext, owner: Org) -> None:
 
 def _life_circle(ctx: SeedContext, communities: list[Org]) -> None:
     rng = ctx.rng("projects.life_circle")
+    progress_rng = ctx.rng("projects.life_circle.progress")
     total = 23 * YI
     shares = [rng.randint(20, 80) for _ in range(49)]
     amounts = [total * s // sum(shares) // WAN * WAN for s in shares]
     amounts[-1] += total - sum(amounts)  # the whole 23亿元 to the 分: no share lost to rounding
     for i, fen in enumerate(amounts):
         org = communities[i % len(communities)]
-        name = f"{org.name.removesuffix('党支部').removesuffix('党委')}{LIFE_CIRCLE[i % len(LIFE_CIRCLE)]}"
+        place = org.name.removesuffix("党支部").removesuffix("党委")
+        # 三海社区 + 社区食堂 is 三海社区食堂, not 三海社区社区食堂
+        name = f"{place}{LIFE_CIRCLE[i % len(LIFE_CIRCLE)]}".replace("社区社区", "社区")
         started = _day(rng, rng.choice([2022, 2023]), 1, 10)
         done = rng.random() < 0.5
-        _project(
+        project = _project(
             org,
             name if i < len(communities) * len(LIFE_CIRCLE) else f"{name}{i}",
             ProjectKind.LIVELIHOOD,
@@ -210,16 +213,31 @@ def _life_circle(ctx: SeedContext, communities: list[Org]) -> None:
             started,
             finished_on=date(2023, 12, rng.randint(1, 28)) if done else None,
         )
+        if not done:
+            # A project under way has been reported on; its own generator keeps the amounts above stable.
+            services.report_progress(
+                actor=SYSTEM,
+                project=project,
+                progress=progress_rng.randint(20, 90),
+                reported_on=date(2023, 12, 22),
+                note="按计划推进",
+            )
+
+
+TOURISM = [  # name, investment, progress at the end of 2023: 25亿元 in all
+    ("淇水关小镇", 18 * YI, 55),
+    ("诗经长河·淇河夜游", 4 * YI, 80),
+    ("红船游", 15000 * WAN, 90),
+    ("河畔里露营", 15000 * WAN, 70),
+]
 
 
 def _tourism_and_rural(tourism: Org, snow: Org, fungi: Org) -> None:
-    for name, fen in (
-        ("淇水关小镇", 18 * YI),
-        ("诗经长河·淇河夜游", 4 * YI),
-        ("红船游", 15000 * WAN),
-        ("河畔里露营", 15000 * WAN),
-    ):
-        _project(tourism, name, ProjectKind.TOURISM, Initiative.TOURISM, fen, date(2022, 9, 1))
+    for name, fen, progress in TOURISM:
+        project = _project(tourism, name, ProjectKind.TOURISM, Initiative.TOURISM, fen, date(2022, 9, 1))
+        services.report_progress(
+            actor=SYSTEM, project=project, progress=progress, reported_on=date(2023, 12, 18)
+        )
     _project(
         snow,
         "热浪·冰雪嘉年华",
@@ -229,10 +247,47 @@ def _tourism_and_rural(tourism: Org, snow: Org, fungi: Org) -> None:
         date(2023, 6, 1),
         finished_on=date(2023, 12, 16),
     )
-    _project(fungi, "乡村振兴食用菌种植示范基地", ProjectKind.RURAL, Initiative.RURAL, 0, date(2023, 3, 1))
+    fungi_base = _project(
+        fungi, "乡村振兴食用菌种植示范基地", ProjectKind.RURAL, Initiative.RURAL, 0, date(2023, 3, 1)
+    )
+    services.report_progress(
+        actor=SYSTEM, project=fungi_base, progress=40, reported_on=date(2023, 12, 15), note="一期菇棚建成"
+    )
 
 
-def _teams(ctx: SeedContext, sites: list[Org], red: list[Project], zone: Org) -> None:
+def _village(village: Org) -> None:
+    """姬庄村's own venues (its 孝善党建 brand), so the village secretary's pages are not empty; no
+    专项行动, so none of the article's figures moves."""
+    _project(
+        village,
+        "姬庄村孝善文化广场",
+        ProjectKind.VENUE,
+        Initiative.NONE,
+        180 * WAN,
+        date(2023, 3, 10),
+        finished_on=date(2023, 6, 18),
+        area="3200",
+        area_unit="sqm",
+    )
+    centre = _project(
+        village, "姬庄村党群服务中心提升改造", ProjectKind.VENUE, Initiative.NONE, 95 * WAN, date(2023, 8, 1)
+    )
+    services.add_milestone(
+        actor=SYSTEM, project=centre, name="主体改造", due_on=date(2023, 11, 30), target=60
+    )
+    services.add_milestone(actor=SYSTEM, project=centre, name="布展投用", due_on=date(2024, 5, 31))
+    first = centre.milestones.get(name="主体改造")
+    services.report_progress(
+        actor=SYSTEM,
+        project=centre,
+        progress=65,
+        reported_on=date(2023, 12, 8),
+        note="主体改造完成，正在布置孝善文化展陈",
+        milestone=first,
+    )
+
+
+def _teams(ctx: SeedContext, red: list[Project], zone: Org) -> None:
     rng = ctx.rng("projects.teams")
     Member = apps.get_model(
         "people", "Member"
@@ -243,11 +298,11 @@ def _teams(ctx: SeedContext, sites: list[Org], red: list[Project], zone: Org) ->
         .order_by("pk")[:600]
     )
     for i in range(35):
-        org = sites[i % len(sites)]
         project = red[i]
+        # The site's own branch forms the team (支部建在工地一线); members come from any branch.
         team = services.form_team(
             actor=SYSTEM,
-            org=org,
+            org=project.org,
             name=f"{project.name.removesuffix('项目')}党员突击队",
             formed_on=max(project.started_on or date(2023, 1, 1), date(2022, 1, 1)),
             project=project,
@@ -296,7 +351,14 @@ def _enterprises(ctx: SeedContext, industrial: Org) -> None:
         )
 
 
-def _places(zone: Org, sanhai: Org, industrial: Org) -> None:
+PLACE_PHONES = {  # made-up numbers of the demo city's area code
+    "示范区党群服务中心": "0392-3316000",
+    "三海社区智慧服务站": "0392-3316012",
+    "工业社区党群服务中心": "0392-3316030",
+}
+
+
+def _places(zone: Org, sanhai: Org, industrial: Org, village: Org | None) -> None:
     places = [
         (
             zone,
@@ -339,6 +401,17 @@ def _places(zone: Org, sanhai: Org, industrial: Org) -> None:
             "主题党日\n党课教育",
         ),
     ]
+    if village is not None:
+        places.append(
+            (
+                village,
+                "姬庄村党群服务中心",
+                PlaceKind.SERVICE_CENTER,
+                "姬庄村村委会院内",
+                "每天 8:00-18:00",
+                "孝善基金申领\n便民代办\n红白理事会登记",
+            )
+        )
     for org, name, kind, address, hours, offered in places:
         services.register_place(
             actor=SYSTEM,
@@ -348,6 +421,7 @@ def _places(zone: Org, sanhai: Org, industrial: Org) -> None:
             address=address,
             opening_hours=hours,
             services=offered,
+            phone=PLACE_PHONES.get(name, ""),
             public=True,
         )
 
@@ -364,9 +438,12 @@ def run(ctx: SeedContext) -> None:
     _demo_belt(ctx, codes.get("SFQ-P04", zone))
     _life_circle(ctx, communities or [zone])
     _tourism_and_rural(codes.get("SFQ-P02", zone), codes.get("SFQ-P03", zone), codes.get("SFQ-P06", zone))
-    _teams(ctx, sites or [zone], red, zone)
+    _teams(ctx, red, zone)
     _enterprises(ctx, codes.get("SFQ-I00", zone))
-    _places(zone, codes.get("SFQ-C01", zone), codes.get("SFQ-I00", zone))
+    village = Org.objects.filter(code="SFQ-V01").first()  # 姬庄村党总支
+    if village is not None:
+        _village(village)
+    _places(zone, codes.get("SFQ-C01", zone), codes.get("SFQ-I00", zone), village)
     with transaction.atomic():
         log_action(
             actor=SYSTEM, action="projects.seed_demo", org=zone, data={"projects": Project.objects.count()}
