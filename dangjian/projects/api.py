@@ -83,6 +83,25 @@ class TeamOut(Schema):
     members: int
 
 
+class TeamMemberOut(Schema):
+    member_name: str
+    home_org_code: str = Field(..., description="队员所在支部（其组织关系所在的支部，不是突击队所属组织）")
+    home_org_name: str
+    joined_on: date
+
+
+class TeamDeedOut(Schema):
+    done_on: date
+    description: str
+    people_count: int
+
+
+class TeamDetailOut(TeamOut):
+    org_name: str
+    members_list: list[TeamMemberOut]
+    deeds: list[TeamDeedOut]
+
+
 class TeamPage(Schema):
     items: list[TeamOut]
     count: int
@@ -235,6 +254,36 @@ def list_teams(
         qs = qs.filter(org__path__startswith=_org(request, org, "projects.view").path)
     qs = qs.annotate(n=Count("members")).order_by("org__path", "name", "pk")
     return {"items": [_team_out(t) for t in qs[offset : offset + limit]], "count": qs.count()}
+
+
+@router.get(
+    "/projects/teams/{int:team_id}",
+    response={200: TeamDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="党员突击队详情（队员及其所在支部、事迹）",
+)
+@requires_api("projects.view")
+def get_team(request, team_id: int):
+    team = get_scoped_or_404(
+        selectors.teams_visible_to(request.auth), request.auth, "projects.view", pk=team_id
+    )
+    members = team.members.select_related("person", "home_org").order_by("joined_on", "pk")
+    return {
+        **_team_out(team),
+        "org_name": team.org.name,
+        "members_list": [
+            {
+                "member_name": m.person.name,
+                "home_org_code": m.home_org.code,
+                "home_org_name": m.home_org.name,
+                "joined_on": m.joined_on,
+            }
+            for m in members
+        ],
+        "deeds": [
+            {"done_on": d.done_on, "description": d.description, "people_count": d.people_count}
+            for d in team.deeds.all()[:100]
+        ],
+    }
 
 
 @router.post(

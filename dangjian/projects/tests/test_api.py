@@ -3,8 +3,9 @@
 from datetime import date
 
 import pytest
+import time_machine
 
-from .factories import ProjectFactory
+from .factories import ProjectFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,42 @@ def test_creating_a_project_for_another_branch_answers_404(client, token_for, se
         **token_for(secretary),
     )
     assert response.status_code == 404
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_a_teams_members_come_with_their_home_branch_and_another_branchs_team_is_404(
+    client, token_for, admin_user, secretary, zone, branch, other_branch
+):
+    from dangjian.people.tests.factories import MemberFactory
+    from dangjian.projects import services
+
+    team = TeamFactory(org=branch, name="冷库党员突击队")
+    member = MemberFactory(org=other_branch, person__name="王乙")
+    services.add_team_member(actor=admin_user, team=team, member=member)
+    body = client.get(f"/api/v1/projects/teams/{team.pk}", **token_for(secretary)).json()
+    assert body["members"] == 1
+    assert body["members_list"][0] | {"joined_on": None} == {
+        "member_name": "王乙",
+        "home_org_code": other_branch.code,
+        "home_org_name": other_branch.name,
+        "joined_on": None,
+    }
+    elsewhere = TeamFactory(org=other_branch)
+    assert client.get(f"/api/v1/projects/teams/{elsewhere.pk}", **token_for(secretary)).status_code == 404
+
+
+@time_machine.travel(date(2024, 1, 15), tick=False)
+def test_adding_a_member_out_of_the_tokens_scope_answers_404_and_adds_no_one(
+    client, token_for, secretary, branch, other_branch
+):
+    from dangjian.people.tests.factories import MemberFactory
+
+    team = TeamFactory(org=branch)
+    stranger = MemberFactory(org=other_branch)
+    response = client.post(
+        f"/api/v1/projects/teams/{team.pk}/members",
+        {"member_id": stranger.pk},
+        content_type="application/json",
+        **token_for(secretary),
+    )
+    assert response.status_code == 404 and not team.members.exists()
