@@ -133,3 +133,27 @@ def test_demo_zone_2023_summary_prints_the_articles_figure(figure, keys, example
         pytest.skip(f"not registered yet (its module is not built): {', '.join(missing)}")
     text = _demo_markdown()
     assert figure in text, f"{figure!r} missing from the 2023 overview of the demo zone"
+
+
+def test_no_projects_figure_of_the_article_is_skipped():
+    # The projects module is built: its figures (18, 20-24) must be printed, never skipped as "not yet".
+    cases = [(f, k, e) for f, k, e in FIGURES if any(x.startswith("projects.") for x in (*k, *e))]
+    assert len(cases) >= 10
+    for figure, keys, examples in cases:
+        missing = [k for k in keys if metrics.get_or_none(k) is None]
+        missing += [k for k in examples if not _examples_available(k)]
+        assert not missing, f"{figure}: {missing} not registered"
+    named = [
+        "projects.demo_belt_investment",
+        "projects.life_circle_investment",
+        "projects.life_circle_projects",
+        "projects.enterprises",
+        "projects.enterprise_workers",
+        "projects.commando_teams",
+        "projects.completed",
+        "projects.in_progress",
+    ]
+    assert [k for k in named if metrics.get_or_none(k) is None] == []
+    assert [
+        k for k in ("projects.village_brands", "projects.completed_names") if not _examples_available(k)
+    ] == []
