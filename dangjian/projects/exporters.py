@@ -33,6 +33,10 @@ HEADERS = [
 WIDTHS = [5, 26, 16, 10, 14, 20, 6, 12, 12, 11, 11, 6, 8, 6]
 
 
+WAN_FEN = 100 * 10_000  # 1万元 in 分
+INVESTMENT_COL, PROGRESS_COL = HEADERS.index("总投资（万元）"), HEADERS.index("进度")
+
+
 def _wan(fen: int) -> str:
     """Investment in 万元 with up to four decimals, as ledgers print it (1,234.5 万元)."""
     whole, rest = divmod(fen, 100 * 10_000)
@@ -101,6 +105,8 @@ def ledger_data(actor, org, year: int) -> dict:
         )
     total = sum(p.investment for p in projects if p.parent_id is None)
     return {
+        # The same rows as numbers, for the spreadsheet: 万元 and progress a fraction, so they add up.
+        "numbers": [(p.investment / WAN_FEN, progress[p.pk] / 100) for p in projects],
         "org": org,
         "year": year,
         "headers": HEADERS,
@@ -145,9 +151,15 @@ def ledger_xlsx(data: dict) -> bytes:
     for col, (name, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
         sheet.set_column(col, col, width)
         sheet.write_string(2, col, name, head)
-    for r, values in enumerate(data["rows"], start=3):
+    money = book.add_format({"border": 1, "valign": "vcenter", "font_size": 10, "num_format": "#,##0.00"})
+    percent = book.add_format({"border": 1, "valign": "vcenter", "font_size": 10, "num_format": "0%"})
+    for r, (values, (wan, share)) in enumerate(zip(data["rows"], data["numbers"], strict=True), start=3):
         for c, value in enumerate(values):
-            if isinstance(value, int):
+            if c == INVESTMENT_COL:
+                sheet.write_number(r, c, wan, money)
+            elif c == PROGRESS_COL:
+                sheet.write_number(r, c, share, percent)
+            elif isinstance(value, int):
                 sheet.write_number(r, c, value, cell)
             else:
                 sheet.write_string(r, c, str(value), cell)

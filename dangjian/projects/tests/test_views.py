@@ -288,3 +288,15 @@ def test_the_ledger_reads_each_sub_project_under_its_parent(admin_client, zone, 
     names = [r[1] for r in rows]
     assert names.index("甲村段") == names.index("示范带") + 1
     assert [r[0] for r in rows] == [1, 2, 3]
+
+
+def test_the_ledger_xlsx_holds_investment_and_progress_as_numbers_that_add_up(admin_client, zone, branch):
+    ProjectFactory(org=branch, name="甲村冷库", investment=1_234_567_800, progress=40)  # 1234.5678万元
+    ProjectFactory(org=branch, name="甲村大棚", investment=10**8, progress=0)  # 100万元
+    response = admin_client.get(f"/projects/ledger/{branch.code}/2023/?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = {sheet.cell(row=r, column=2).value: r for r in range(4, sheet.max_row + 1)}
+    investment = sheet.cell(row=rows["甲村冷库"], column=8)
+    assert investment.value == pytest.approx(1234.5678) and investment.number_format == "#,##0.00"
+    assert sheet.cell(row=rows["甲村冷库"], column=12).value == pytest.approx(0.4)
+    assert sheet.cell(row=rows["甲村大棚"], column=8).value == 100
