@@ -101,7 +101,7 @@ def _red_sites(ctx: SeedContext, sites: list[Org]) -> list[Project]:
     red = Initiative.RED_SITE
     made = [
         _project(
-            sites[0],
+            sites[-1],  # 耕德电子产业园项目党支部, the branch built on its site
             "耕德电子产业园",
             ProjectKind.INDUSTRY,
             red,

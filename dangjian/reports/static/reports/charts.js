@@ -23,7 +23,7 @@
         grid: { left: 8, right: 48, top: 8, bottom: spec.series.length > 1 ? 40 : 8, containLabel: true },
         yAxis: { type: "category", data: spec.categories, inverse: true },
         xAxis: { type: "value", axisLabel: { hideOverlap: true } },
-        series: spec.series.map((s) => ({ name: s.name, type: "bar", data: s.data, label: { show: true, position: "right", formatter: (p) => (p.value ? p.value : "") } })),
+        series: spec.series.map((s) => ({ name: s.name, type: "bar", barMaxWidth: 24, data: s.data, label: { show: true, position: "right", formatter: (p) => (p.value ? p.value : "") } })),
       });
     }
     return Object.assign(base, {
