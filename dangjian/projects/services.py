@@ -108,8 +108,28 @@ def _check_project(values: dict, parent: Project | None) -> None:
         raise ProjectError("在建项目请填写开工日期。", code="started_on")
     if (values.get("weight") or 1) < 1:
         raise ProjectError("权重至少为1。", code="weight")
-    if parent is not None and parent.parent_id is not None and parent.parent.parent_id is not None:
+    if parent is not None and _depth(parent) + 1 > MAX_DEPTH:
         raise ProjectError("子项目最多两级。", code="depth")
+
+
+MAX_DEPTH = 3  # a project, its sub-projects and theirs: "子项目最多两级"
+
+
+def _depth(project: Project) -> int:
+    """1 for a top-level project, 2 for its sub-project, and so on."""
+    depth, node = 1, project
+    while node.parent_id is not None and depth <= MAX_DEPTH:
+        node, depth = node.parent, depth + 1
+    return depth
+
+
+def _height(project: Project) -> int:
+    """Levels of sub-projects below ``project`` (0 for a leaf): one query per level."""
+    height, level = 0, [project.pk]
+    while level and height <= MAX_DEPTH:
+        level = list(Project.objects.filter(parent_id__in=level).values_list("pk", flat=True))
+        height += 1 if level else 0
+    return height
 
 
 def _check_parent(actor: Actor, project: Project | None, parent: Project | None) -> None:
@@ -121,6 +141,9 @@ def _check_parent(actor: Actor, project: Project | None, parent: Project | None)
         if project is not None and node.pk == project.pk:
             raise ProjectError("上级项目不能是本项目或其子项目（会形成循环）。", code="cycle")
         node = node.parent
+    # Moving a project that has sub-projects moves them too: the deepest must stay within two levels.
+    if project is not None and _depth(parent) + 1 + _height(project) > MAX_DEPTH:
+        raise ProjectError("移入后子项目将超过两级，请先调整其子项目。", code="depth")
 
 
 @transaction.atomic

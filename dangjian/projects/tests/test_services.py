@@ -245,3 +245,18 @@ def test_a_project_in_use_takes_no_further_progress_report(secretary, branch):
     assert exc.value.code == "in_use" and "已投用" in exc.value.messages[0]
     project.refresh_from_db()
     assert project.progress == 100 and not project.reports.exists()
+
+
+def test_sub_projects_stop_at_two_levels_even_when_a_parent_is_moved_under_another(admin_user, zone):
+    top = ProjectFactory(org=zone, name="示范带")
+    village = ProjectFactory(org=zone, parent=top, name="石佛寺村")
+    lane = ProjectFactory(org=zone, parent=village, name="石佛寺村主街")
+    with pytest.raises(services.ProjectError) as exc:
+        register(admin_user, zone, name="主街路灯", parent=lane)
+    assert exc.value.code == "depth"
+    other = ProjectFactory(org=zone, name="另一示范带")
+    with pytest.raises(services.ProjectError) as exc:
+        services.update_project(actor=admin_user, project=top, version=top.version, parent=other)
+    assert exc.value.code == "depth"
+    top.refresh_from_db()
+    assert top.parent_id is None and Project.objects.count() == 4
