@@ -16,6 +16,7 @@ in member rosters; ``IdNumberError.code`` is the stable machine-readable part.
 from __future__ import annotations
 
 import numbers
+import operator
 import re
 import unicodedata
 from datetime import date, datetime
@@ -96,6 +97,13 @@ def normalize_id(raw: object) -> str:
     digits of a numeric cell, so the original number is unrecoverable.
     Other non-str types raise ``TypeError``.
     """
+    if type(raw) is str and raw.isascii():
+        # The common case, first: NFKC leaves ASCII as it is, and no ASCII character is a format
+        # character (Cf).
+        text = "".join(raw.split()).upper()
+        if _NUMERIC_TEXT.fullmatch(text):
+            raise IdNumberError("numeric_cell")
+        return text
     if raw is None:
         return ""
     if isinstance(raw, bool):
@@ -116,7 +124,7 @@ def check_char(first17: str) -> str:
     """Check character ("0"–"9" or "X") for the first 17 ASCII digits."""
     if not isinstance(first17, str) or not _DIGITS17.fullmatch(first17):
         raise ValueError("check_char needs exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

@@ -11,7 +11,8 @@ idea). The base does what every import needs, in this order:
 3. header detection (``find_header``): the best-matching row among the first rows, or a merged
    two-row header (a parent cell spanning sub-columns, plain columns merged down);
 4. per-cell normalization (NFKC, so full-width digits and letters become ASCII; trailing spaces);
-5. per-cell ``clean`` and per-row ``validate_row``, then ``validate_file`` for checks across rows
+5. per-cell ``clean`` (once per distinct text of a column: a roster repeats most of its cells) and
+   per-row ``validate_row``, then ``validate_file`` for checks across rows
    and against the database; every problem is an ``Issue`` with the row number Excel shows and the
    column's Chinese name;
 6. ``commit`` (only when the report is clean) inside one transaction, written by the subclass.
@@ -144,7 +145,8 @@ class ImportColumn:
     """A typed column: its identifier, Chinese name, header aliases and how to clean a cell.
 
     ``clean(value)`` receives the normalized cell (None when empty) and returns the typed value or
-    raises ``CellError``; ``required`` columns must be present in the header and non-empty per row.
+    raises ``CellError``; it must depend on the value alone (the base cleans each distinct text of a
+    column once per file and reuses the outcome); ``required`` columns must be present in the header and non-empty per row.
     """
 
     def __init__(
@@ -371,6 +373,20 @@ def find_header(columns: list[ImportColumn], head: list[list[Any]]) -> Header | 
 
 # ---------------------------------------------------------------- the importer
 
+# Distinct cell texts remembered per column (a column of distinct values such as ID numbers stops
+# being remembered here, so a hostile file cannot grow the memo past this).
+MEMO_LIMIT = 20_000
+
+
+def _cleaned(column: ImportColumn, cell: Any) -> tuple[bool, Any, CellError | None]:
+    """(empty once normalized, the clean value or None, the CellError or None) of one cell."""
+    value = normalize_cell(cell)
+    try:
+        return value is None, column.clean(value), None
+    except CellError as exc:
+        return value is None, None, exc
+
+
 
 class Importer:
     """Base class; see the module docstring for the contract."""
@@ -458,29 +474,49 @@ class Importer:
                 number += 1
                 yield number, raw
 
+        # Columns, not cells: each column cleans a distinct cell text once (a roster repeats its
+        # dates, sexes, ethnicities and posts thousands of times), so a cell costs a dict lookup.
+        plan = []
+        for column in self.columns:
+            position = header.positions.get(column.identifier)
+            if position is None:
+                plan.append((column.identifier, -1, column, None, (True, None, None)))
+            else:
+                plan.append((column.identifier, position, column, {}, _cleaned(column, None)))
+        progress_every = 500 if self.progress else 0
         try:
             for number, raw in rows_after_header():
-                cells = {
-                    ident: normalize_cell(raw[i]) if i < len(raw) else None
-                    for ident, i in header.positions.items()
-                }
-                if all(v is None for v in cells.values()):
-                    continue
-                if self._is_footer(raw):
+                width = len(raw)
+                results = []
+                empty = True
+                for _ident, position, column, memo, absent in plan:
+                    cell = raw[position] if 0 <= position < width else None
+                    if cell is None:
+                        result = absent
+                    elif type(cell) is str:
+                        result = memo.get(cell)
+                        if result is None:
+                            result = _cleaned(column, cell)
+                            if len(memo) < MEMO_LIMIT:
+                                memo[cell] = result
+                    else:
+                        result = _cleaned(column, cell)
+                    if not result[0]:
+                        empty = False
+                    results.append(result)
+                if empty or self._is_footer(raw):
                     continue
                 row = Row(number, raw)
-                for column in self.columns:
-                    if column.identifier not in header.positions:
-                        row.values[column.identifier] = None
-                        continue
-                    try:
-                        row.values[column.identifier] = column.clean(cells[column.identifier])
-                    except CellError as exc:
-                        row.values[column.identifier] = None
-                        row.error(column.verbose_name, exc.code, exc.message)
+                values = row.values
+                for (ident, _position, column, _memo, _absent), (_empty, value, error) in zip(
+                    plan, results, strict=True
+                ):
+                    values[ident] = value
+                    if error is not None:
+                        row.error(column.verbose_name, error.code, error.message)
                 self.validate_row(row)
                 report.rows.append(row)
-                if self.progress and len(report.rows) % 500 == 0:
+                if progress_every and len(report.rows) % progress_every == 0:
                     total = max(self.expected_rows - header.row, len(report.rows))
                     self.report_progress(len(report.rows), total)
         except FileRejected as exc:

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import os
 import unicodedata
+from collections.abc import Callable
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -161,6 +162,8 @@ class EncryptedTextField(models.TextField):
 
 
 def normalize(value: str) -> str:
+    if value.isascii():  # NFKC leaves ASCII as it is
+        return "".join(value.split()).upper()
     return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
@@ -178,6 +181,21 @@ def blind_index(kind: str, value: str | None, *, key: str | None = None) -> str:
         return ""
     secret = (key or index_keys()[0]).encode()
     return hmac.new(secret, f"{kind}:{normalize(value)}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_indexer(kind: str) -> Callable[[str | None], str]:
+    """``blind_index(kind, ·)`` for many values (an import's every row): the keyed HMAC is set up once
+    and copied per value, which gives the same digest at half the cost."""
+    keyed = hmac.new(index_keys()[0].encode(), f"{kind}:".encode(), hashlib.sha256)
+
+    def index(value: str | None) -> str:
+        if not value:
+            return ""
+        digest = keyed.copy()
+        digest.update(normalize(value).encode())
+        return digest.hexdigest()
+
+    return index
 
 
 def blind_index_candidates(kind: str, value: str | None) -> list[str]:

@@ -267,3 +267,22 @@ def test_person_page_assesses_dues_and_shows_the_monthly_amount(secretary_client
     assert response.status_code == 302
     page = secretary_client.get(reverse("people:person", args=[member.person_id])).content.decode()
     assert "每月40.00元" in page
+
+
+def test_pinyin_initials_read_character_by_character_are_pypinyins_own():
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+
+    from dangjian.core.seeding import fake_name
+    from dangjian.people.services import name_initials
+
+    rng = random.Random(11)
+    names = [fake_name(rng) for _ in range(3000)]
+    names += [
+        "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(rng.randrange(1, 6))) for _ in range(3000)
+    ]
+    names += ["曾国藩", "单雄信", "长孙无忌", "尉迟恭", "阿卜杜·热合曼", "Anna王", "王2号", "朝阳"]
+    for name in names:
+        whole = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default", strict=False)
+        assert name_initials(name) == "".join(whole).lower()[:50], name
