@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dangjian.core.dates import whole_years
 from dangjian.core.exporting import ListExporter
 from dangjian.core.pii import mask_id, mask_phone
 
@@ -54,26 +55,64 @@ class RosterExporter(ListExporter):
         return self._title
 
     def iterate_rows(self) -> Iterator[list[Any]]:
-        qs = self.members.select_related("person").order_by("org_id", "person_id")
-        for n, m in enumerate(qs.iterator(chunk_size=2000), start=1):
-            p = m.person
+        # Plain tuples, not model instances: a 100,000-member roll spent a third of its export
+        # building Person and Member objects. The two encrypted columns are decrypted by their
+        # field as they are read (AES-GCM: a couple of microseconds each); a mask needs the
+        # plaintext's ends, which nothing short of the value holds without leaking more.
+        qs = self.members.order_by("org_id", "person_id").values_list(
+            "person__name",
+            "person__sex",
+            "person__birth_date",
+            "person__ethnicity",
+            "person__education",
+            "status",
+            "joined_on",
+            "full_on",
+            "person__work_post",
+            "party_post",
+            "person__phone",
+            "person__id_number",
+            "is_floating",
+            "is_village_cadre",
+        )
+        today = self.today
+        show_phone = (lambda v: v) if self.reveal else mask_phone
+        show_id = (lambda v: v) if self.reveal else mask_id
+        for n, (
+            name,
+            sex,
+            birth,
+            ethnicity,
+            education,
+            status,
+            joined_on,
+            full_on,
+            work_post,
+            party_post,
+            phone,
+            id_number,
+            floating,
+            cadre,
+        ) in enumerate(qs.iterator(chunk_size=2000), start=1):
             yield [
                 n,
-                p.name,
-                p.sex,
-                p.age_on(self.today),
-                p.ethnicity,
-                p.education,
-                STATUS_LABELS.get(m.status, m.status),
-                format_month(m.joined_on),
-                format_month(m.full_on),
-                m.standing_years(self.today),
-                p.work_post,
-                m.party_post,
-                p.phone if self.reveal else mask_phone(p.phone),
-                p.id_number if self.reveal else mask_id(p.id_number),
-                "是" if m.is_floating else "",
-                "是" if m.is_village_cadre else "",
+                name,
+                sex,
+                None
+                if birth is None
+                else (whole_years(birth, today) if today >= birth else 0),  # Person.age_on
+                ethnicity,
+                education,
+                STATUS_LABELS.get(status, status),
+                format_month(joined_on),
+                format_month(full_on),
+                None if full_on is None else whole_years(full_on, today),  # Member.standing_years
+                work_post,
+                party_post,
+                show_phone(phone),
+                show_id(id_number),
+                "是" if floating else "",
+                "是" if cadre else "",
             ]
 
 

@@ -17,6 +17,9 @@ from dangjian.people.importers import import_members
 
 class Command(BaseCommand):
     help = "导入党员花名册（xlsx、xls、ods、csv）；--dry-run 只检查不写入。"
+    # The system checks (URLs, templates, deployment settings) cost a second of start-up and say
+    # nothing about a roster; `manage.py check` and every server start still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("file")
