@@ -387,7 +387,6 @@ def _cleaned(column: ImportColumn, cell: Any) -> tuple[bool, Any, CellError | No
         return value is None, None, exc
 
 
-
 class Importer:
     """Base class; see the module docstring for the contract."""
 
