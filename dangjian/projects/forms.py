@@ -15,6 +15,11 @@ DATE = {"type": "date"}
 
 def _style(form: forms.Form) -> None:
     for field in form.fields.values():
+        # Django's "---------" placeholder is not a word a secretary reads as "pick one".
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+            field.empty_label = "请选择"
+        elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0] == ("", "---------"):
+            field.choices = [("", "请选择"), *field.choices[1:]]
         if isinstance(field.widget, forms.CheckboxInput):
             field.widget.attrs.setdefault("class", "form-check-input")
         else:
@@ -78,7 +83,6 @@ class ProjectForm(core_forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs
         self.fields["parent"].queryset = parents
-        self.fields["kind"].choices = [("", "请选择"), *self.fields["kind"].choices[1:]]
         self.fields["initiative"].choices = Initiative.choices
         self.fields["area_unit"].choices = [("", "（无）"), *self.fields["area_unit"].choices[1:]]
         if self.instance.pk:

@@ -115,4 +115,5 @@ def ledger_projects(actor, org, year: int) -> QuerySet[Project]:
 
 
 def initiative_label(value: str) -> str:
-    return dict(Initiative.choices).get(value, "")
+    """The 专项行动's name, or "" for a project in none (never the form's "（无）" placeholder)."""
+    return dict(Initiative.choices).get(value, "") if value else ""

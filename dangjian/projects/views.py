@@ -326,7 +326,12 @@ def team_new(request: HttpRequest) -> HttpResponse:
     projects = (
         selectors.projects_visible_to(request.user).filter(parent__isnull=True).exclude(status="planning")
     )
-    form = TeamForm(request.POST or None, orgs=_edit_orgs(request), projects=projects.order_by("name"))
+    form = TeamForm(
+        request.POST or None,
+        initial={"formed_on": timezone.localdate()},
+        orgs=_edit_orgs(request),
+        projects=projects.order_by("name"),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             team = services.form_team(actor=request.user, **form.cleaned_data)

@@ -300,3 +300,20 @@ def test_the_ledger_xlsx_holds_investment_and_progress_as_numbers_that_add_up(ad
     assert investment.value == pytest.approx(1234.5678) and investment.number_format == "#,##0.00"
     assert sheet.cell(row=rows["甲村冷库"], column=12).value == pytest.approx(0.4)
     assert sheet.cell(row=rows["甲村大棚"], column=8).value == 100
+
+
+def test_a_project_in_no_initiative_shows_no_initiative_row(admin_client, zone):
+    project = ProjectFactory(org=zone, name="姬庄村孝善文化广场", initiative="")
+    page = admin_client.get(f"/projects/{project.pk}/").content.decode()
+    assert "专项行动" not in page and "（无）" not in page
+
+
+def test_the_forms_ask_to_pick_rather_than_show_dashes(admin_client, zone):
+    for url in [
+        "/projects/new/",
+        "/projects/teams/new/",
+        "/projects/enterprises/new/",
+        "/projects/places/new/",
+    ]:
+        page = admin_client.get(url).content.decode()
+        assert "---------" not in page and "请选择" in page, url
