@@ -2,6 +2,8 @@
 
 The public contract (no login):
 - ``GET /public/request-categories`` → ``[{"code", "name"}]``
+- ``GET /public/places`` → ``[{"name", "kind", "address", "opening_hours", "services", "phone"}]``: where
+  to go in person (the public page's list)
 - ``POST /public/requests`` ``{"category", "description", "phone", "name"?, "place"?}`` → 201 ``{"tracking_code"}``
 - ``POST /public/requests/lookup`` ``{"tracking_code", "phone_last4"}`` → 200 ``{"tracking_code", "status",
   "category", "submitted_at", "reply"}``, or 404 with one body whatever was wrong.
@@ -101,6 +103,33 @@ def _oversized(request) -> JsonResponse | None:
 @public_api
 def public_categories(request):
     return [{"code": c.code, "name": c.name} for c in selectors.public_categories()]
+
+
+class PublicPlaceOut(Schema):
+    name: str
+    kind: str = Field(..., description="类型（中文名称，如 智慧服务站）")
+    address: str
+    opening_hours: str
+    services: list[str]
+    phone: str
+
+
+@router.get(
+    "/public/places", response=list[PublicPlaceOut], auth=None, summary="可前往办理的服务场所（公开）"
+)
+@public_api
+def public_places(request):
+    return [
+        {
+            "name": p.name,
+            "kind": p.get_kind_display(),
+            "address": p.address,
+            "opening_hours": p.opening_hours,
+            "services": p.service_list,
+            "phone": p.phone,
+        }
+        for p in selectors.public_places()
+    ]
 
 
 @router.post(

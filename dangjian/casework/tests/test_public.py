@@ -48,6 +48,26 @@ def test_categories_list_codes_and_names_without_a_token():
     assert all(set(r) == {"code", "name"} for r in rows)
 
 
+def test_public_places_list_where_to_go_without_a_token(zone, branch):
+    from dangjian.projects.tests.factories import PlaceFactory
+
+    PlaceFactory(
+        org=branch, name="甲村智慧服务站", kind="station", opening_hours="24小时", services="证明开具"
+    )
+    PlaceFactory(org=branch, name="甲村档案室", public=False)
+    rows = Client().get(f"{API}/places").json()
+    assert rows == [
+        {
+            "name": "甲村智慧服务站",
+            "kind": "智慧服务站",
+            "address": "",
+            "opening_hours": "24小时",
+            "services": ["证明开具"],
+            "phone": "",
+        }
+    ]
+
+
 def test_submit_answers_201_with_a_long_code_from_the_unambiguous_alphabet():
     response = submit()
     assert response.status_code == 201
