@@ -57,18 +57,36 @@ LIFE_CIRCLE = [
     "幼儿托育点",
     "老旧小区改造",
 ]
+# The 工业社区's 27 firms and their sectors; 耕德电子 first (the largest employer).
 FIRMS = [
-    "耕德电子",
-    "鹤淇发电",
-    "宏达机械",
-    "天宇新材",
-    "华润包装",
-    "淇河食品",
-    "众诚物流",
-    "博远科技",
-    "金谷粮油",
+    ("耕德电子", "电子信息"),
+    ("鹤淇发电", "能源"),
+    ("宏达机械", "装备制造"),
+    ("天宇新材", "新材料"),
+    ("华润包装", "包装印刷"),
+    ("淇河食品", "食品加工"),
+    ("众诚物流", "物流"),
+    ("博远科技", "软件"),
+    ("金谷粮油", "粮油加工"),
+    ("京东智能制造", "装备制造"),
+    ("京富电子", "电子信息"),
+    ("淇滨精密", "精密制造"),
+    ("鹤鸣光电", "光电"),
+    ("朝歌新能源", "新能源"),
+    ("诗经食品", "食品加工"),
+    ("淇水冷链", "物流"),
+    ("恒信新材", "新材料"),
+    ("瑞康生物", "生物医药"),
+    ("同创智能", "装备制造"),
+    ("金山电子", "电子信息"),
+    ("天成包装", "包装印刷"),
+    ("浦江软件", "软件"),
+    ("鑫源精工", "精密制造"),
+    ("聆海家居", "家居制造"),
+    ("阳光光伏", "新能源"),
+    ("富美服饰", "纺织服装"),
+    ("瑞丰建材", "建材"),
 ]
-SECTORS = ["电子信息", "能源", "装备制造", "新材料", "包装印刷", "食品加工", "物流", "软件", "粮油加工"]
 
 
 def _day(rng, year: int, first_month: int = 1, last_month: int = 12) -> date:
@@ -326,17 +344,14 @@ def _teams(ctx: SeedContext, red: list[Project], zone: Org) -> None:
 
 def _enterprises(ctx: SeedContext, industrial: Org) -> None:
     rng = ctx.rng("projects.enterprises")
-    firms = FIRMS + [
-        f"示范区{s}企业{n}" for n in range(1, 4) for s in ("智造", "科技", "新材", "电子", "物流", "食品")
-    ]
-    workers = [rng.randint(200, 700) for _ in range(27)]
-    workers[0] = 12_480 - sum(workers[1:])  # 耕德电子 is by far the largest employer
-    for i in range(27):
+    workers = [rng.randint(120, 420) for _ in FIRMS]
+    workers[0] = 12_480 - sum(workers[1:])  # 耕德电子 is by far the largest employer (1.2万余 in all)
+    for i, (name, sector) in enumerate(FIRMS):
         enterprise = services.register_enterprise(
             actor=SYSTEM,
             org=industrial,
-            name=firms[i],
-            sector=SECTORS[i % len(SECTORS)],
+            name=name,
+            sector=sector,
             workers=workers[i],
             member_workers=workers[i] // 25,
             joined_on=date(rng.choice([2021, 2022, 2023]), rng.randint(1, 6), 1),
