@@ -166,3 +166,87 @@ def test_a_pixel_bomb_signature_is_refused():
     with pytest.raises(PayoutError) as exc:
         decode_signature(base64.b64encode(png(30000, 30000, "1")).decode())
     assert "像素过大" in exc.value.messages[0]
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _idat(content: bytes) -> bytes:
+    """The concatenated IDAT data of a PNG."""
+    import struct
+
+    pos, out = 8, b""
+    while pos < len(content):
+        (length,) = struct.unpack(">I", content[pos : pos + 4])
+        if content[pos + 4 : pos + 8] == b"IDAT":
+            out += content[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    return out
+
+
+def _signature_png(**save) -> bytes:
+    from PIL import ImageDraw
+
+    img = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line([(10, 50), (80, 20), (150, 80), (290, 30)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    img.save(out, "PNG", **save)
+    return out.getvalue()
+
+
+def test_a_plain_png_keeps_its_pixel_stream_and_loses_its_text_and_what_trails_it():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "GPSLatitude 35,30N")
+    info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>device</x:xmpmeta>")
+    raw = _signature_png(pnginfo=info) + b"trailing GPSLatitude"
+    cleaned = clean_image(raw, formats=("PNG",))
+    assert b"GPSLatitude" not in cleaned.content and b"xmpmeta" not in cleaned.content
+    assert _idat(cleaned.content) == _idat(raw)  # not re-encoded: the same compressed pixels
+    assert (cleaned.width, cleaned.height, cleaned.format) == (300, 100, "PNG")
+    with Image.open(io.BytesIO(cleaned.content)) as stored, Image.open(io.BytesIO(raw)) as sent:
+        assert stored.tobytes() == sent.tobytes()
+
+
+def test_a_png_whose_pixel_stream_is_cut_short_is_refused_even_with_sound_checksums():
+    raw = _signature_png()
+    header = raw[8 : 8 + 25]
+    forged = b"\x89PNG\r\n\x1a\n" + header + _chunk(b"IDAT", _idat(raw)[:-40]) + _chunk(b"IEND", b"")
+    with pytest.raises(ImageRejected) as exc:
+        clean_image(forged, formats=("PNG",))
+    assert exc.value.code == "not_image"
+
+
+def test_a_png_stream_holding_more_rows_than_its_header_is_never_stored_as_it_came():
+    import struct
+    import zlib
+
+    rows = b"".join(b"\x00" + b"\xff" * 30 for _ in range(5000))  # 5000 rows of a 10-pixel RGB line
+    header = _chunk(b"IHDR", struct.pack(">IIBBBBB", 10, 10, 8, 2, 0, 0, 0))
+    forged = b"\x89PNG\r\n\x1a\n" + header + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b"")
+    try:
+        cleaned = clean_image(forged, formats=("PNG",))
+    except ImageRejected:
+        return
+    assert cleaned.content != forged and (cleaned.width, cleaned.height) == (10, 10)
+    assert len(zlib.decompress(_idat(cleaned.content))) == 10 * 31
+
+
+def test_an_interlaced_png_takes_the_long_road_and_is_still_cleaned_of_its_text():
+    import struct
+    import zlib
+
+    # One pixel: Adam7's first pass holds it all, so the plain pixel stream is also the interlaced one.
+    header = _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 1))
+    text = _chunk(b"tEXt", b"Comment\x00GPSLatitude 35,30N")
+    pixels = _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+    raw = b"\x89PNG\r\n\x1a\n" + header + text + pixels + _chunk(b"IEND", b"")
+    cleaned = clean_image(raw, formats=("PNG",))
+    assert b"GPSLatitude" not in cleaned.content and (cleaned.width, cleaned.height) == (1, 1)
+    with Image.open(io.BytesIO(cleaned.content)) as stored:
+        assert stored.convert("RGB").getpixel((0, 0)) == (255, 0, 0)
