@@ -475,8 +475,15 @@ def decode_signature(data: str | bytes | None) -> bytes:
 
 def _open_entitlement(entitlement_id: int) -> Entitlement:
     # Lock the line: concurrent tablets for one person queue here (PostgreSQL); the partial unique
-    # index stands behind it on every database.
-    return Entitlement.objects.select_for_update().select_related("programme__org").get(pk=entitlement_id)
+    # index stands behind it on every database. Only the line (of=self): a bare FOR UPDATE would also
+    # lock the programme and org rows it joins, which every line of the zone shares, and so queue
+    # every payment of the zone behind each other. The programme needs no lock: payments are taken
+    # only on an approved list, and approval is final (advance_list and return_list refuse it).
+    return (
+        Entitlement.objects.select_for_update(of=("self",))
+        .select_related("programme__org")
+        .get(pk=entitlement_id)
+    )
 
 
 def current_payment(entitlement: Entitlement) -> Payment | None:
@@ -499,12 +506,45 @@ def pay_entitlement(
     """Record the payment of one entitlement of an approved list: signed at the counter, by a proxy
     with ID, against a scanned signed sheet, or by bank transfer."""
     entitlement = _open_entitlement(entitlement.pk)
+    payment = _record_payment(
+        actor=actor,
+        entitlement=entitlement,
+        method=method,
+        signature_png=signature_png,
+        proxy_name=proxy_name,
+        proxy_id_number=proxy_id_number,
+        sheet=sheet,
+        bank_line=bank_line,
+        idempotency_key=idempotency_key,
+    )
+    _log_payment(actor, payment)
+    return payment
+
+
+def _record_payment(
+    *,
+    actor,
+    entitlement: Entitlement,
+    method: str,
+    signature_png: str | bytes | None,
+    proxy_name: str,
+    proxy_id_number: str,
+    sheet: SignedSheet | None,
+    bank_line: BankLine | None,
+    idempotency_key: str,
+) -> Payment:
+    """The checks and the ledger row of a payment, inside the caller's transaction, on a line the
+    caller has locked (``_open_entitlement``); the caller writes the audit entry."""
     programme = entitlement.programme
     require(actor, "payouts.pay", programme.org)
     if programme.status != ListStatus.APPROVED:
         raise PayoutError("名单尚未审批，不能发放。", code="not_approved")
     if method not in Method.values:
         raise PayoutError("请选择发放方式。", code="invalid")
+    prior = list(Payment.objects.filter(entitlement=entitlement).select_related("reversal"))
+    if any(not hasattr(p, "reversal") for p in prior):
+        # Before the signature is read: the second tap of a double tap is refused at once.
+        raise PayoutError("该笔款项已发放，不能重复发放。", code="already_paid")
     signature = b""
     if method in (Method.COUNTER, Method.PROXY):
         signature = decode_signature(signature_png)
@@ -522,23 +562,22 @@ def pay_entitlement(
         raise PayoutError("请选择本项目的签领表扫描件。", code="sheet_required")
     if method == Method.BANK and bank_line is None:
         raise PayoutError("银行代发须来自回盘文件。", code="bank_line_required")
-    prior = Payment.objects.filter(entitlement=entitlement).select_related("reversal")
-    unreversed = [p for p in prior if not hasattr(p, "reversal")]
-    if unreversed:
-        raise PayoutError("该笔款项已发放，不能重复发放。", code="already_paid")
+    # A reversal needs a payment to reverse: a line never paid has none to look for.
     open_reversal = (
         Reversal.objects.filter(entitlement=entitlement, repayment__isnull=True).order_by("-pk").first()
+        if prior
+        else None
     )
-    now = timezone.now()
-    user = _user(actor)
     try:
-        with transaction.atomic():
+        # No savepoint: a refused insert fails the whole payment, which the caller's transaction
+        # rolls back as it leaves with the PayoutError (two round trips fewer per payment).
+        with transaction.atomic(savepoint=False):
             payment = Payment.objects.create(
                 entitlement=entitlement,
                 amount_fen=entitlement.amount_fen,
                 method=method,
-                paid_at=now,
-                recorded_by=user,
+                paid_at=timezone.now(),
+                recorded_by=_user(actor),
                 recorded_by_name=actor_label(actor),
                 signature_png=base64.b64encode(signature).decode() if signature else "",
                 signature_sha256=hashlib.sha256(signature).hexdigest() if signature else "",
@@ -551,14 +590,20 @@ def pay_entitlement(
             )
     except IntegrityError:
         raise PayoutError("该笔款项已发放，不能重复发放。", code="already_paid") from None
+    return payment
+
+
+def _log_payment(actor, payment: Payment) -> None:
+    # The audit chain's head is locked from here to the commit (core.audit), so this is the
+    # transaction's last statement: every payment of every zone queues on that one lock.
+    entitlement = payment.entitlement
     log_action(
         actor=actor,
         action="payouts.pay",
         obj=payment,
-        org=programme.org,
-        data={"entitlement": entitlement.pk, "amount_fen": payment.amount_fen, "method": method},
+        org=entitlement.programme.org,
+        data={"entitlement": entitlement.pk, "amount_fen": payment.amount_fen, "method": payment.method},
     )
-    return payment
 
 
 def payment_body(payment: Payment) -> dict:
@@ -597,33 +642,36 @@ def pay_with_key(*, actor, entitlement_id: int, key: str, payload: dict) -> tupl
     if user is None:
         raise PayoutError("发放须由登录的工作人员完成。", code="person_required")
     digest = request_hash(entitlement_id, payload)
-    _open_entitlement(entitlement_id)
+    # Lock the line first: replays of one key queue here and find the first answer once it commits.
+    entitlement = _open_entitlement(entitlement_id)
     stored = IdempotentAnswer.objects.filter(user=user, key=key).first()
     if stored is not None:
         if stored.request_hash != digest:
             raise PayoutError("该幂等键已用于另一请求。", code="idempotency_key_reused")
         return stored.status, stored.body
-    entitlement = Entitlement.objects.get(pk=entitlement_id)
     method = payload.get("method") or ""
     if method not in (Method.COUNTER, Method.PROXY):
         raise PayoutError("发放方式只能是本人签领或代领。", code="invalid")
-    payment = pay_entitlement(
+    payment = _record_payment(
         actor=actor,
         entitlement=entitlement,
         method=method,
         signature_png=payload.get("signature_png"),
         proxy_name=payload.get("proxy_name") or "",
         proxy_id_number=payload.get("proxy_id_number") or "",
+        sheet=None,
+        bank_line=None,
         idempotency_key=key,
     )
     body = payment_body(payment)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             IdempotentAnswer.objects.create(
                 user=user, key=key, request_hash=digest, status=201, body=body, created_at=payment.paid_at
             )
     except IntegrityError:
         raise PayoutError("该幂等键已用于另一请求。", code="idempotency_key_reused") from None
+    _log_payment(actor, payment)
     return 201, body
 
 

@@ -70,3 +70,36 @@ def test_twenty_concurrent_replays_of_one_key_pay_once_and_all_get_the_first_ans
     assert len({json.dumps(a[1], sort_keys=True) for a in answers}) == 1
     assert Payment.objects.filter(entitlement=line).count() == 1
     assert IdempotentAnswer.objects.count() == 1
+
+
+def test_payments_racing_on_many_lines_leave_one_payment_each_and_a_chain_that_verifies(setup, roles):
+    from dangjian.core.audit import verify_chain
+    from dangjian.core.models import AuditEntry
+
+    line, headers = setup
+    lines = list(line.programme.entitlements.order_by("line_no"))
+    barrier = threading.Barrier(len(lines) * 2)
+    body = json.dumps({"method": "counter", "signature_png": f.png_b64()})
+
+    def tap(pk: int, key: str) -> None:
+        client = Client()
+        try:
+            barrier.wait(timeout=30)
+            client.post(
+                f"/api/v1/payouts/entitlements/{pk}/pay",
+                body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=key,
+                **headers,
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tap, args=(e.pk, f"{e.pk}-{t}")) for e in lines for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(Payment.objects.values_list("entitlement_id", flat=True)) == sorted(e.pk for e in lines)
+    assert AuditEntry.objects.filter(action="payouts.pay").count() == len(lines)
+    assert verify_chain()[1] == []

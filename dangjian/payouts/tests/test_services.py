@@ -482,3 +482,33 @@ def test_a_scan_that_only_starts_like_a_jpeg_is_refused(branch, trio):
     prog = f.approved(branch, trio)
     with pytest.raises(services.PayoutError, match="不是图片"):
         services.upload_sheet(actor=SYSTEM, programme=prog, data=b"\xff\xd8\xff scan")
+
+
+def test_a_keyed_counter_payment_takes_ten_statements_and_one_chained_audit_entry(
+    branch, trio, django_assert_max_num_queries
+):
+    prog = f.approved(branch, trio)
+    line = prog.entitlements.order_by("line_no").first()
+    payload = {"method": Method.COUNTER, "signature_png": f.png_b64()}
+    # The line lock, the key, the prior payments, the payment, the stored answer and the audit
+    # append (lock, head, insert), with BEGIN and COMMIT where the database shows them.
+    with django_assert_max_num_queries(10):
+        status, body = services.pay_with_key(actor=trio[2], entitlement_id=line.pk, key="k1", payload=payload)
+    assert status == 201 and body["entitlement_id"] == line.pk
+    entry = AuditEntry.objects.filter(action="payouts.pay").get()
+    assert entry.data == {"entitlement": line.pk, "amount_fen": line.amount_fen, "method": "counter"}
+    from dangjian.core.audit import verify_chain
+
+    assert verify_chain()[1] == []
+
+
+def test_the_second_tap_is_refused_before_its_signature_is_read(branch, trio):
+    prog = f.approved(branch, trio)
+    line = prog.entitlements.order_by("line_no").first()
+    payload = {"method": Method.COUNTER, "signature_png": f.png_b64()}
+    services.pay_with_key(actor=trio[2], entitlement_id=line.pk, key="first", payload=payload)
+    with pytest.raises(PayoutError) as exc:
+        services.pay_with_key(
+            actor=trio[2], entitlement_id=line.pk, key="second", payload={**payload, "signature_png": "x"}
+        )
+    assert exc.value.code == "already_paid"
