@@ -76,6 +76,30 @@ class RosterExporter(ListExporter):
             "is_village_cadre",
         )
         today = self.today
+        # Ages, 党龄 and the roster's month text depend on a date alone, and a roll repeats its
+        # dates (birthdays across 24,000 days, joining months across a few hundred): each once.
+        ages: dict[date, int] = {}
+        standings: dict[date, int] = {}
+        months: dict[date | None, str] = {None: ""}
+
+        def age(birth: date) -> int:  # Person.age_on
+            found = ages.get(birth)
+            if found is None:
+                found = ages[birth] = whole_years(birth, today) if today >= birth else 0
+            return found
+
+        def standing(full_on: date) -> int:  # Member.standing_years
+            found = standings.get(full_on)
+            if found is None:
+                found = standings[full_on] = whole_years(full_on, today)
+            return found
+
+        def month(day: date | None) -> str:
+            found = months.get(day)
+            if found is None:
+                found = months[day] = format_month(day)
+            return found
+
         show_phone = (lambda v: v) if self.reveal else mask_phone
         show_id = (lambda v: v) if self.reveal else mask_id
         for n, (
@@ -98,15 +122,13 @@ class RosterExporter(ListExporter):
                 n,
                 name,
                 sex,
-                None
-                if birth is None
-                else (whole_years(birth, today) if today >= birth else 0),  # Person.age_on
+                None if birth is None else age(birth),
                 ethnicity,
                 education,
                 STATUS_LABELS.get(status, status),
-                format_month(joined_on),
-                format_month(full_on),
-                None if full_on is None else whole_years(full_on, today),  # Member.standing_years
+                month(joined_on),
+                month(full_on),
+                None if full_on is None else standing(full_on),
                 work_post,
                 party_post,
                 show_phone(phone),

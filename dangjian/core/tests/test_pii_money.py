@@ -57,3 +57,9 @@ def test_yuan_parses_to_exact_fen_and_refuses_fractions_of_a_fen():
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_formatted_yuan_parses_back_to_the_same_fen(fen):
     assert yuan_to_fen(fmt_yuan(fen)) == fen
+
+
+def test_the_bulk_blind_indexer_gives_blind_index_digests():
+    index = pii.blind_indexer("id")
+    for value in ["410611194301011238", "４１０６１１ 19430101123x", "", None, "王 芳"]:
+        assert index(value) == pii.blind_index("id", value)

@@ -305,3 +305,16 @@ def test_joining_before_eighteen_is_refused_but_the_month_of_the_birthday_is_not
         row[2], row[4], row[5] = "男", "1980.06", fresh_id(birth, "男")
         row[7], row[8] = f"{1980 - int(joined)}.06", ""
     assert codes(run(branch, xlsx_bytes(rows))) == {(3, "too_young")}
+
+
+def test_imported_rows_get_keys_no_deleted_person_ever_had_and_their_periods_follow(branch):
+    gone = PersonFactory(org=branch)
+    gone_pk = gone.pk
+    gone.delete()
+    run(branch, xlsx_bytes(roster_rows(3)), dry_run=False)
+    assert min(Person.objects.values_list("pk", flat=True)) > gone_pk
+    for member in Member.objects.filter(org=branch).select_related("person"):
+        period = MembershipPeriod.objects.get(member=member)
+        assert period.started_on == (member.joined_on or period.started_on) and period.org_id == branch.pk
+    # Later rows created the ordinary way take keys after the import's.
+    assert PersonFactory(org=branch).pk > max(Member.objects.values_list("person_id", flat=True))
