@@ -274,6 +274,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failed logins are counted in the shared database (the security page lists its lockouts), so attempts
+# spread over several app servers add up to one lockout.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("DANGJIAN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("DANGJIAN_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -295,6 +298,10 @@ OTP_TOTP_ISSUER = "党建工作平台"
 # Off only in tests that are not about the login policy (see conftest.py).
 LOGIN_POLICY_ENFORCED = True
 
+# Sessions live in the database every app server shares, not in the cache: ending a user's sessions
+# (accounts.services.end_sessions_of, on disabling an account) deletes their rows, which a cached copy
+# would outlive.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("DANGJIAN_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_MAX_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_HTTPONLY = True
