@@ -277,6 +277,8 @@ AUTHENTICATION_BACKENDS = [
 # Failed logins are counted in the shared database (the security page lists its lockouts), so attempts
 # spread over several app servers add up to one lockout.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The address an attempt is recorded with: X-Forwarded-For only from DANGJIAN_TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.net.client_ip"
 AXES_FAILURE_LIMIT = env_int("DANGJIAN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("DANGJIAN_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]

@@ -1,11 +1,13 @@
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from dangjian.core.net import client_ip
+
 from . import services
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return (client_ip(request) or None) if request is not None else None
 
 
 @receiver(user_logged_in)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpResponseForbidden
 
 from .audit import current_ip
+from .net import client_ip
 
 
 class DemoLoopbackMiddleware:
@@ -32,7 +33,8 @@ class ClientIpMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        # Behind nginx REMOTE_ADDR is the proxy's: the audit log wants the client's (core.net).
+        token = current_ip.set(client_ip(request) or None)
         try:
             return self.get_response(request)
         finally:

@@ -50,6 +50,32 @@ def test_five_failures_lock_the_username_even_with_the_right_password(client, se
     assert "_auth_user_id" not in client.session
 
 
+def test_behind_a_trusted_proxy_logins_and_lockouts_record_the_clients_address_not_the_proxys(
+    client, secretary, settings
+):
+    from axes.models import AccessAttempt
+
+    settings.DANGJIAN_TRUSTED_PROXIES = ["10.9.0.0/24"]
+    through_nginx = {"REMOTE_ADDR": "10.9.0.5", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    client.post(
+        reverse("accounts:login"), {"username": "secretary", "password": "wrong-Pass-1"}, **through_nginx
+    )
+    client.post(reverse("accounts:login"), {"username": "secretary", "password": PASSWORD}, **through_nginx)
+    assert set(
+        AuditEntry.objects.filter(action__startswith="accounts.login").values_list("action", "ip")
+    ) == {("accounts.login_failed", "203.0.113.7"), ("accounts.login", "203.0.113.7")}
+    assert AccessAttempt.objects.count() == 0  # reset by the good login; the failed one was recorded
+    # From anywhere else the header is anyone's to write: the connection's own address is kept.
+    client.post(
+        reverse("accounts:login"),
+        {"username": "secretary", "password": "wrong-Pass-1"},
+        REMOTE_ADDR="198.51.100.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.2"
+    assert AuditEntry.objects.filter(action="accounts.login_failed").latest("id").ip == "198.51.100.2"
+
+
 def test_idle_session_is_logged_out_after_the_timeout(secretary_client, settings, time_machine):
     settings.SESSION_IDLE_TIMEOUT_MINUTES = 30
     time_machine.move_to("2026-01-01 09:00", tick=False)
