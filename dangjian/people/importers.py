@@ -568,11 +568,13 @@ def _pairs(model, key: str, value: str, keys: list) -> list[tuple]:
     (the ORM prepares each of the 2,000 keys of an ``__in`` list one by one)."""
     conn = connections[router.db_for_write(model)]
     quote = conn.ops.quote_name
-    sql = "SELECT {k}, {v} FROM {t} WHERE {k} IN ({p})".format(  # noqa: S608 — quoted identifiers
-        k=quote(key), v=quote(value), t=quote(model._meta.db_table), p=", ".join(["%s"] * len(keys))
-    )
+    k, v, t = quote(key), quote(value), quote(model._meta.db_table)
     with conn.cursor() as cursor:
-        cursor.execute(sql, keys)
+        if conn.vendor == "postgresql":  # one array parameter, not 2,000 placeholders to split
+            cursor.execute(f"SELECT {k}, {v} FROM {t} WHERE {k} = ANY(%s)", [list(keys)])  # noqa: S608
+        else:
+            marks = ", ".join(["%s"] * len(keys))
+            cursor.execute(f"SELECT {k}, {v} FROM {t} WHERE {k} IN ({marks})", keys)  # noqa: S608
         return cursor.fetchall()
 
 
