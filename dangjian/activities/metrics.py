@@ -232,6 +232,8 @@ register(
             Count("pk", filter=Q(status=Participation.PRESENT)) * 100 / NullIf(Count("pk"), 0),
             output_field=IntegerField(),
         ),
+        # Stored as its two counts, which roll up (a rate of rates would not).
+        rate_parts=(Count("pk", filter=Q(status=Participation.PRESENT)), Count("pk")),
         order=214,
     )
 )
@@ -273,6 +275,13 @@ def _held_vs_due(key: str, label: str, *, held: bool, order: int, description: s
         facts=lambda year: Org.objects.filter(level=Level.BRANCH, active=True),
         path_field="path",
         compute=lambda org, year: _requirements(org, year, held=held),
+        # The calendar counts the meetings held, a 支部党员大会 only with its quorum of the roll (the
+        # rules' changes rebuild it whole; a change under an org recomputes that org's subtree).
+        depends_on=(
+            ("activities.activity", "org__path"),
+            ("activities.attendance", "activity__org__path"),
+            ("people.membershipperiod", "org__path"),
+        ),
         breakdown="month",
         breakdown_labels=MONTH_LABELS,
         chart="bar",

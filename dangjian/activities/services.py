@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dangjian.core import figures
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.dates import RecordDateError, check_record_date
@@ -274,6 +275,7 @@ def set_attendance(*, actor: Actor, activity: Activity, marks: Iterable[Mark]) -
             changed.append(row)
     Attendance.objects.bulk_create(new)
     Attendance.objects.bulk_update(changed, ["status", "reason"])
+    figures.mark(Attendance, [activity.org.path])  # bulk writes send no signals
     counts = {"added": len(new), "changed": len(changed)}
     log_action(actor=actor, action="activities.set_attendance", obj=activity, org=activity.org, data=counts)
     return counts
@@ -392,6 +394,7 @@ def add_trainees(
         raise ActivityError("参训党员不在本组织范围内。", code="not_member")
     rows += [Trainee(activity=activity, member=m, name=m.person.name) for m in members]
     Trainee.objects.bulk_create(rows)
+    figures.mark(Trainee, [activity.org.path])
     log_action(
         actor=actor,
         action="activities.add_trainees",
@@ -449,6 +452,7 @@ def save_rule(
             "created_by": actor if getattr(actor, "is_authenticated", False) else None,
         },
     )
+    figures.mark_all(Activity)  # the compliance calendar follows the rules
     log_action(
         actor=actor,
         action="activities.save_rule",
@@ -467,6 +471,7 @@ def ensure_default_rules(zone: Org) -> int:
         ComplianceRule(zone=zone, kind=k, period=p, min_count=n, valid_from=DEFAULT_RULES_FROM)
         for k, p, n in DEFAULT_RULES
     )
+    figures.mark_all(Activity)  # the compliance calendar follows the rules
     return len(DEFAULT_RULES)
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dangjian.core import figures
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.images import ImageRejected, clean_image
@@ -159,6 +160,7 @@ def create_task(
         Milestone(task=task, title=m.title.strip(), due_on=m.due_on) for m in milestones
     )
     Assignment.objects.bulk_create(Assignment(task=task, org=org) for org in owners)
+    figures.mark(Assignment, [org.path for org in owners])  # bulk writes send no signals
     if publish:
         _publish(task)
     log_action(
@@ -183,8 +185,9 @@ def _publish(task: KeyTask) -> int:
             .exclude(pk__in=have)
             .only("pk")
         )
-        rows = [Assignment(task=task, org=org) for org in orgs]
+        rows = [Assignment(task=task, org=org) for org in orgs.only("pk", "path")]
         Assignment.objects.bulk_create(rows, batch_size=2000)
+        figures.mark(Assignment, [row.org.path for row in rows])
         added = len(rows)
     if not task.assignments.exists():
         raise ChecklistError("该任务没有责任单位，不能发布。", code="owners")

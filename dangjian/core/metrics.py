@@ -46,6 +46,12 @@ class BaseMetric:
     columns: tuple[tuple[str, str], ...] = ()
     chart: str = ""
     chart_group: str = ""
+    # Kept per (metric, org, year) in the figure store (reports.figures) and read from it; False keeps
+    # the figure live. Only figures that roll up can be stored: see ``is_stored``.
+    stored: bool = True
+    # Other models whose changes move the figure, beyond its facts and the models its path passes
+    # through: (model label, lookup from a row to its org's path).
+    depends_on: tuple[tuple[str, str], ...] = ()
 
     def value(self, org, year: int) -> int:
         raise NotImplementedError
@@ -87,6 +93,9 @@ class QueryMetric(BaseMetric):
 
     aggregate: Aggregate = field(default_factory=lambda: Count("pk", distinct=True))
     additive: bool | None = None
+    # A percentage: (numerator, denominator) aggregates whose sums roll up, the figure being
+    # numerator × 100 // denominator — what ``aggregate`` computes live in one query.
+    rate_parts: tuple[Aggregate, Aggregate] | None = None
 
     @property
     def is_additive(self) -> bool:
@@ -203,6 +212,33 @@ class ComputedMetric(BaseMetric):
         for _, label, n in self._computed(org, year):
             split[label] = split.get(label, 0) + n
         return split
+
+
+def distinct_field(metric: BaseMetric) -> str | None:
+    """The field a non-additive ``Count(field, distinct=True)`` counts (a person paid by two programmes,
+    a lecturer giving three lectures counts once), else None."""
+    agg = getattr(metric, "aggregate", None)
+    if metric.is_additive or not isinstance(agg, Count) or not agg.distinct:
+        return None
+    source = agg.get_source_expressions()[0]
+    return source.name if isinstance(source, F) and agg.filter is None else None
+
+
+def is_stored(metric: BaseMetric) -> bool:
+    """Whether the figure store keeps ``metric``, and how it stays exact at every level: a sum or row
+    count as each org's own figure (a subtree's is their sum), a rate as its numerator and denominator
+    (each summed), a computed figure as its fact tuples (summed), a distinct count as the distinct
+    values each org has (a subtree's figure counts them distinct again). Anything else stays live."""
+    if not metric.stored:
+        return False
+    if isinstance(metric, ComputedMetric) or metric.is_additive:
+        return True
+    return getattr(metric, "rate_parts", None) is not None or distinct_field(metric) is not None
+
+
+def rate(numerator: int, denominator: int) -> int:
+    """Integer percent as the database computes it live (NULL, hence 0, when nobody was expected)."""
+    return numerator * 100 // denominator if denominator else 0
 
 
 def Metric(*args, compute: Callable | None = None, **kwargs) -> BaseMetric:  # noqa: N802

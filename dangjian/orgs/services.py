@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dangjian.core import figures
 from dangjian.core.actors import SYSTEM, Actor
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import OutOfScope, require
@@ -117,6 +118,7 @@ def move_org(*, actor: Actor, org: Org, new_parent: Org) -> Org:
     old_parent = Org.objects.get_parent(org)
     Org.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
+    figures.mark_all(Org)  # every path under the org changed: its figures are rebuilt whole
     log_action(
         actor=actor,
         action="orgs.move_org",

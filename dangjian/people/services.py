@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT
 
-from dangjian.core import idcard
+from dangjian.core import figures, idcard
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.dates import RecordDateError, check_record_date
@@ -232,6 +232,7 @@ def remove_member(*, actor: Actor, member: Member, left_on: date, reason: str) -
     member.left_on, member.left_reason = left_on, reason
     member.save(update_fields=["left_on", "left_reason", "updated_at"])
     MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=left_on)
+    figures.mark(MembershipPeriod, [member.org.path])  # an update() sends no signal
     log_action(
         actor=actor, action="people.remove_member", obj=member, data={"left_on": left_on, "reason": reason}
     )

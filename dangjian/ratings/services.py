@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
-from dangjian.core import metrics
+from dangjian.core import figures, metrics
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.pii import blind_index, blind_index_candidates
@@ -306,6 +306,7 @@ def file_appeal(*, actor: Actor, rating: Rating, star_name: str, reason: str) ->
     except IntegrityError:
         raise RatingError("这颗星已有待复核的申诉。", code="duplicate") from None
     Rating.objects.filter(pk=rating.pk).update(status=RatingStatus.REOPENED)
+    figures.mark(Rating, [rating.org.path])  # an update() sends no signal
     log_action(
         actor=actor, action="ratings.file_appeal", obj=rating, org=rating.org, data={"star": star_name}
     )

@@ -8,6 +8,7 @@ from dangjian.api.common import ErrorOut, requires_api, year_param
 from dangjian.core.metrics import get_or_none
 from dangjian.core.years import default_year, parse_year
 
+from . import figures as store
 from . import selectors
 from .phrasing import dashboard_text, figure_text
 
@@ -91,7 +92,7 @@ def rollup(request, key: str, org: str | None = None, year: int | None = year_pa
         raise Http404
     target = selectors.org_for_report(request.auth, org)
     year = _year(year)
-    value, own, per_child = metric.rollup(target, year)
+    value, own, per_child = store.rollup(metric, target, year)
     return {
         "key": key,
         "org_code": target.code,

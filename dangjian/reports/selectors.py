@@ -20,6 +20,7 @@ from dangjian.orgs import selectors as orgs
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Org
 from dangjian.orgs.selectors import top_orgs_for
 
+from . import figures
 from .models import SummaryText
 from .phrasing import dashboard_text
 from .summary_sections import DEFAULT_SECTIONS
@@ -85,7 +86,9 @@ def _same_facts_once(memo: dict, kind: tuple, metric: Metric, org: Org, year: in
 
 
 def tiles(org: Org, year: int, metrics: list[Metric] | None = None) -> list[Tile]:
-    return [Tile(m, m.value(org, year)) for m in (metrics or all_metrics())]
+    metrics = metrics or all_metrics()
+    stored = figures.values(metrics, org, year)
+    return [Tile(m, stored[m.key] if m.key in stored else m.value(org, year)) for m in metrics]
 
 
 def areas(tile_list: list[Tile]) -> list[Area]:
@@ -101,14 +104,19 @@ def charts(org: Org, year: int, metrics: list[Metric] | None = None) -> list[dic
     groups: dict[str, dict] = {}
     memo: dict = {}
     drawn: set = set()
-    for metric in metrics or all_metrics():
+    metrics = metrics or all_metrics()
+    stored = figures.splits(metrics, org, year)
+    for metric in metrics:
         if not metric.breakdown:
             continue
         seen = (metric.facts, metric.breakdown, metric.chart_group)
         if not metric.chart_group and seen in drawn:
             continue  # a chart-only twin of a tile metric: the same split is drawn once
         drawn.add(seen)
-        split = _same_facts_once(memo, ("split", metric.breakdown), metric, org, year, metric.split)
+        if metric.key in stored:
+            split = stored[metric.key]
+        else:
+            split = _same_facts_once(memo, ("split", metric.breakdown), metric, org, year, metric.split)
         if metric.chart_group:
             spec = groups.get(metric.chart_group)
             if spec is None:
@@ -189,16 +197,20 @@ def rollup(
     metrics = metrics or all_metrics()
     children = children_of(org)
     memo: dict = {}
-    figures = [_same_facts_once(memo, ("rollup",), m, org, year, m.rollup) for m in metrics]
-    rows = [
-        RollupRow(child, [per_child.get(child.path, 0) for _, _, per_child in figures]) for child in children
+    stored = figures.rollups(metrics, org, year)
+    table = [
+        stored[m.key] if m.key in stored else _same_facts_once(memo, ("rollup",), m, org, year, m.rollup)
+        for m in metrics
     ]
-    own = [own for _, own, _ in figures]
+    rows = [
+        RollupRow(child, [per_child.get(child.path, 0) for _, _, per_child in table]) for child in children
+    ]
+    own = [own for _, own, _ in table]
     if any(own):
         rows.insert(0, RollupRow(None, own))
     for row in rows:
         row.texts = [dashboard_text(m, v) for m, v in zip(metrics, row.values, strict=True)]
-    return metrics, rows, [Tile(m, total) for m, (total, _, _) in zip(metrics, figures, strict=True)]
+    return metrics, rows, [Tile(m, total) for m, (total, _, _) in zip(metrics, table, strict=True)]
 
 
 def records(actor, metric: Metric, org: Org, year: int) -> QuerySet:
@@ -253,8 +265,11 @@ def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
 
 def compare_years(org: Org, year_a: int, year_b: int, metrics: list[Metric] | None = None) -> list[dict]:
     rows = []
-    for metric in metrics or all_metrics():
-        a, b = metric.value(org, year_a), metric.value(org, year_b)
+    metrics = metrics or all_metrics()
+    stored_a, stored_b = figures.values(metrics, org, year_a), figures.values(metrics, org, year_b)
+    for metric in metrics:
+        a = stored_a[metric.key] if metric.key in stored_a else metric.value(org, year_a)
+        b = stored_b[metric.key] if metric.key in stored_b else metric.value(org, year_b)
         rows.append(
             {
                 "metric": metric,
@@ -281,12 +296,11 @@ def compare_peers(org: Org, peers: list[Org], year: int, metrics: list[Metric] |
     never a query per branch. A peer's figure counts its own facts and its subtree's."""
     metrics = metrics or all_metrics()
     depths = sorted({p.depth for p in peers})
-    table: list[dict[str, int]] = []
-    for metric in metrics:
-        values: dict[str, int] = {}
-        for depth in depths:
-            values.update(metric.by_depth(org, year, depth))
-        table.append(values)
+    table: list[dict[str, int]] = [{} for _ in metrics]
+    for depth in depths:
+        stored = figures.by_depth(metrics, org, year, depth)
+        for values, metric in zip(table, metrics, strict=True):
+            values.update(stored[metric.key] if metric.key in stored else metric.by_depth(org, year, depth))
     rows = [RollupRow(peer, [values.get(peer.path, 0) for values in table]) for peer in peers]
     for row in rows:
         row.texts = [dashboard_text(m, v) for m, v in zip(metrics, row.values, strict=True)]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from dangjian.core.metrics import BaseMetric as Metric
 from dangjian.core.metrics import all_metrics, get_examples, get_or_none
 
+from . import figures
 from .phrasing import figure_text
 from .summary_sections import DEFAULT_SECTIONS, TITLE_KEY, SectionTemplate
 
@@ -296,11 +297,12 @@ def build_summary(
     command line shows a progress bar with it — a city's figures take seconds)."""
     overrides = overrides or {}
     metrics = all_metrics() if metrics is None else metrics
-    values = {}
+    values = figures.values(metrics, org, year)
     for metric in metrics:
         if progress is not None:
             progress(metric)
-        values[metric.key] = metric.value(org, year)
+        if metric.key not in values:
+            values[metric.key] = metric.value(org, year)
     ctx = _Context(org, year, values)
     templates: list[SectionTemplate] = [
         SectionTemplate(s.key, *overrides[s.key]) if s.key in overrides else s for s in DEFAULT_SECTIONS
@@ -340,7 +342,7 @@ def preview_section(org, year: int, key: str, heading: str, body: str) -> Render
     for metric_key in sorted(keys):
         metric = get_or_none(metric_key)
         if metric is not None:
-            values[metric_key] = metric.value(org, year)
+            values[metric_key] = figures.value(metric, org, year)
     ctx = _Context(org, year, values)
     if key == TITLE_KEY:
         return RenderedSection(key, _plain(ctx, heading), [[Piece(_plain(ctx, body))]])

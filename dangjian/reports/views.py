@@ -18,7 +18,7 @@ from dangjian.core.years import default_year, parse_year
 from dangjian.orgs.models import GRASSROOTS_LEVELS, Kind, Level
 from dangjian.orgs.selectors import top_orgs_for
 
-from . import selectors, services, writers
+from . import figures, selectors, services, writers
 from .exporting import TableExporter, xlsx_response
 from .phrasing import dashboard_text
 from .summary import build_summary, preview_section
@@ -84,6 +84,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A liaison-group member may hold several separate subtrees: let them switch between them.
         "tops": list(top_orgs_for(request.user, "reports.view")),
     }
+    context["freshness"] = figures.freshness(context["org"], context["year"])
     return render(request, "reports/dashboard.html", context)
 
 
@@ -140,7 +141,7 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
             actor=request.user, name="明细", title=title, headers=[h for _, h in columns], rows=rows
         )
         return xlsx_response(exporter, title)
-    value, own, by_child = metric.rollup(org, year)
+    value, own, by_child = figures.rollup(metric, org, year)
     children = selectors.children_of(org)
     child_rows = [(child, by_child.get(child.path, 0)) for child in children]
     if _wants_xlsx(request):
@@ -166,6 +167,7 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
         "rows": selectors.record_rows(page.object_list, metric),
         "q": _query(org=org.code, year=year),
     }
+    context["freshness"] = figures.freshness(context["org"], context["year"])
     return render(request, "reports/drill.html", context)
 
 
@@ -197,6 +199,7 @@ def compare_years(request: HttpRequest) -> HttpResponse:
         "ancestors": selectors.ancestors_in_scope(request.user, org),
         "q": _query(org=org.code, a=year_a, b=year_b),
     }
+    context["freshness"] = figures.freshness(context["org"], context["b"])
     return render(request, "reports/compare_years.html", context)
 
 
@@ -244,6 +247,7 @@ def compare_peers(request: HttpRequest) -> HttpResponse:
         "ancestors": selectors.ancestors_in_scope(request.user, org),
         "q": _query(org=org.code, year=year, kind=kind, level=level),
     }
+    context["freshness"] = figures.freshness(context["org"], context["year"])
     return render(request, "reports/compare_peers.html", context)
 
 
@@ -269,6 +273,7 @@ def summary(request: HttpRequest) -> HttpResponse:
         "ancestors": selectors.ancestors_in_scope(request.user, org),
         "q": _query(org=org.code, year=year),
     }
+    context["freshness"] = figures.freshness(context["org"], context["year"])
     return render(request, "reports/summary.html", context)
 
 
