@@ -2,12 +2,14 @@
 PostgreSQL database — and Redis for the cache and the job queue when it is reachable, as in production.
 
 Prints requests/s, p50 and p99 per page and overall, the errors (any answer but the page's own 200), the
-server's logged errors and the load average beside them: the machine is shared, so the figures are only
-comparable within one run's context.
+server's logged errors and the load average beside them, and each page's p50 beside its reference
+measured in the same run (one user alone, back to back): the machine is shared, so absolute figures are
+only comparable within one run's context.
 
 BENCH_LOAD_TIME=30s python bench/run.py load   # a quick run (default 2m)
 BENCH_LOAD_REUSE=1 ...                          # keep an already seeded database (seeding takes minutes)
 BENCH_LOAD_USERS / BENCH_LOAD_SPAWN / BENCH_LOAD_WORKERS   # 50 users, 10/s, 3 gunicorn workers
+BENCH_LOAD_BASELINE_TIME=30s                    # the one-user reference run
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ DATABASES = ("pg",)
 PG_NAME = os.environ.get("BENCH_LOAD_PG_NAME", "bench_load")
 REDIS_URL = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/13")
 BIN = Path(sys.executable).parent
+# One user alone before the load (its p50 is the reference each page's p50 under load is set against).
+BASELINE = os.environ.get("BENCH_LOAD_BASELINE_TIME", "30s")
 PERSONAS = ["admin", "liaison1", "jizhuang", "sanhai", "auditor", "dangyuan"]
 TOKENS_SCRIPT = """
 import json
@@ -167,39 +171,32 @@ def main(db: str) -> None:
             stderr=server_log.open("w"),
         )
         sampler = LoadSampler()
-        try:
-            _wait_healthy(url, server)
-            before = os.getloadavg()
-            sampler.start()
-            started = time.perf_counter()
+
+        def locust(n: str, rate: str, run_time: str, samples: str, **extra: str) -> None:
             subprocess.run(
-                [
-                    str(BIN / "locust"),
-                    "-f",
-                    str(ROOT / "bench" / "locustfile.py"),
-                    "--headless",
-                    "-u",
-                    users,
-                    "-r",
-                    spawn,
-                    "-t",
-                    duration,
-                    "--host",
-                    url,
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
+                [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
+                + ["-u", n, "-r", rate, "-t", run_time, "--host", url, "--only-summary"]
+                + ["--loglevel", "WARNING"],
                 cwd=ROOT,
                 env={
                     **env,
                     "BENCH_LOAD_TOKENS": str(tmpdir / "tokens.json"),
-                    "BENCH_LOAD_SAMPLES": str(tmpdir / "samples.csv"),
+                    "BENCH_LOAD_SAMPLES": str(tmpdir / samples),
+                    **extra,
                 },
-                stdout=(tmpdir / "locust.log").open("w"),
+                stdout=(tmpdir / "locust.log").open("a"),
                 stderr=subprocess.STDOUT,
                 check=False,  # it exits 1 on any failure; the figures below say which
             )
+
+        try:
+            _wait_healthy(url, server)
+            # The reference, in the same run: one user alone reading the same pages back to back.
+            locust("1", "1", BASELINE, "alone.csv", BENCH_LOAD_WAIT_MIN="0", BENCH_LOAD_WAIT_MAX="0")
+            before = os.getloadavg()
+            sampler.start()
+            started = time.perf_counter()
+            locust(users, spawn, duration, "samples.csv")
             elapsed = time.perf_counter() - started
         finally:
             sampler.stop.set()
@@ -221,28 +218,40 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def _line(label: str, rows: list[tuple[float, str, float, str]], seconds: float | None) -> None:
+def _read(path: Path) -> list[tuple[float, str, float, str]]:
+    if not path.exists():
+        return []
+    with path.open() as fh:
+        return [(float(at), name, float(ms), error) for at, name, ms, error in csv.reader(fh)]
+
+
+def _line(label: str, rows, seconds: float | None, alone=None) -> None:
     times = sorted(ms for _, _, ms, _ in rows)
     errors = sum(1 for *_, error in rows if error)
     rate = f"{len(rows) / seconds:6.1f} req/s" if seconds else " " * 12
+    p50 = _percentile(times, 0.5)
+    reference = ""
+    if alone:
+        alone_p50 = _percentile(sorted(ms for _, _, ms, _ in alone), 0.5)
+        reference = f"   alone p50 {alone_p50:4.0f} ms ({p50 / max(alone_p50, 1):.1f}×)"
     figure(
         f"{label} ({len(rows)} requests)",
-        f"{rate}   p50 {_percentile(times, 0.5):5.0f} ms   p99 {_percentile(times, 0.99):6.0f} ms   "
-        f"errors {errors}",
+        f"{rate}   p50 {p50:5.0f} ms   p99 {_percentile(times, 0.99):6.0f} ms   errors {errors}{reference}",
     )
 
 
 def _report(tmpdir: Path, users, workers, duration, elapsed, before, after, samples) -> None:
     figure("load", f"{users} users, gunicorn {workers} sync workers + 1 worker, {duration} ({elapsed:.0f} s)")
-    with (tmpdir / "samples.csv").open() as fh:
-        rows = [(float(at), name, float(ms), error) for at, name, ms, error in csv.reader(fh)]
+    rows = _read(tmpdir / "samples.csv")
+    alone = [r for r in _read(tmpdir / "alone.csv") if r[1] not in SETUP]
+    figure("reference", f"one user alone, no wait, {BASELINE} before the load ({len(alone)} requests)")
     # A user's first roster (its person links) counts among the rosters: a page read like any other.
     pages = [r for r in rows if r[1] not in SETUP]
     logins = [r for r in rows if r[1] == "login"]
     seconds = (max(r[0] for r in rows) - min(r[0] for r in rows)) if rows else 1.0
     for name in sorted({r[1] for r in pages}):
-        _line(name, [r for r in pages if r[1] == name], seconds)
-    _line("overall (pages)", pages, seconds)
+        _line(name, [r for r in pages if r[1] == name], seconds, [r for r in alone if r[1] == name])
+    _line("overall (pages)", pages, seconds, alone)
     _line("logins (Argon2, while spawning)", logins, None)
     failed = {}
     for _, name, _, error in rows:

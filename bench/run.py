@@ -3,6 +3,7 @@
 make bench                      # all
 python bench/run.py orgs        # only bench_orgs.py
 BENCH_DB=sqlite make bench      # only SQLite
+BENCH_LOAD_TIME=30s python bench/run.py load   # the load test (50 users, 2 minutes by default)
 """
 
 import importlib.util

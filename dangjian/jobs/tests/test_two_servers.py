@@ -102,6 +102,8 @@ def servers(django_db_setup, tmp_path_factory):
         "DANGJIAN_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
         "DANGJIAN_BACKUP_KEY": Fernet.generate_key().decode(),
         "DANGJIAN_PUBLIC_LOOKUP_LIMIT": "3",
+        # Fixed windows: a day's makes it unlikely that the test's four look-ups straddle two.
+        "DANGJIAN_PUBLIC_LOOKUP_WINDOW_SECONDS": "86400",
     }
     for name in ("DANGJIAN_TEST_DB", "DANGJIAN_DEMO", "DANGJIAN_RQ_REDIS_URL"):
         env.pop(name, None)
