@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.utils import timezone
 
-from dangjian.core import idcard
+from dangjian.core import figures, idcard
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.importing import (
@@ -482,6 +482,9 @@ class MemberImporter(Importer):
             org=self.org,
             data={**counts, "file": self.filename, "sha256": self.sha256},
         )
+        # Rows written in bulk send no signals: the branch's member figures are marked here, in the
+        # import's own transaction, whichever way it ran (page job, API or manage.py import_members).
+        figures.mark("people.membershipperiod", [self.org.path])
         return counts
 
     def validate_file_again(self, rows: list[Row]) -> None:

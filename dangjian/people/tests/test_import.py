@@ -318,3 +318,11 @@ def test_imported_rows_get_keys_no_deleted_person_ever_had_and_their_periods_fol
         assert period.started_on == (member.joined_on or period.started_on) and period.org_id == branch.pk
     # Later rows created the ordinary way take keys after the import's.
     assert PersonFactory(org=branch).pk > max(Member.objects.values_list("person_id", flat=True))
+
+
+def test_a_committed_import_marks_the_branchs_member_figures_in_its_own_transaction(branch):
+    from dangjian.core.models import FigureDirty
+
+    FigureDirty.objects.all().delete()
+    run(branch, xlsx_bytes(roster_rows(2)), dry_run=False)
+    assert FigureDirty.objects.filter(model="people.membershipperiod", path=branch.path).exists()
