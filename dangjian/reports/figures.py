@@ -53,27 +53,23 @@ def _split_label(metric: BaseMetric, raw) -> str:
     return SPLIT + str(labels.get(raw, raw))
 
 
-def own_rows(metric: BaseMetric, year: int, paths: list[str] | None = None) -> list[Row]:
+def own_rows(
+    metric: BaseMetric, year: int, paths: list[str] | None = None, orgs: dict[str, Org] | None = None
+) -> list[Row]:
     """The metric's figure on each org counting only that org's own facts (all orgs, or ``paths``; for a
     computed figure, the subtrees at ``paths``)."""
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     if isinstance(metric, ComputedMetric):
-        # Computed from the top of the tree even for one marked org: what is recorded above an org can
-        # move its figure (a zone-wide meeting counts for the branches taking part), so a subtree
-        # computed on its own would miss it. Only the rows under the marked orgs are kept.
-        steplen = Org.steplen
-        marked = set(paths) if paths is not None else None
-        tops = {p[:steplen] for p in paths} if paths is not None else None
-        roots = Org.objects.filter(depth=1)
-        if tops is not None:
-            roots = roots.filter(path__in=sorted(tops))
-        for root in roots:
-            for path, label, n in metric.compute(root, year):
-                if not path.startswith(root.path):
-                    continue
-                if marked is not None and not any(
-                    path[:end] in marked for end in range(steplen, len(path) + 1, steplen)
-                ):
+        # A computed figure is recomputed for the marked org's whole subtree: what is recorded on an org
+        # can move its descendants' figures (a zone-wide meeting counts for the branches taking part;
+        # the compliance calendar reads those through the participants and the zone's rules itself).
+        # ``orgs`` shares the org instances between metrics of one pass: computed figures memoize what they
+        # share (the due and the held meetings read one calendar) on the instance.
+        orgs = {} if orgs is None else orgs
+        for found in Org.objects.filter(depth=1) if paths is None else Org.objects.filter(path__in=paths):
+            org = orgs.setdefault(found.path, found)
+            for path, label, n in metric.compute(org, year):
+                if not path.startswith(org.path):
                     continue
                 totals[(path, TOTAL)][0] += int(n)
                 if metric.breakdown:
@@ -132,11 +128,12 @@ def rebuild(metrics: Iterable[BaseMetric] | None = None, years: Iterable[int] | 
     # committed while this runs is refreshed after it.
     seen = list(FigureDirty.objects.filter(model__in=models).values_list("pk", flat=True))
     written = 0
+    orgs: dict[str, Org] = {}  # one pass shares the instances (and what computed figures memoize on them)
     for metric in chosen:
         for year in years:
             started = timezone.now()
             with transaction.atomic():
-                rows = own_rows(metric, year)
+                rows = own_rows(metric, year, orgs=orgs)
                 _write(metric, year, rows, None)
                 FigureBuild.objects.update_or_create(
                     metric=metric.key, year=year, defaults={"built_at": started}
@@ -162,6 +159,7 @@ def refresh() -> int:
     for model, paths in by_model.items():
         for key in marks.affected_metrics(model):
             wanted[key] |= paths
+    orgs: dict[str, Org] = {}
     for metric in stored_metrics():
         paths = wanted.get(metric.key)
         if not paths or not built.get(metric.key):
@@ -175,7 +173,7 @@ def refresh() -> int:
             chosen = [p for p in chosen if not any(p != q and p.startswith(q) for q in chosen)]
         for year in built[metric.key]:
             with transaction.atomic():
-                _write(metric, year, own_rows(metric, year, chosen), chosen)
+                _write(metric, year, own_rows(metric, year, chosen, orgs), chosen)
                 FigureBuild.objects.filter(metric=metric.key, year=year).update(built_at=timezone.now())
     FigureDirty.objects.filter(pk__in=[pk for pk, _, _ in dirty]).delete()
     return len(dirty)
