@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core import figures
 from dangjian.core.actors import SYSTEM
 from dangjian.core.audit import log_action
 from dangjian.core.importing import Report
@@ -124,8 +123,6 @@ def _run_import(job: Job, step: str, progress) -> None:
         job.error = "再次检查时发现问题，未导入任何数据；请查看问题并重新上传。"
         return
     job.status = JobStatus.COMMITTED
-    # The roster's rows were written in bulk (no signals): the branch's member figures are recomputed.
-    figures.mark("people.membershipperiod", [job.org.path])
     files.delete(job.upload)
     job.upload = ""
 
