@@ -227,6 +227,13 @@ register(
             activity__date__lt=date(year + 1, 1, 1),
         ),
         path_field="activity__org__path",
+        columns=(
+            ("activity__date", "日期"),
+            ("activity__org__name", "组织"),
+            ("activity__title", "会议名称"),
+            ("member__person__name", "姓名"),
+            ("status", "出席情况"),
+        ),
         # Integer percent: present × 100 / expected (NULL, hence 0, when nobody was expected).
         aggregate=ExpressionWrapper(
             Count("pk", filter=Q(status=Participation.PRESENT)) * 100 / NullIf(Count("pk"), 0),
@@ -274,6 +281,7 @@ def _held_vs_due(key: str, label: str, *, held: bool, order: int, description: s
         # app never mistakes one for the other's twin.
         facts=lambda year: Org.objects.filter(level=Level.BRANCH, active=True),
         path_field="path",
+        columns=(("name", "党支部"), ("kind", "类型")),
         compute=lambda org, year: _requirements(org, year, held=held),
         # The calendar counts the meetings held, a 支部党员大会 only with its quorum of the roll (the
         # rules' changes rebuild it whole; a change under an org recomputes that org's subtree).

@@ -26,6 +26,7 @@ register(
         order=10,
         breakdown="kind",
         breakdown_labels={k.value: str(k.label) for k in Kind},
+        columns=(("name", "组织名称"), ("level", "层级"), ("kind", "类型"), ("founded_on", "成立日期")),
         description="党工委之下的党委、党总支、党支部（不含党小组）",
     )
 )
@@ -39,6 +40,7 @@ register(
         facts=lambda year: LiaisonGroup.objects.filter(active=True),
         path_field="zone__path",
         aggregate=Count("pk"),
+        columns=(("name", "联络组"), ("zone__name", "所属"), ("leader_name", "组长")),
         order=20,
         description="党工委成立的联络组，对所联系的基层党组织督促指导",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.http import Http404
 
 from dangjian.core.metrics import BaseMetric as Metric
@@ -227,33 +227,45 @@ def record_columns(metric: Metric) -> list[tuple[str, str]]:
     return columns
 
 
-def _encrypted_columns(model, lookups: list[str]) -> set[int]:
-    """Indexes of columns that read an encrypted (personal) field: they are masked, never shown."""
-    hidden: set[int] = set()
+def _field_of(model, lookup: str):
+    """The model field a values() lookup ends on, or None (an annotation, a transform, ``__str__``)."""
+    current, field_obj = model, None
+    for part in lookup.split("__"):
+        try:
+            field_obj = current._meta.get_field(part)
+        except Exception:  # an annotation or a transform: not a stored field
+            return None
+        current = field_obj.related_model or current
+    return field_obj
+
+
+def _cell_formatters(model, lookups: list[str]) -> dict[int, object]:
+    """Per column, how a stored value becomes what a person reads: a choice's Chinese label (never its
+    code such as ``te_office``), 是/否 for a flag, and a mask for an encrypted (personal) field."""
+    formatters: dict[int, object] = {}
     for index, lookup in enumerate(lookups):
-        current = model
-        field_obj = None
-        for part in lookup.split("__"):
-            try:
-                field_obj = current._meta.get_field(part)
-            except Exception:  # an annotation or a transform: not a stored personal field
-                field_obj = None
-                break
-            current = field_obj.related_model or current
+        field_obj = _field_of(model, lookup)
+        if field_obj is None:
+            continue
         if isinstance(field_obj, EncryptedTextField):
-            hidden.add(index)
-    return hidden
+            formatters[index] = lambda v: mask_id(v) if v else ""
+        elif getattr(field_obj, "choices", None):
+            labels = {k: str(v) for k, v in field_obj.flatchoices}
+            formatters[index] = lambda v, labels=labels: labels.get(v, v)
+        elif isinstance(field_obj, BooleanField):
+            formatters[index] = lambda v: "" if v is None else ("是" if v else "否")
+    return formatters
 
 
 def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
     columns = record_columns(metric)
     if metric.columns:
         lookups = [lookup for lookup, _ in columns]
-        hidden = _encrypted_columns(qs.model, lookups)
+        formatters = _cell_formatters(qs.model, lookups)
         rows = [list(row) for row in qs.values_list(*lookups)]
         for row in rows:
-            for index in hidden:
-                row[index] = mask_id(row[index]) if row[index] else ""
+            for index, fmt in formatters.items():
+                row[index] = fmt(row[index])
         return rows
     org_lookup = columns[0][0]
     # Without declared columns the record's own str() is shown next to its org; select_related()
