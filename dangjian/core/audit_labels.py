@@ -101,3 +101,136 @@ def action_label(code: str) -> str:
         return "发展党员"
     app = code.split(".", 1)[0]
     return f"{APP_LABELS.get(app, app)}：{code}"
+
+
+# Chinese names of the keys an entry's ``data`` holds, for the details shown on demand. Apps add theirs
+# with ``register_data_labels``; a key without a name is shown as it is (never the whole dict's repr).
+DATA_LABELS: dict[str, str] = {
+    "username": "用户名",
+    "reason": "原因",
+    "name": "名称",
+    "title": "标题",
+    "year": "年度",
+    "kind": "类型",
+    "count": "条数",
+    "total": "合计",
+    "total_fen": "金额合计",
+    "amount_fen": "金额",
+    "income_fen": "收入",
+    "costs_fen": "成本",
+    "reserve_fen": "公积公益金",
+    "undistributed_fen": "未分配",
+    "land_compensation_fen": "土地补偿",
+    "lump_sum_rent_fen": "一次性租金",
+    "lump_sum_rent_years": "一次性租金年数",
+    "payments": "发放笔数",
+    "payment": "发放记录",
+    "entitlement": "应发名单",
+    "method": "方式",
+    "seed": "演示数据",
+    "orgs": "组织",
+    "created": "新建",
+    "users": "账号",
+    "members": "党员",
+    "residents": "居民",
+    "attendance": "出席记录",
+    "present": "出席",
+    "eligible": "应到",
+    "votes_for": "赞成票",
+    "person": "人员",
+    "home_org": "原组织",
+    "from": "从",
+    "to": "到",
+    "parent": "上级组织",
+    "step": "步骤",
+    "steps": "步骤",
+    "due_on": "期限",
+    "report": "报告",
+    "milestone": "节点",
+    "projects": "项目",
+    "investment": "投资",
+    "indicator": "指标",
+    "points": "积分",
+    "stars": "星级",
+    "score": "得分",
+    "item": "事项",
+    "ratings": "评星",
+    "campaigns": "评选",
+    "commitments": "承诺",
+    "promise": "承诺事项",
+    "promises": "承诺事项",
+    "nomination": "推荐",
+    "winners": "获评",
+    "lines": "行数",
+    "ledgers": "台账",
+    "tasks": "任务",
+    "owners": "责任单位",
+    "done": "已完成",
+    "late": "超期",
+    "open": "未完成",
+    "supervision": "督导",
+    "visits": "走访",
+    "problems": "问题",
+    "rectified": "已整改",
+    "themes": "调研课题",
+    "research_visits": "调研走访",
+    "targets": "重点帮扶对象",
+    "requests": "诉求",
+    "transfers": "组织关系转接",
+    "dues_payments": "党费记录",
+    "development_cases": "发展对象",
+    "appraisals": "民主评议",
+    "ordinary_life": "组织生活",
+    "current": "当前",
+    "service": "服务",
+    "deed": "事迹",
+    "rule_cases": "规则案例",
+    "on_roll_year_end": "年末在册",
+    "zone_records": "区级记录",
+    "member_login": "党员账号",
+    "section": "章节",
+    "org": "组织",
+    "ip": "IP地址",
+    "role": "角色",
+    "scope": "范围",
+    "field": "字段",
+    "fields": "字段",
+    "changed": "修改项",
+    "rows": "行数",
+    "filters": "筛选条件",
+    "start": "起始",
+    "end": "截止",
+}
+
+
+def register_data_labels(labels: dict[str, str]) -> None:
+    for key, label in labels.items():
+        if DATA_LABELS.get(key, label) != label:
+            raise ValueError(f"audit data key {key} already has the label {DATA_LABELS[key]!r}")
+        DATA_LABELS[key] = label
+
+
+def data_label(key: str) -> str:
+    return DATA_LABELS.get(key, key)
+
+
+def data_text(key: str, value) -> str:
+    """One value of an entry's data as a person reads it: 是/否, 元 for 分, lists and maps spelled out."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or value == "":
+        return "—"
+    if key.endswith("_fen") and isinstance(value, int):
+        return f"{value / 100:,.2f}元"
+    if isinstance(value, dict):
+        return "；".join(f"{data_label(k)}：{data_text(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(data_text(key, v) for v in value)
+    return str(value)
+
+
+def data_rows(data) -> list[tuple[str, str]]:
+    """(Chinese name, value) of each key of an entry's data, for its details."""
+    if not isinstance(data, dict):
+        return [("内容", data_text("", data))] if data not in (None, "", []) else []
+    return [(data_label(k), data_text(k, v)) for k, v in data.items()]

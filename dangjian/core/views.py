@@ -70,15 +70,31 @@ def _audit_search(request: HttpRequest):
     return entries_between(entries, f["start"], f["end"]), f
 
 
+def _object_label(object_type: str) -> str:
+    """The Chinese name of an entry's object type ("people.member" → 党员), never the code."""
+    from django.apps import apps
+
+    if not object_type:
+        return ""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return ""
+
+
 @require_GET
 @requires("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    from .audit_labels import ACTION_LABELS, action_label
+    from .audit_labels import ACTION_LABELS, action_label, data_rows
 
     entries, f = _audit_search(request)
-    page = Paginator(entries.order_by("-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("actor").order_by("-id"), 50).get_page(request.GET.get("page"))
     for entry in page:
+        # Each entry reads as a sentence (time, who, what, on what); its data is shown on demand.
         entry.label = action_label(entry.action)
+        entry.who = (entry.actor.display_name if entry.actor else "") or entry.actor_name or "—"
+        entry.object_label = _object_label(entry.object_type)
+        entry.details = data_rows(entry.data)
     context = {
         "page": page,
         "f": f,

@@ -36,3 +36,16 @@ def test_branch_auditor_sees_only_the_branchs_entries(client, roles, branch, ent
 
 def test_secretary_cannot_open_the_audit_log(secretary_client):
     assert secretary_client.get(reverse("core:audit")).status_code == 404
+
+
+def test_the_audit_log_reads_as_a_sentence_with_chinese_details_on_demand(client, roles, zone):
+    auditor = make_user("auditor", roles["auditor"], zone)
+    auditor.display_name = "审计员甲"
+    auditor.save()
+    with transaction.atomic():
+        log_action(actor=auditor, action="accounts.login", data={"username": "auditor", "total_fen": 150})
+    client.force_login(auditor)
+    page = client.get(reverse("core:audit")).content.decode()
+    assert "审计员甲</strong> 登录" in page
+    assert "<details" in page and "用户名" in page and "1.50元" in page
+    assert "{&#x27;" not in page and "accounts.login" not in page.split("<ol", 1)[1]
