@@ -375,7 +375,7 @@ def find_header(columns: list[ImportColumn], head: list[list[Any]]) -> Header | 
 
 # Distinct cell texts remembered per column (a column of distinct values such as ID numbers stops
 # being remembered here, so a hostile file cannot grow the memo past this).
-MEMO_LIMIT = 20_000
+MEMO_LIMIT = 5_000
 
 
 class _Values:
