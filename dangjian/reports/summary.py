@@ -61,9 +61,24 @@ class Summary:
     used_keys: set[str] = field(default_factory=set)
 
     @property
-    def as_of_text(self) -> str:
+    def period_text(self) -> str:
+        """The span the figures cover: the whole calendar year once it is over, up to the day the
+        data was taken while it runs."""
+        day = timezone.localtime(self.as_of).date()
+        if day.year == self.year:
+            return f"统计期间：{self.year}年1月1日至{day.month}月{day.day}日"
+        return f"统计期间：{self.year}年1月1日至12月31日"
+
+    @property
+    def taken_text(self) -> str:
         day = timezone.localtime(self.as_of)
-        return f"数据截至{day.year}年{day.month}月{day.day}日"
+        # A past year's figures are complete; the date only says when they were read out.
+        verb = "数据截至" if day.year <= self.year else "数据提取于"
+        return f"{verb}{day.year}年{day.month}月{day.day}日"
+
+    @property
+    def as_of_text(self) -> str:
+        return f"{self.period_text}　{self.taken_text}"
 
     def plain_paragraphs(self):
         """(heading, [paragraph text, …]) per section, for the writers."""

@@ -103,7 +103,8 @@ def test_money_metric_is_written_in_wan_yuan(tree, only_metrics):
 
 def test_the_document_says_as_of_which_date_the_figures_were_taken(tree):
     summary = build_summary(tree, 2023)
-    assert summary.as_of_text.startswith("数据截至")
+    assert summary.as_of_text.startswith("统计期间：2023年1月1日至12月31日")
+    assert "数据提取于" in summary.as_of_text or "数据截至" in summary.as_of_text
     assert summary.as_of_text in to_markdown(summary)
 
 

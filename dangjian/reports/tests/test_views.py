@@ -167,7 +167,7 @@ def test_summary_page_shows_the_overview_and_offers_downloads(admin_client):
     page = admin_client.get(reverse("reports:summary"), {"year": 2023})
     body = page.content.decode()
     assert page.status_code == 200
-    assert "数据截至" in body
+    assert "统计期间：" in body
     for fmt in ("docx", "html", "md"):
         response = admin_client.get(reverse("reports:summary_download"), {"year": 2023, "format": fmt})
         assert response.status_code == 200

@@ -23,7 +23,7 @@ def test_year_summary_writes_each_format_to_a_file(admin_user, tmp_path, fmt):
     else:
         text = data.decode()
     assert "4个基层党组织" in text
-    assert "数据截至" in text
+    assert "统计期间：2023年1月1日至12月31日" in text and "数据" in text
 
 
 def test_year_summary_prints_markdown_to_stdout(admin_user):
