@@ -7,10 +7,10 @@ import io
 from collections import Counter, defaultdict
 
 import xlsxwriter
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
-from dangjian.core.printing import html_to_pdf
+from dangjian.core.printing import html_to_pdf, setup_sheet_printing
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Org
 
@@ -44,13 +44,45 @@ def ledger_data(org: Org, year: int, *, actor) -> dict:
             "member__org__path",
         )
         .exclude(status=Participation.PRESENT)
-        .select_related("member__person")
+        .select_related("member__person", "member__org")
         .order_by("activity_id", "status", "member__person__name")
     ):
         missing[row.activity_id].append(row)
+    # A zone-wide activity (organized above this org, joined as a participant) counts every
+    # participating branch's people; this org's ledger shows its own people's rows instead. Nothing
+    # else is recorded per participant: with no rows for them, the ledger says 未登记, not 0/0.
+    joined = [a.pk for a in activities if not a.org.path.startswith(org.path)]
+    own: dict[int, dict[str, int]] = {}
+    if joined:
+        for row in (
+            scoped(
+                Attendance.objects.filter(activity__in=joined, member__org__path__startswith=org.path),
+                actor,
+                "activities.view",
+                "member__org__path",
+            )
+            .values("activity_id")
+            .annotate(
+                expected=Count("id"),
+                present=Count("id", filter=Q(status=Participation.PRESENT)),
+                on_leave=Count("id", filter=Q(status=Participation.LEAVE)),
+            )
+        ):
+            own[row["activity_id"]] = row
     for a in activities:
-        a.missing_rows = missing.get(a.pk, [])
+        a.missing_rows = [
+            row
+            for row in missing.get(a.pk, [])
+            if a.pk not in joined or row.member.org.path.startswith(org.path)
+        ]
         a.quorate = selectors.quorate(a)
+        a.zone_wide = a.pk in joined
+        a.unrecorded = a.zone_wide and a.pk not in own
+        if a.zone_wide:
+            counts = own.get(a.pk, {})
+            a.expected, a.present, a.on_leave = (
+                counts.get(k, 0) for k in ("expected", "present", "on_leave")
+            )
     appraisals = list(
         scoped(Appraisal.objects.filter(org=org, year=year), actor, "activities.view", "member__org__path")
         .select_related("member__person")
@@ -77,6 +109,16 @@ def _turnout(a) -> str:
     return ""
 
 
+def _note(a) -> str:
+    if _turnout(a):
+        return _turnout(a)
+    if a.status == Status.PLANNED:
+        return "计划"
+    if a.zone_wide:
+        return f"{a.org.name}组织，本组织参加"
+    return ""
+
+
 def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
     data = ledger_data(org, year, actor=actor)
     buffer = io.BytesIO()
@@ -95,6 +137,7 @@ def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
             ws.write_string(2, i, h, head)
             ws.set_column(i, i, w)
         ws.freeze_panes(3, 0)
+        setup_sheet_printing(ws, repeat_to_row=2, landscape=True)
         return ws
 
     def put(ws, r: int, values: list) -> None:
@@ -133,6 +176,7 @@ def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
     )
     for r, a in enumerate(data["activities"], start=3):
         absent = a.expected - a.present - a.on_leave
+        counts = ["未登记", None, None, None] if a.unrecorded else [a.expected, a.present, a.on_leave, absent]
         put(
             ws,
             r,
@@ -146,11 +190,8 @@ def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
                 a.recorder,
                 a.speaker,
                 a.audience or None,
-                a.expected,
-                a.present,
-                a.on_leave,
-                absent,
-                _turnout(a) or ("计划" if a.status == Status.PLANNED else ""),
+                *counts,
+                _note(a),
                 a.agenda,
                 a.minutes,
             ],

@@ -383,6 +383,6 @@ def to_xlsx(printed: PrintedLedger) -> bytes:
                     # Always a string cell: text starting with "=" never becomes a formula.
                     sheet.write_string(r, c, str(v), cell)
         sheet.freeze_panes(3, 0)
-        setup_sheet_printing(sheet, repeat_to_row=2, landscape=printed.landscape, header=printed.title)
+        setup_sheet_printing(sheet, repeat_to_row=2, landscape=True, header=printed.title)
     book.close()
     return buffer.getvalue()

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from .printing import setup_sheet_printing
+
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,8 +35,10 @@ class ListExporter:
     verbose_name = ""
     headers: list[str] = []
     column_widths: dict[int, int] = {}
-    # Printed as offices file sheets: A4, this orientation, header rows repeated, pages numbered.
-    landscape = False
+    # Printed as offices file sheets (core.printing): A4 in this orientation, fitted to the page
+    # width, title and header rows repeated, "第 N 页 共 M 页". Lists are wide: landscape unless a
+    # sheet is known to be narrow.
+    landscape = True
 
     def __init__(self, *, actor, reveal: bool = False):
         self.actor = actor
@@ -95,12 +99,7 @@ class ListExporter:
                     sheet.write_number(row_no, col, name, head_fmt)
                 else:
                     sheet.write_string(row_no, col, str(name), head_fmt)
-        sheet.set_paper(9)
-        if self.landscape:
-            sheet.set_landscape()
-        sheet.repeat_rows(0, row_no)
-        sheet.set_footer("&C— &P —")
-        sheet.fit_to_pages(1, 0)
+        setup_sheet_printing(sheet, repeat_to_row=row_no, landscape=self.landscape)
         count = 0
         # The commonest cells (text, whole numbers, blanks) by their exact type first: this loop
         # runs once per cell of a 100,000-row roll.

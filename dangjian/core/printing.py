@@ -60,7 +60,8 @@ def html_to_pdf(html: str) -> bytes:
 
 def setup_sheet_printing(sheet, *, repeat_to_row: int, landscape: bool = True, header: str = "") -> None:
     """A4, fitted to one page wide, rows 0..``repeat_to_row`` repeated on every page, page numbers in
-    the footer and ``header`` (the ledger's title) in the page header."""
+    the footer and ``header`` (the ledger's title) in the page header. Every xlsx the platform prints
+    goes through here (``core.exporting.ListExporter`` and the ledgers that write their own books)."""
     sheet.set_paper(A4_PAPER)
     if landscape:
         sheet.set_landscape()
@@ -68,8 +69,34 @@ def setup_sheet_printing(sheet, *, repeat_to_row: int, landscape: bool = True, h
         sheet.set_portrait()
     sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     sheet.fit_to_pages(1, 0)
+    _write_fit_width_explicitly(sheet)
     sheet.repeat_rows(0, repeat_to_row)
     if header:
         sheet.set_header("&C" + header.replace("&", "&&"))
     sheet.set_footer(FOOTER_PAGES)
     sheet.center_horizontally()
+
+
+def _write_fit_width_explicitly(sheet) -> None:
+    """xlsxwriter leaves ``fitToWidth="1"`` out (1 is the schema's default); readers that take the
+    attribute literally (openpyxl answers None, some checkers call that "not fitted") then miss it, so
+    this sheet writes it. Only the one ``pageSetup`` tag is touched, never the row-writing path."""
+    from xlsxwriter.worksheet import Worksheet
+
+    def write_page_setup() -> None:
+        plain = sheet._xml_empty_tag
+
+        def tag(name, attributes=None):
+            if name == "pageSetup" and sheet.fit_page and sheet.fit_width == 1:
+                attributes = [*(attributes or [])]
+                at = 1 if attributes and attributes[0][0] == "paperSize" else 0
+                attributes.insert(at, ("fitToWidth", 1))
+            return plain(name, attributes)
+
+        sheet._xml_empty_tag = tag
+        try:
+            Worksheet._write_page_setup(sheet)
+        finally:
+            del sheet._xml_empty_tag
+
+    sheet._write_page_setup = write_page_setup

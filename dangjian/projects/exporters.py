@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core.money import fmt_yuan
+from dangjian.core.printing import setup_sheet_printing
 
 from . import selectors
 from .models import AreaUnit, Initiative, ProjectKind, ProjectStatus
@@ -165,12 +166,7 @@ def ledger_xlsx(data: dict) -> bytes:
                 sheet.write_string(r, c, str(value), cell)
     # Paper as an office files it: A4 landscape, every column on one page width, title and header
     # repeated on each page, "第 N 页 共 M 页" at the foot.
-    sheet.set_paper(9)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0, 2)
-    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
-    sheet.set_footer("&C第 &P 页 共 &N 页")
+    setup_sheet_printing(sheet, repeat_to_row=2, landscape=True)
     sheet.freeze_panes(3, 2)
     book.close()
     return out.getvalue()

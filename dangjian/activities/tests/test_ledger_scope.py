@@ -84,3 +84,51 @@ def test_a_node_only_grant_on_a_committee_sees_its_own_node_only(roles, communit
     assert client.get(reverse("activities:ledger", args=["T-C1", 2023])).status_code == 404
     compliance = client.get(reverse("activities:compliance"), {"year": 2023}).content.decode()
     assert "丙社区第一党支部" not in compliance
+
+
+def _meeting_row(content: bytes, title: str) -> list:
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["会议活动"]
+    headers = [c.value for c in sheet[3]]
+    row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[2] == title)
+    return dict(zip(headers, row, strict=True))
+
+
+def test_a_branch_ledger_counts_only_its_own_people_at_a_zone_wide_meeting(secretary_client, zone_meeting):
+    response = secretary_client.get(reverse("activities:ledger_xlsx", args=["T-A", 2023]))
+    row = _meeting_row(response.content, "全区党课")
+    # The zone's meeting marked two people, one of them this branch's.
+    assert (row["应到"], row["实到"], row["缺席"]) == (1, 0, 1)
+
+
+def test_a_zone_wide_theme_day_without_the_branchs_attendance_reads_unrecorded_not_zero(
+    secretary_client, zone, branch
+):
+    from django.db import transaction
+
+    with transaction.atomic():
+        services.record_activity(
+            actor=SYSTEM,
+            org=Org.objects.get(pk=zone.pk),
+            kind=Kind.THEME_DAY,
+            title="全区主题党日",
+            date=date(2023, 7, 1),
+            participants=[branch],
+        )
+    response = secretary_client.get(reverse("activities:ledger_xlsx", args=["T-A", 2023]))
+    row = _meeting_row(response.content, "全区主题党日")
+    assert row["应到"] == "未登记" and row["实到"] is None
+    page = secretary_client.get(reverse("activities:ledger", args=["T-A", 2023])).content.decode()
+    assert "0 / 0" not in page and "本组织未登记" in page
+
+
+def test_every_sheet_of_the_ledger_xlsx_prints_a4_landscape_one_page_wide_with_titles_repeated(
+    secretary_client, zone_meeting
+):
+    response = secretary_client.get(reverse("activities:ledger_xlsx", args=["T-A", 2023]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$3"
+        assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
