@@ -144,7 +144,8 @@ def _chinese_styles(document) -> dict[str, object]:
     _set_fonts(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), body_face)
     lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
     if lang is not None:
-        lang.set(qn("w:val"), "zh-CN")
+        # Chinese for the East Asian slot only: with w:val zh-CN as well, LibreOffice breaks a line
+        # inside a number ("650 / 0余人").
         lang.set(qn("w:eastAsia"), "zh-CN")
     # The character grid counts in characters of the default size: make that the body's 三号.
     for tag in ("w:sz", "w:szCs"):
