@@ -236,14 +236,21 @@ def _page_number_footer(section) -> None:
     paragraph.text = ""
     paragraph.style = "页脚"
     paragraph.add_run("— ")
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), " PAGE ")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
+    # A complex field (begin, instruction, separate, shown value, end) rather than w:fldSimple:
+    # readers that list a paragraph's runs then see "— 1 —" as Word shows it.
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            mark = OxmlElement("w:fldChar")
+            mark.set(qn("w:fldCharType"), kind)
+            run._r.append(mark)
+        elif text == " PAGE ":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = text
+            run._r.append(instruction)
+        else:
+            run.text = text
     paragraph.add_run(" —")
 
 
