@@ -46,6 +46,9 @@ class BaseMetric:
     columns: tuple[tuple[str, str], ...] = ()
     chart: str = ""
     chart_group: str = ""
+    # False: the figure is a breakdown drawn only as its chart (members by status, by kind…), whose
+    # total repeats another tile's; the dashboard shows no tile for it.
+    tile: bool = True
     # Kept per (metric, org, year) in the figure store (reports.figures) and read from it; False keeps
     # the figure live. Only figures that roll up can be stored: see ``is_stored``.
     stored: bool = True

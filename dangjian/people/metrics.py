@@ -117,6 +117,7 @@ register(
 register(
     Metric(
         key="members.by_status",
+        tile=False,
         label="党员（按状态）",
         unit="名",
         area="党员",
@@ -131,6 +132,7 @@ register(
 register(
     Metric(
         key="members.by_kind",
+        tile=False,
         label="党员（按组织类型）",
         unit="名",
         area="党员",
@@ -145,6 +147,7 @@ register(
 register(
     Metric(
         key="members.by_age_band",
+        tile=False,
         label="党员（按年龄段）",
         unit="名",
         area="党员",

@@ -91,6 +91,30 @@ def tiles(org: Org, year: int, metrics: list[Metric] | None = None) -> list[Tile
     return [Tile(m, stored[m.key] if m.key in stored else m.value(org, year)) for m in metrics]
 
 
+def level_tiles(org: Org, year: int, tile_list: list[Tile]) -> tuple[list[Tile], int]:
+    """The tiles of the org's level, and how many were left out.
+
+    A breakdown drawn only as its chart (``tile=False``) never has a tile. Below the top of the tree, a
+    tile whose figure is zero here is left out when no fact of it sits below the top org anywhere: its
+    facts attach at the zone only (联络组, 讲师库, 重点任务) or there are none, so a branch cannot have any.
+    A zero that a branch could have (no meeting held) stays: that gap is what a secretary must see."""
+    tile_list = [t for t in tile_list if t.metric.tile]
+    if org.depth <= 1:
+        return tile_list, 0
+    zero = [t.metric for t in tile_list if not t.value]
+    root = Org.objects.get(path=org.path[: org.steplen])
+    below_root = {}
+    for key, (total, own, _) in figures.rollups(zero, root, year).items():
+        # A rate's "own" is a rate too: any difference from the total means facts below the top.
+        below_root[key] = abs(total - own) if own else total
+    for metric in zero:
+        if metric.key not in below_root:  # a live figure: ask it
+            total, own = metric.value(root, year), metric.own(root, year)
+            below_root[metric.key] = abs(total - own) if own else total
+    kept = [t for t in tile_list if t.value or below_root.get(t.metric.key, 0) > 0]
+    return kept, len(tile_list) - len(kept)
+
+
 def areas(tile_list: list[Tile]) -> list[Area]:
     grouped: dict[str, Area] = {}
     for tile in tile_list:

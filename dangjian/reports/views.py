@@ -71,12 +71,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return _dashboard_export(request, org, year, metrics, table)
     rollup_metrics, rollup_rows, tiles = selectors.rollup(org, year, metrics)
     charts = selectors.charts(org, year, metrics)
+    shown, hidden = selectors.level_tiles(org, year, tiles)
     context = {
         "org": org,
         "year": year,
         "years": _years(),
         "ancestors": selectors.ancestors_in_scope(request.user, org),
-        "areas": selectors.areas(tiles),
+        "areas": selectors.areas(shown),
+        "hidden_tiles": hidden,
         "charts": charts,
         "rollup_metrics": rollup_metrics,
         "rollup_rows": rollup_rows,

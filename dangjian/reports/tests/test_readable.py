@@ -66,3 +66,26 @@ def test_a_drill_down_names_attendance_by_meeting_member_and_chinese_status(clie
     cells = _cells(response.content.decode())
     assert {"会议名称", "姓名", "出席情况"} <= set(cells)
     assert "出席" in cells
+
+
+def _dashboard(client, username: str) -> str:
+    call_command("seed_demo", verbosity=0)
+    client.force_login(User.objects.get(username=username))
+    return client.get(reverse("reports:dashboard"), {"year": 2023}).content.decode()
+
+
+def test_the_zone_dashboard_draws_member_breakdowns_as_charts_not_as_tiles_and_keeps_its_zeros(client):
+    page = _dashboard(client, "admin")
+    assert 'data-metric="members.on_roll"' in page
+    for twin in ("members.by_status", "members.by_kind", "members.by_age_band"):
+        assert f'data-metric="{twin}"' not in page
+    assert 'data-metric="payouts.elder_total"' in page  # a zero at the zone is shown: a gap to see
+    assert "data-hidden-tiles" not in page
+
+
+def test_a_branch_secretarys_dashboard_leaves_out_zone_level_figures_but_keeps_the_branchs_own_zeros(client):
+    page = _dashboard(client, "jizhuang")
+    for zone_only in ("orgs.liaison_groups", "activities.lecturers", "checklists.key_tasks"):
+        assert f'data-metric="{zone_only}"' not in page
+    assert 'data-metric="activities.study_sessions"' in page  # none held here, but a branch can hold one
+    assert "data-hidden-tiles" in page
