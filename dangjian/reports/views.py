@@ -69,7 +69,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     table = request.GET.get("table", "")
     if _wants_xlsx(request):
         return _dashboard_export(request, org, year, metrics, table)
-    rollup_metrics, rollup_rows, tiles = selectors.rollup(org, year, metrics)
+    # A breakdown's twin (members by status…) repeats a column of the table as it would a tile.
+    rollup_metrics, rollup_rows, tiles = selectors.rollup(org, year, [m for m in metrics if m.tile])
     charts = selectors.charts(org, year, metrics)
     shown, hidden = selectors.level_tiles(org, year, tiles)
     context = {
@@ -92,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _dashboard_export(request, org, year, metrics, table: str) -> HttpResponse:
     if table == "rollup":
-        rollup_metrics, rows, _ = selectors.rollup(org, year, metrics)
+        rollup_metrics, rows, _ = selectors.rollup(org, year, [m for m in metrics if m.tile])
         headers = ["组织"] + [_header(m) for m in rollup_metrics]
         data = [
             [(r.org.name if r.org else f"{org.name}（本级）")]
