@@ -1,0 +1,56 @@
+"""Every main page of every demo persona, at a desk (1366 × 768) and on a phone (390 × 844): the page
+answers 200, draws no console error and does not scroll sideways, and its screenshot is left in
+var/screenshots/<persona>/ for a person to look at after `make e2e`."""
+
+import re
+
+import pytest
+
+from .conftest import ROOT, login
+
+pytestmark = pytest.mark.e2e
+SHOTS = ROOT / "var" / "screenshots"
+PERSONAS = ["admin", "liaison1", "jizhuang", "sanhai", "auditor", "xitong", "anquan", "shenji", "dangyuan"]
+SIZES = {"desk": (1366, 768), "phone": (390, 844)}
+
+
+def _main_pages(page, server_url) -> list[str]:
+    """Home and what the top menu offers this persona (its items come from the views' own checks)."""
+    page.goto(f"{server_url}/")
+    hrefs = page.eval_on_selector_all(
+        "header nav a[href^='/'], nav.navbar a[href^='/']", "els => els.map(e => e.getAttribute('href'))"
+    )
+    pages = ["/"]
+    for href in hrefs:
+        if href not in pages and not re.match(r"^/accounts/(logout|password)", href):
+            pages.append(href)
+    return pages
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_main_page_fits_a_desk_and_a_phone_and_is_left_as_a_screenshot(browser, server_url, persona):
+    folder = SHOTS / persona
+    folder.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for size, (width, height) in SIZES.items():
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        login(page, server_url, persona)
+        for path in _main_pages(page, server_url):
+            response = page.goto(f"{server_url}{path}")
+            page.wait_for_load_state("networkidle")
+            name = (path.strip("/").replace("/", "-").split("?")[0] or "home") + f"-{size}.png"
+            page.screenshot(path=str(folder / name))
+            if response is None or response.status != 200:
+                problems.append(f"{size} {path}: HTTP {response.status if response else '—'}")
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems.append(f"{size} {path}: {wide} px wide in a {width} px window")
+            if errors:
+                problems.append(f"{size} {path}: console {errors[:2]}")
+                errors.clear()
+        context.close()
+    assert problems == []
