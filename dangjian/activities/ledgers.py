@@ -85,7 +85,7 @@ def org_life_sections(actor, org, year: int) -> list[Section]:
         Section(
             "民主评议党员",
             (Column("支部", 22), Column("姓名", 10), Column("评议等次", 10)),
-            _appraisal_rows(org, year),
+            _appraisal_rows(actor, org, year),
         ),
     ]
 

@@ -132,3 +132,11 @@ def test_every_sheet_of_the_ledger_xlsx_prints_a4_landscape_one_page_wide_with_t
         assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
         assert sheet.print_title_rows == "$1:$3"
         assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+
+
+def test_the_catalogue_prints_the_org_life_ledger_with_its_appraisals(secretary, branch, zone_meeting):
+    from dangjian.core.ledgers import get_ledger
+
+    sections = get_ledger("activities.org_life").build(secretary, Org.objects.get(pk=branch.pk), 2023)
+    assert [s.title for s in sections] == ["会议活动一览", "组织生活合规情况", "民主评议党员"]
+    assert all(isinstance(list(s.rows), list) for s in sections)
