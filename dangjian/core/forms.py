@@ -57,10 +57,25 @@ def length_message(label: str, limit: int) -> str:
     return f"{label}最多{limit}个字，现有%(show_value)d个，请删减后再保存。"
 
 
+def _bootstrap(widget: forms.Widget) -> None:
+    """Bootstrap's class on a widget that has none, so every form reads alike (core/_fields.html)."""
+    if "class" in widget.attrs or widget.is_hidden:
+        return
+    if isinstance(widget, forms.CheckboxInput):
+        widget.attrs["class"] = "form-check-input"
+    elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return
+    elif isinstance(widget, forms.Select):
+        widget.attrs["class"] = "form-select form-select-sm"
+    elif isinstance(widget, forms.widgets.Input | forms.Textarea):
+        widget.attrs["class"] = "form-control form-control-sm"
+
+
 def harmonize(form: forms.BaseForm) -> None:
     """Apply the platform's rules (module docstring) to the fields of one form instance."""
     for name, field in form.fields.items():
         label = field.label or name
+        _bootstrap(field.widget)
         if isinstance(field, forms.DateField) and isinstance(field.widget, forms.DateInput):
             field.widget.input_type = "date"
             field.widget.format = ISO_DATE

@@ -148,3 +148,30 @@ def test_the_request_limit_lets_a_long_text_over_its_limit_reach_the_form():
 
     encoded = len("会".encode()) * 3 * (settings.LONG_TEXT_MAX_CHARS + 1)
     assert 2 * encoded <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_a_bare_field_gets_the_platforms_bootstrap_class_and_an_explicit_one_is_kept():
+    from django import forms as dj
+
+    from dangjian.core import forms as core_forms
+
+    class Bare(core_forms.Form):
+        code = dj.CharField()
+        kind = dj.ChoiceField(choices=[("a", "甲")])
+        flag = dj.BooleanField(required=False)
+        own = dj.CharField(widget=dj.TextInput(attrs={"class": "mine"}))
+
+    form = Bare()
+    assert form.fields["code"].widget.attrs["class"] == "form-control form-control-sm"
+    assert form.fields["kind"].widget.attrs["class"] == "form-select form-select-sm"
+    assert form.fields["flag"].widget.attrs["class"] == "form-check-input"
+    assert form.fields["own"].widget.attrs["class"] == "mine"
+
+
+def test_the_transfer_in_and_resident_forms_use_the_shared_layout_not_djangos_bare_divs(admin_client):
+    from django.urls import reverse
+
+    for name in ("people:transfers", "people:households"):
+        page = admin_client.get(reverse(name)).content.decode()
+        assert 'class="form-label small mb-0"' in page, name
+        assert 'class="form-control form-control-sm"' in page, name
