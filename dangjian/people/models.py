@@ -244,11 +244,9 @@ class Transfer(models.Model):
     arriving_joined_on = models.DateField("入党日期", null=True, blank=True)
     arriving_full_on = models.DateField("转正日期", null=True, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
-    # Scope through whichever side is on the platform; both sides may see an internal transfer.
-    scope_path = models.CharField(max_length=255, db_index=True, editable=False)
-    scope_path_to = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
-
-    SCOPE_PATH = "scope_path"
+    # Both sides on the platform see a transfer, each through its own key: the live path follows
+    # move_org (a copied path would stay with the old parent). The side off the platform is only named.
+    SCOPE_PATH = ("from_org__path", "to_org__path")
 
     class Meta:
         ordering = ["-applied_on", "-id"]

@@ -364,7 +364,6 @@ def _transfers(ctx: SeedContext, members: list[Member]) -> int:
                 applied_on=applied,
                 approved_on=applied + timedelta(days=3) if state != TransferState.APPLIED else None,
                 issued_on=issued,
-                scope_path=m.org.path,
             )
         )
     Transfer.objects.bulk_create(rows)
@@ -469,8 +468,6 @@ def _rule_cases(ctx: SeedContext, ids: _Ids) -> dict:
         issued_on=date(y, 4, 22),
         closed_on=date(y, 5, 1),
         host_until=date(y, 10, 1),
-        scope_path=branch.path,
-        scope_path_to=host.path,
     )
 
     # A candidate with every step up to the branch meeting's vote, entered late from the paper file.

@@ -159,11 +159,9 @@ def member_history(member: Member) -> QuerySet[MembershipPeriod]:
 
 
 def transfers_visible_to(actor, capability: str = "members.view") -> QuerySet[Transfer]:
-    from dangjian.core.scoping import scope_q
-
-    # Both the sending and the receiving side see a transfer between two branches on the platform.
-    q = scope_q(actor, capability, "scope_path") | scope_q(actor, capability, "scope_path_to")
-    return Transfer.objects.filter(q).select_related("member__person", "from_org", "to_org")
+    # Both the sending and the receiving side see a transfer between two branches on the platform
+    # (Transfer.SCOPE_PATH names both keys).
+    return scoped(Transfer.objects.select_related("member__person", "from_org", "to_org"), actor, capability)
 
 
 def open_transfers(actor) -> QuerySet[Transfer]:

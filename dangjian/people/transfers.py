@@ -73,8 +73,6 @@ def request_transfer_out(
         months_away=months_away,
         applied_on=applied_on,
         valid_days=valid_days,
-        scope_path=member.org.path,
-        scope_path_to=to_org.path if to_org else "",
     )
     _log(actor, transfer, "request_out", member=member.pk, kind=transfer.kind)
     return transfer
@@ -192,7 +190,6 @@ def _request_transfer_in(
         applied_on=applied_on,
         approved_on=applied_on,
         issued_on=applied_on,
-        scope_path=to_org.path,
     )
     _log(actor, transfer, "request_in")
     return transfer

@@ -183,7 +183,6 @@ def test_receiving_an_old_transfer_in_naming_another_branchs_resident_enrols_nob
         person_id_number=resident.id_number,
         applied_on=date(2023, 3, 1),
         issued_on=date(2023, 3, 1),
-        scope_path=branch.path,
     )
     with pytest.raises(ValidationError):
         transfers.receive_transfer(actor=secretary, transfer=transfer, on=date(2023, 3, 5))
