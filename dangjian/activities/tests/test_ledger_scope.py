@@ -140,3 +140,19 @@ def test_the_catalogue_prints_the_org_life_ledger_with_its_appraisals(secretary,
     sections = get_ledger("activities.org_life").build(secretary, Org.objects.get(pk=branch.pk), 2023)
     assert [s.title for s in sections] == ["会议活动一览", "组织生活合规情况", "民主评议党员"]
     assert all(isinstance(list(s.rows), list) for s in sections)
+
+
+def test_a_committee_meeting_without_a_committee_on_file_shows_no_negative_absence(secretary_client, branch):
+    from django.db import transaction
+
+    from dangjian.activities.tests.factories import meeting
+
+    activity = meeting(Org.objects.get(pk=branch.pk), title="无委员名单的支委会")
+    someone = member(branch, "列席党员")
+    with transaction.atomic():
+        services.set_attendance(
+            actor=SYSTEM, activity=activity, marks=[Mark(someone.pk, Participation.PRESENT, "")]
+        )
+    response = secretary_client.get(reverse("activities:ledger_xlsx", args=["T-A", 2023]))
+    row = _meeting_row(response.content, "无委员名单的支委会")
+    assert row["缺席"] == 0
