@@ -91,6 +91,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
+WALL_REFRESH_SECONDS = 300
+WALL_TILES = 12
+
+
+@require_GET
+@requires("reports.view")
+def wall(request: HttpRequest) -> HttpResponse:
+    """The 大屏: the dashboard's key figures and charts, dark and large, reloading itself every five
+    minutes (a meta refresh: no script needed); the figures come from the same store as the dashboard."""
+    org = selectors.org_for_report(request.user, request.GET.get("org"))
+    year = _year(request, request.GET.get("year"))
+    metrics = all_metrics()
+    shown, _ = selectors.level_tiles(org, year, selectors.tiles(org, year, metrics))
+    # One figure per area first (the areas' leading figures), then the rest, skipping zeros.
+    leading, rest, seen = [], [], set()
+    for tile in shown:
+        if not tile.value:
+            continue
+        (rest if tile.metric.area in seen else leading).append(tile)
+        seen.add(tile.metric.area)
+    context = {
+        "org": org,
+        "year": year,
+        "tiles": (leading + rest)[:WALL_TILES],
+        "charts": selectors.charts(org, year, metrics)[:4],
+        "refresh": WALL_REFRESH_SECONDS,
+        "freshness": figures.freshness(org, year),
+    }
+    return render(request, "reports/wall.html", context)
+
+
 def _dashboard_export(request, org, year, metrics, table: str) -> HttpResponse:
     if table == "rollup":
         rollup_metrics, rows, _ = selectors.rollup(org, year, [m for m in metrics if m.tile])

@@ -345,3 +345,10 @@ def test_a_year_out_of_range_falls_back_to_the_default(admin_client, settings):
     settings.DANGJIAN_DEFAULT_YEAR = 2023
     assert admin_client.get(DASHBOARD, {"year": "abc"}).context["year"] == 2023
     assert admin_client.get(DASHBOARD, {"year": 1900}).context["year"] == 2023
+
+
+def test_the_wall_screen_is_dark_reloads_itself_and_shows_only_the_viewers_org(secretary_client, branch):
+    page = secretary_client.get(reverse("reports:wall")).content.decode()
+    assert 'http-equiv="refresh"' in page and 'data-bs-theme="dark"' in page
+    assert branch.name in page
+    assert secretary_client.get(reverse("reports:wall"), {"org": "T-B"}).status_code == 404

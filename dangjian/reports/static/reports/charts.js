@@ -42,7 +42,8 @@
       const element = document.getElementById(spec.id);
       if (!element) { return; }
       // SVG renders sharp on paper, so the charts print as they show.
-      const chart = window.echarts.init(element, null, { renderer: "svg" });
+      // The wall screen (大屏) asks for ECharts' built-in dark theme through data-theme.
+      const chart = window.echarts.init(element, element.dataset.theme || null, { renderer: "svg" });
       chart.setOption(option(spec));
       charts.push(chart);
     });
