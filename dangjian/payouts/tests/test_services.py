@@ -484,15 +484,16 @@ def test_a_scan_that_only_starts_like_a_jpeg_is_refused(branch, trio):
         services.upload_sheet(actor=SYSTEM, programme=prog, data=b"\xff\xd8\xff scan")
 
 
-def test_a_keyed_counter_payment_takes_ten_statements_and_one_chained_audit_entry(
+def test_a_keyed_counter_payment_takes_eleven_statements_and_one_chained_audit_entry(
     branch, trio, django_assert_max_num_queries
 ):
     prog = f.approved(branch, trio)
     line = prog.entitlements.order_by("line_no").first()
     payload = {"method": Method.COUNTER, "signature_png": f.png_b64()}
-    # The line lock, the key, the prior payments, the payment, the stored answer and the audit
-    # append (lock, head, insert), with BEGIN and COMMIT where the database shows them.
-    with django_assert_max_num_queries(10):
+    # The line lock, the key, the prior payments, the payment, the figure store's mark of the paid
+    # figures, the stored answer and the audit append (lock, head, insert), with BEGIN and COMMIT where
+    # the database shows them.
+    with django_assert_max_num_queries(11):
         status, body = services.pay_with_key(actor=trio[2], entitlement_id=line.pk, key="k1", payload=payload)
     assert status == 201 and body["entitlement_id"] == line.pk
     entry = AuditEntry.objects.filter(action="payouts.pay").get()

@@ -253,7 +253,8 @@ def _apply(zone: Org, write: tuple) -> None:
         if activity is not None:
             activity.delete()
     elif op == "remove_member":
-        member = _pick(Member.objects.filter(org__path__startswith=zone.path, left_on=None), write[1])
+        on_roll = Member.objects.filter(org__path__startswith=zone.path, left_on=None)
+        member = _pick(on_roll.filter(joined_on__lte=date(YEAR, 6, 30)), write[1])
         if member is not None:
             people.remove_member(actor=SYSTEM, member=member, left_on=date(YEAR, 6, 30), reason="去世")
 
