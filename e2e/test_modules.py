@@ -47,4 +47,6 @@ def test_year_end_overview_reads_like_the_article(page, server_url):
     expect(body).to_contain_text("创新开展“十面红旗”“和美社区”评选活动，拨付奖励资金600余万元")
     expect(body).to_contain_text("纳入“争先夺优”“项目建设”等五本台账")
     expect(body).to_contain_text("共发放分红108.5万元，受益群众1550名")
-    expect(body).to_contain_text("数据截至")
+    # A past year names its period and when the data was taken (not "数据截至…" alone).
+    expect(body).to_contain_text("统计期间：2023年1月1日至12月31日")
+    expect(body).to_contain_text("数据提取于")
