@@ -208,10 +208,6 @@ def _kinds(stored: list[BaseMetric]) -> tuple[dict[str, BaseMetric], dict[str, B
     return sums, {m.key: m for m in stored if m.key not in sums}
 
 
-def _under(org: Org, year: int, keys) -> object:
-    return Figure.objects.filter(year=year, path__startswith=org.path, metric__in=list(keys))
-
-
 def _grouped(org: Org, year: int, sums: dict, distinct: dict, prefix_length: int | None):
     """Rows (metric, prefix, value, denominator) under ``org``: sums of the whole figures, and counts
     of distinct values — one query each, grouped by metric (and the path's first ``prefix_length``
@@ -223,7 +219,7 @@ def _grouped(org: Org, year: int, sums: dict, distinct: dict, prefix_length: int
     ):
         if not keys:
             continue
-        qs = _under(org, year, keys).filter(label_q)
+        qs = Figure.objects.filter(label_q, year=year, path__startswith=org.path, metric__in=list(keys))
         fields = ["metric"]
         if prefix_length is not None:
             qs = qs.annotate(prefix=Substr("path", 1, prefix_length))
@@ -242,10 +238,15 @@ def values(metrics: list[BaseMetric], org: Org, year: int) -> dict[str, int]:
     return {key: found.get(key, 0) for key in by_key}
 
 
+def values_or_live(metrics: list[BaseMetric], org: Org, year: int) -> dict[str, int]:
+    """Every metric's figure: stored where the store holds it, else computed live."""
+    found = values(metrics, org, year)
+    return {m.key: found[m.key] if m.key in found else m.value(org, year) for m in metrics}
+
+
 def value(metric: BaseMetric, org: Org, year: int) -> int:
     """One figure, stored or live."""
-    found = values([metric], org, year)
-    return found[metric.key] if metric.key in found else metric.value(org, year)
+    return values_or_live([metric], org, year)[metric.key]
 
 
 def rollups(metrics: list[BaseMetric], org: Org, year: int) -> dict[str, tuple[int, int, dict[str, int]]]:

@@ -87,8 +87,8 @@ def _same_facts_once(memo: dict, kind: tuple, metric: Metric, org: Org, year: in
 
 def tiles(org: Org, year: int, metrics: list[Metric] | None = None) -> list[Tile]:
     metrics = metrics or all_metrics()
-    stored = figures.values(metrics, org, year)
-    return [Tile(m, stored[m.key] if m.key in stored else m.value(org, year)) for m in metrics]
+    found = figures.values_or_live(metrics, org, year)
+    return [Tile(m, found[m.key]) for m in metrics]
 
 
 def level_tiles(org: Org, year: int, tile_list: list[Tile]) -> tuple[list[Tile], int]:
@@ -302,10 +302,10 @@ def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
 def compare_years(org: Org, year_a: int, year_b: int, metrics: list[Metric] | None = None) -> list[dict]:
     rows = []
     metrics = metrics or all_metrics()
-    stored_a, stored_b = figures.values(metrics, org, year_a), figures.values(metrics, org, year_b)
+    found_a = figures.values_or_live(metrics, org, year_a)
+    found_b = figures.values_or_live(metrics, org, year_b)
     for metric in metrics:
-        a = stored_a[metric.key] if metric.key in stored_a else metric.value(org, year_a)
-        b = stored_b[metric.key] if metric.key in stored_b else metric.value(org, year_b)
+        a, b = found_a[metric.key], found_b[metric.key]
         rows.append(
             {
                 "metric": metric,
