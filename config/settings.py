@@ -258,6 +258,9 @@ JOBS_STALE_SECONDS = env_int("DANGJIAN_JOBS_STALE_SECONDS", 120, minimum=10)
 JOBS_MAX_ATTEMPTS = env_int("DANGJIAN_JOBS_MAX_ATTEMPTS", 2, minimum=1)
 # Uploaded files wait this long for their commit, then the daily schedule deletes them.
 UPLOAD_MAX_AGE_HOURS = env_int("DANGJIAN_UPLOAD_MAX_AGE_HOURS", 24, minimum=1)
+# An export of more rows than this (a city's roster) is written by the worker, with a progress bar
+# and a download when ready; a branch's export stays immediate.
+EXPORT_INLINE_MAX_ROWS = env_int("DANGJIAN_EXPORT_INLINE_MAX_ROWS", 5000, minimum=1)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

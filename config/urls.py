@@ -17,6 +17,7 @@ urlpatterns = [
     path("payouts/", include("dangjian.payouts.urls")),
     path("checklists/", include("dangjian.checklists.urls")),
     path("reports/", include("dangjian.reports.urls")),
+    path("jobs/", include("dangjian.jobs.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

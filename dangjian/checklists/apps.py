@@ -26,7 +26,7 @@ class ChecklistsConfig(AppConfig):
                 "checklists.update_task": "修改重点任务",
             }
         )
-        from . import ledgers, metrics  # metrics registers its figures and examples
+        from . import jobs, ledgers, metrics  # metrics registers its figures and examples; jobs its export
 
         ledgers.register()
-        del metrics
+        del jobs, metrics

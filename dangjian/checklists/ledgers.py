@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from dangjian.core.ledgers import Column, Ledger, Section, get_ledger, ledger_named, register_ledger
 from dangjian.core.printing import html_to_pdf, setup_sheet_printing
-from dangjian.core.scoping import scoped
+from dangjian.core.scoping import has_capability, scoped
+from dangjian.orgs.models import Org
 
 from .models import (
     Assignment,
@@ -268,6 +269,28 @@ class PrintedLedger:
     @property
     def rows_total(self) -> int:
         return sum(len(s.rows) for s in self.sections)
+
+
+def may_print(actor, ledger: Ledger, org) -> bool:
+    """A ledger reads the org's whole subtree: the actor needs its capability on every org of it
+    (a grant on the org alone may not print it)."""
+
+    if not has_capability(actor, ledger.capability, org):
+        return False
+    subtree = Org.objects.filter(path__startswith=org.path)
+    return scoped(subtree, actor, ledger.capability).count() == subtree.count()
+
+
+def printable_entries(actor, org, year: int) -> list[tuple[LedgerEntry, Ledger]]:
+    """The zone's active catalogue entries this actor may print for ``org``, in catalogue order."""
+    found = []
+    for entry in LedgerEntry.objects.filter(zone__path=org.path[: Org.steplen], active=True).order_by(
+        "order", "id"
+    ):
+        ledger = resolve(entry)
+        if ledger is not None and may_print(actor, ledger, org):
+            found.append((entry, ledger))
+    return found
 
 
 def draw(ledger: Ledger, actor, org, year: int, name: str | None = None) -> PrintedLedger:

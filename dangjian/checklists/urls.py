@@ -20,6 +20,7 @@ urlpatterns = [
     path("supervision/groups/<int:pk>/", views.group, name="group"),
     path("supervision/visits/<int:pk>/", views.visit, name="visit"),
     path("ledgers/", views.ledger_list, name="ledgers"),
+    path("ledgers/<str:code>/<int:year>/zip/", views.ledgers_zip, name="ledgers_zip"),
     path("ledgers/<int:entry_id>/<str:code>/<int:year>/", views.ledger_print, name="ledger_print"),
     path("ledgers/<int:entry_id>/<str:code>/<int:year>/xlsx/", views.ledger_xlsx, name="ledger_xlsx"),
     path("ledgers/<int:entry_id>/<str:code>/<int:year>/pdf/", views.ledger_pdf, name="ledger_pdf"),

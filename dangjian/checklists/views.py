@@ -33,6 +33,7 @@ from .forms import (
     orgs_from_codes,
     person_from_id,
 )
+from .jobs import start_ledgers_zip
 from .models import (
     Assignment,
     AssignmentState,
@@ -596,16 +597,23 @@ def _printable(request, entry_id: int, code: str, year: int):
     if entry is None:
         raise Http404
     ledger = ledgers.resolve(entry)
-    if ledger is None or not has_capability(request.user, ledger.capability, org):
-        raise Http404
-    # A ledger reads the org's whole subtree: a grant on the org alone (not its subtree) may not print it.
-    subtree = Org.objects.filter(path__startswith=org.path)
-    if (
-        orgs_visible_to(request.user, ledger.capability).filter(path__startswith=org.path).count()
-        != subtree.count()
-    ):
+    if ledger is None or not ledgers.may_print(request.user, ledger, org):
         raise Http404
     return ledgers.draw(ledger, request.user, org, year, entry.name)
+
+
+@require_POST
+@requires("checklists.view")
+def ledgers_zip(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Every ledger of the catalogue for the org and year, as one zip written by the worker."""
+    org = _org(request, code)
+    if parse_year(year) is None:
+        raise Http404
+    if not ledgers.printable_entries(request.user, org, year):
+        messages.error(request, "没有可以导出的台账。")
+        return redirect(f"{reverse('checklists:ledgers')}?org={org.code}&year={year}")
+    job = start_ledgers_zip(actor=request.user, org=org, year=year)
+    return redirect("jobs:export", pk=job.pk)
 
 
 @require_GET

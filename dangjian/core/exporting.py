@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
 from .printing import setup_sheet_printing
 
+PROGRESS_EVERY = 2000
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -60,8 +61,10 @@ class ListExporter:
 
     # -- writers
 
-    def write_xlsx(self, out: IO[bytes]) -> int:
-        """Stream the rows into ``out``; returns the number of data rows written."""
+    def write_xlsx(self, out: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+        """Stream the rows into ``out``; returns the number of data rows written.
+
+        ``progress(rows_written)`` is called every ``PROGRESS_EVERY`` rows (a background export's bar)."""
         import xlsxwriter
 
         # constant_memory flushes each row to a temp file, so memory stays flat for any size.
@@ -107,6 +110,8 @@ class ListExporter:
         for values in self.iterate_rows():
             row_no += 1
             count += 1
+            if progress is not None and not count % PROGRESS_EVERY:
+                progress(count)
             for col, value in enumerate(values):
                 kind = type(value)
                 if kind is str and value:

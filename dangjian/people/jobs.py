@@ -9,6 +9,7 @@ both go through these services.
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,47 @@ def _run_import(job: Job, step: str, progress) -> None:
 
 
 register_kind(IMPORT_KIND, _run_import)
+
+
+# ---------------------------------------------------------------- the roster export
+
+
+def roster_export_plan(actor, params: dict[str, str]) -> tuple[Any, str, bool, Org | None]:
+    """What an export of the roll with these filters holds, for this actor: (members, title, reveal, org).
+
+    The request and the worker both ask here, so a background export is scoped exactly as an
+    immediate one, with the actor's rights as they are when the file is written. Full data only
+    when asked for and held on every org of the export; else masked."""
+    from dangjian.core.scoping import has_capability
+    from dangjian.orgs.selectors import orgs_visible_to
+
+    from .selectors import RosterFilter, members_visible_to, roster
+
+    f = RosterFilter.from_params(params)
+    members = roster(actor, f)
+    reveal = params.get("full") == "1" and has_capability(actor, "pii.reveal")
+    if reveal:
+        in_reveal_scope = members_visible_to(actor, "pii.reveal")
+        reveal = not members.exclude(pk__in=in_reveal_scope.values("pk")).exists()
+    org = orgs_visible_to(actor, "members.view").filter(code=f.org_code).first() if f.org_code else None
+    return members, f"{org.name if org else '党员'}花名册", reveal, org
+
+
+def _run_roster_export(job: Job, step: str, progress) -> None:
+    from dangjian.jobs.exports import finish_export
+
+    from .exporters import RosterExporter
+
+    if job.user is None or not job.user.is_active:
+        raise ValidationError("导出人的账号已停用。", code="inactive")
+    members, title, reveal, _org = roster_export_plan(job.user, job.params.get("filters", {}))
+    total = members.count()
+    progress(0, total)
+    exporter = RosterExporter(actor=job.user, members=members, title=title, reveal=reveal)
+    buffer = io.BytesIO()
+    rows = exporter.write_xlsx(buffer, progress=lambda done: progress(done, total))
+    job.result = {"rows": rows}
+    finish_export(job, buffer.getvalue(), f"{title}.xlsx")
+
+
+register_kind(EXPORT_KIND, _run_roster_export)

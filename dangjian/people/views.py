@@ -20,8 +20,9 @@ from dangjian.core.http import disposition, safe_next
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.core.versioning import StaleEdit
+from dangjian.jobs.exports import is_big, start_export
 from dangjian.orgs.models import Level, Org
-from dangjian.orgs.selectors import orgs_visible_to
+from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
 
 from . import development, dues, selectors, transfers
 from .exporters import RosterExporter
@@ -38,6 +39,7 @@ from .forms import (
     TransferOutForm,
     WatchForm,
 )
+from .jobs import EXPORT_KIND, roster_export_plan
 from .models import DevelopmentCase, DuesCategory, Member, MemberStatus, Person, Transfer, WaiverKind
 from .sections import sections
 from .selectors import AGE_BANDS, RosterFilter
@@ -105,22 +107,23 @@ def roster(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("members.view")
 def roster_export(request: HttpRequest) -> HttpResponse:
-    f = RosterFilter.from_params(request.GET)
-    members = selectors.roster(request.user, f)
-    # Full data only when asked for and held on every org of the export; else masked.
-    reveal = request.GET.get("full") == "1" and has_capability(request.user, "pii.reveal")
-    if reveal:
-        in_reveal_scope = selectors.members_visible_to(request.user, "pii.reveal")
-        reveal = not members.exclude(pk__in=in_reveal_scope.values("pk")).exists()
-    org = (
-        orgs_visible_to(request.user, "members.view").filter(code=f.org_code).first() if f.org_code else None
-    )
-    title = f"{org.name if org else '党员'}花名册"
+    """A branch's roll downloads at once; a city's is written by the worker (progress, then download)."""
+    filters = request.GET.dict()
+    members, title, reveal, org = roster_export_plan(request.user, filters)
+    record_roster_export(actor=request.user, org=org, filters=filters, full=reveal)
+    if is_big(members.count()):
+        job = start_export(
+            actor=request.user,
+            org=org or top_orgs_for(request.user, "members.view").first(),
+            kind=EXPORT_KIND,
+            title=title,
+            params={"filters": filters},
+        )
+        return redirect("jobs:export", pk=job.pk)
     exporter = RosterExporter(actor=request.user, members=members, title=title, reveal=reveal)
-    record_roster_export(actor=request.user, org=org, filters=request.GET.dict(), full=reveal)
-    data = exporter.xlsx_bytes()
     response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        exporter.xlsx_bytes(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = disposition(f"{title}.xlsx")
     return response

@@ -214,3 +214,36 @@ def test_the_visit_and_the_rewards_and_discipline_ledgers_print_from_the_records
     assert (
         admin_client.get(reverse("checklists:ledger_xlsx", args=[honours.pk, "T", 2023])).status_code == 200
     )
+
+
+def test_a_zones_ledgers_export_as_one_zip_written_by_the_worker(admin_client, admin_user, ledger):
+    from zipfile import ZipFile
+
+    from dangjian.jobs.models import Job, JobStatus
+
+    LedgerEntry.objects.create(zone=Org.objects.get(code="T"), name="组织生活台账", order=2)
+    response = admin_client.post(reverse("checklists:ledgers_zip", args=["T", 2023]))
+    job = Job.objects.get(kind="checklists.ledgers_zip")
+    assert response.url == reverse("jobs:export", args=[job.pk])
+    assert job.status == JobStatus.DONE and job.done == job.total == 2
+    download = admin_client.get(reverse("jobs:export_download", args=[job.pk]))
+    archive = ZipFile(io.BytesIO(download.content))
+    assert archive.namelist() == [
+        "01 测试区党工委2023年争先夺优台账.xlsx",
+        "02 测试区党工委2023年组织生活台账.xlsx",
+    ]
+    one = admin_client.get(reverse("checklists:ledger_xlsx", args=[ledger.pk, "T", 2023]))
+    zipped = openpyxl.load_workbook(io.BytesIO(archive.read(archive.namelist()[0])))
+    alone = openpyxl.load_workbook(io.BytesIO(one.content))
+    assert [[c.value for c in r] for r in zipped.worksheets[1].iter_rows()] == [
+        [c.value for c in r] for r in alone.worksheets[1].iter_rows()
+    ]
+
+
+def test_a_secretary_cannot_zip_the_zones_ledgers_only_her_branchs(secretary_client, secretary, ledger):
+    from dangjian.jobs.models import Job
+
+    assert secretary_client.post(reverse("checklists:ledgers_zip", args=["T", 2023])).status_code == 404
+    secretary_client.post(reverse("checklists:ledgers_zip", args=["T-A", 2023]))
+    job = Job.objects.get(kind="checklists.ledgers_zip", user=secretary)
+    assert job.org.code == "T-A" and job.status == "done"
