@@ -13,7 +13,6 @@ class ActivitiesConfig(AppConfig):
         register_action_labels(
             {
                 "activities.add_trainees": "登记培训学员",
-                "activities.link_login": "关联讲师账号",
                 "activities.record_decision": "记录会议决议",
                 "activities.save_lecturer": "维护讲师",
                 "activities.save_rule": "维护组织生活规则",
@@ -58,6 +57,6 @@ def member_home(user) -> str | None:
     """我的 for a login linked to a member (the home page and the menu ask core's registry)."""
     from django.urls import reverse
 
-    from .services import member_for_user
+    from dangjian.people.selectors import member_for_user
 
     return reverse("activities:mine") if member_for_user(user) is not None else None

@@ -384,20 +384,3 @@ class Appraisal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.member_id}: {self.get_grade_display()}"
-
-
-class PersonLogin(models.Model):
-    """Which login belongs to which person, so a member can check in by scanning a meeting's QR code.
-
-    Kept here until people.Person grows its own ``user`` link.
-    """
-
-    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="+")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        verbose_name = "人员登录账号"
-        verbose_name_plural = "人员登录账号"
-
-    def __str__(self) -> str:
-        return f"{self.person_id} ↔ {self.user_id}"

@@ -17,7 +17,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Kind as OrgKind
 from dangjian.orgs.models import Level, Org
-from dangjian.people.models import Member
+from dangjian.people.models import Member, Person
 
 from .metrics import CHOIR_SERIES
 from .models import (
@@ -30,7 +30,6 @@ from .models import (
     Lecturer,
     LecturerKind,
     Participation,
-    PersonLogin,
     Status,
     ThemeCategory,
     Trainee,
@@ -350,17 +349,18 @@ def _demo_member_login() -> bool:
     from dangjian.accounts.models import User
 
     user = User.objects.filter(username="dangyuan").first()
-    if user is None or PersonLogin.objects.filter(user=user).exists():
+    if user is None or Person.objects.filter(user=user).exists():
         return False
     member = (
-        Member.objects.filter(org__code="SFQ-V01-1", left_on__isnull=True)
-        .exclude(person_id__in=PersonLogin.objects.values("person_id"))
+        Member.objects.filter(org__code="SFQ-V01-1", left_on__isnull=True, person__user__isnull=True)
+        .select_related("person")
         .order_by("joined_on", "pk")
         .first()
     )
     if member is None:
         return False
-    PersonLogin.objects.create(person=member.person, user=user)
+    member.person.user = user
+    member.person.save(update_fields=["user"])
     return True
 
 

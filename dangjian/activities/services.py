@@ -23,6 +23,7 @@ from dangjian.core.scoping import require
 from dangjian.core.versioning import check_version, save_versioned
 from dangjian.orgs.models import Level, Org
 from dangjian.people.models import Member, MembershipPeriod
+from dangjian.people.selectors import member_for_user
 
 from .models import (
     LECTURE_KINDS,
@@ -38,7 +39,6 @@ from .models import (
     Lecturer,
     Participation,
     Period,
-    PersonLogin,
     Status,
     ThemeCategory,
     Trainee,
@@ -309,13 +309,6 @@ def activity_for_token(token: str) -> Activity:
     return activity
 
 
-def member_for_user(user) -> Member | None:
-    link = PersonLogin.objects.filter(user=user).values_list("person_id", flat=True).first()
-    if link is None:
-        return None
-    return Member.objects.filter(person_id=link, left_on__isnull=True).select_related("person").first()
-
-
 @transaction.atomic
 def check_in(*, actor: Actor, token: str) -> tuple[Attendance, bool]:
     """Mark the logged-in member present; a second scan changes nothing (returns created=False).
@@ -544,19 +537,6 @@ def save_training_base(*, actor: Actor, zone: Org, name: str, place: str = "") -
     base, _ = TrainingBase.objects.update_or_create(zone=zone, name=name.strip(), defaults={"place": place})
     log_action(actor=actor, action="activities.save_training_base", obj=base, org=zone, data={"name": name})
     return base
-
-
-@transaction.atomic
-def link_login(*, actor: Actor, person, user) -> PersonLogin:
-    """Tie a login to a person so the member can check in by QR code (one login per person)."""
-    require(actor, "members.edit", person.org, message="该人员不在您的管理范围内。")
-    if PersonLogin.objects.filter(user=user).exclude(person=person).exists():
-        raise ActivityError("该账号已关联其他人员。", code="duplicate")
-    link, _ = PersonLogin.objects.update_or_create(person=person, defaults={"user": user})
-    log_action(
-        actor=actor, action="activities.link_login", obj=link, org=person.org, data={"user": user.username}
-    )
-    return link
 
 
 # --- Decisions of a 支部党员大会 ------------------------------------------------------------------------

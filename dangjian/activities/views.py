@@ -22,7 +22,7 @@ from dangjian.core.versioning import StaleEdit
 from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
-from dangjian.people.selectors import members_visible_to
+from dangjian.people.selectors import member_for_user, members_visible_to
 
 from . import exporters, selectors, services
 from .forms import ActivityForm, DecisionForm, PhotoForm, RuleForm
@@ -352,7 +352,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         context["error"] = "；".join(exc.messages)
         return render(request, "activities/checkin.html", context, status=400)
     context["a"] = activity
-    context["member"] = services.member_for_user(request.user)
+    context["member"] = member_for_user(request.user)
     if request.method == "POST":
         try:
             _, created = services.check_in(actor=request.user, token=token)
@@ -595,7 +595,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     """
     from dangjian.people.selectors import own_dues
 
-    member = services.member_for_user(request.user)
+    member = member_for_user(request.user)
     today = timezone.localdate()
     year = parse_year(request.GET.get("year")) or default_year()
     context: dict = {"member": member, "year": year, "today": today}

@@ -13,6 +13,7 @@ class PeopleConfig(AppConfig):
         register_action_labels(
             {
                 "people.grant_dues_waiver": "批准免交、少交党费",
+                "people.link_login": "关联本人登录账号",
                 "people.place_under_watch": "登记留党察看处分",
                 "people.import_batch.assign": "批量导入：指定支部",
                 "people.import_batch.confirm": "批量导入：确认导入",

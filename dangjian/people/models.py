@@ -64,6 +64,15 @@ class Person(models.Model):
     address = models.CharField("住址", max_length=200, blank=True)
     work_post = models.CharField("工作单位及职务", max_length=100, blank=True)
     is_shareholder = models.BooleanField("集体经济组织成员（股东）", default=False)
+    # The person's own login (a member checking in by QR code, seeing their own record); one each way.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name="登录账号",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic locking (core.versioning): a stale edit is refused, never applied.

@@ -41,6 +41,13 @@ def _years_ago(day: date, years: int) -> date:
     return add_years(day, -years)
 
 
+def member_for_user(user) -> Member | None:
+    """The member on the roll whose own login this is (``Person.user``), for the member's own pages."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(person__user=user, left_on__isnull=True).select_related("person").first()
+
+
 def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool = True) -> QuerySet[Member]:
     """Members in the actor's scope (on the roll today unless ``on_roll`` is False)."""
     # Scope as a semi-join on the orgs in scope: the planner can then walk the (org, person) index

@@ -298,6 +298,21 @@ def save_household(
 
 
 @transaction.atomic
+def link_login(*, actor: Actor, person: Person, user) -> Person:
+    """Tie a login to a person (one login per person, one person per login), so the member can check
+    in by QR code and see their own record."""
+    require(actor, "members.edit", person.org, message="该人员不在您的管理范围内。")
+    if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+        raise PeopleError("该账号已关联其他人员。", code="duplicate")
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    log_action(
+        actor=actor, action="people.link_login", obj=person, org=person.org, data={"user": user.username}
+    )
+    return person
+
+
+@transaction.atomic
 def record_person_view(*, actor: Actor, person: Person) -> None:
     """A read of one person's record (PIPL: who looked at whose personal data, and when)."""
     require(actor, "members.view", person.org)

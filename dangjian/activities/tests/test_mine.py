@@ -7,7 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from dangjian.activities import services
-from dangjian.activities.models import Kind, Participation, PersonLogin
+from dangjian.activities.models import Kind, Participation
 from dangjian.activities.services import Mark
 from dangjian.core.actors import SYSTEM
 from dangjian.people.dues import record_dues_payment
@@ -27,7 +27,8 @@ def member_client(client, me, roles):
     from conftest import make_user
 
     user = make_user("dangyuan")
-    PersonLogin.objects.create(person=me.person, user=user)
+    me.person.user = user
+    me.person.save()
     client.force_login(user)
     return client
 

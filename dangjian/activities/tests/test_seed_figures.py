@@ -72,7 +72,7 @@ def test_demo_zone_2023_reproduces_the_articles_figures_and_a_second_seed_change
 
     # The demo member login can check in: it is linked to a member of 姬庄村第一党支部.
     from dangjian.accounts.models import User
-    from dangjian.activities.services import member_for_user
+    from dangjian.people.selectors import member_for_user
 
     assert member_for_user(User.objects.get(username="dangyuan")).org.code == "SFQ-V01-1"
 

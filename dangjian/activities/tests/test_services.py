@@ -17,7 +17,6 @@ from dangjian.activities.models import (
     Attendance,
     Grade,
     Kind,
-    PersonLogin,
 )
 from dangjian.activities.services import Mark
 from dangjian.core.actors import SYSTEM
@@ -153,7 +152,8 @@ def scanner(branch, roll, roles):
     from conftest import make_user
 
     user = make_user("dangyuan0")
-    PersonLogin.objects.create(person=roll[0].person, user=user)
+    roll[0].person.user = user
+    roll[0].person.save()
     return user
 
 
@@ -192,7 +192,8 @@ def test_a_user_who_is_not_a_member_of_the_branch_cannot_check_in(
 
     outsider = member(other_branch, "乙村党员")
     user = make_user("yicun")
-    PersonLogin.objects.create(person=outsider.person, user=user)
+    outsider.person.user = user
+    outsider.person.save()
     token = services.checkin_token(meeting(branch, day=workday_morning))
     with pytest.raises(ValidationError, match="不是该组织在册党员"):
         services.check_in(actor=user, token=token)
@@ -351,16 +352,3 @@ def test_compliance_matrix_query_count_is_the_same_for_2_and_12_branches(zone):
     rows_many, many = _matrix_queries(zone)
     assert (rows_few, rows_many) == (2, 12)
     assert few == many == 4
-
-
-def test_secretary_links_a_members_login_and_not_one_of_another_branch(
-    secretary, branch, other_branch, roles
-):
-    from conftest import make_user
-
-    own = member(branch, "甲村党员")
-    foreign = member(other_branch, "乙村党员")
-    user = make_user("jiacun")
-    assert services.link_login(actor=secretary, person=own.person, user=user).user == user
-    with pytest.raises(ValidationError, match="管理范围"):
-        services.link_login(actor=secretary, person=foreign.person, user=make_user("yicun2"))

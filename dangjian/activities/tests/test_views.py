@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from dangjian.activities import services
-from dangjian.activities.models import Activity, ActivityPhoto, Attendance, Kind, PersonLogin
+from dangjian.activities.models import Activity, ActivityPhoto, Attendance, Kind
 from dangjian.core import printing
 from dangjian.core.actors import SYSTEM
 from dangjian.people import sections
@@ -193,7 +193,8 @@ def test_member_checks_in_from_the_scanned_link_once(client, branch, roll, roles
     from conftest import make_user
 
     user = make_user("dangyuan")
-    PersonLogin.objects.create(person=roll[0].person, user=user)
+    roll[0].person.user = user
+    roll[0].person.save()
     today = meeting(branch, day=workday_morning, kind=Kind.THEME_DAY, title="今日主题党日")
     url = reverse("activities:checkin", args=[services.checkin_token(today)])
     client.force_login(user)

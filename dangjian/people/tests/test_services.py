@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Org
 from dangjian.people import development, dues, transfers
-from dangjian.people.models import DuesCategory, Member, TransferKind, TransferState
+from dangjian.people.models import DuesCategory, Member, Person, TransferKind, TransferState
 from dangjian.people.selectors import transfers_visible_to, unpaid_dues
 
 from .factories import MemberFactory, PersonFactory, fresh_id
@@ -286,3 +286,20 @@ def test_pinyin_initials_read_character_by_character_are_pypinyins_own():
     for name in names:
         whole = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default", strict=False)
         assert name_initials(name) == "".join(whole).lower()[:50], name
+
+
+def test_a_secretary_links_a_members_own_login_but_not_one_of_another_branch(secretary, branch, other_branch):
+    from conftest import make_user
+    from dangjian.people.selectors import member_for_user
+    from dangjian.people.services import link_login
+
+    own, foreign = MemberFactory(org=branch), MemberFactory(org=other_branch)
+    user = make_user("jiacun")
+    assert link_login(actor=secretary, person=own.person, user=user).user == user
+    assert member_for_user(user) == own
+    with pytest.raises(ValidationError, match="管理范围"):
+        link_login(actor=secretary, person=foreign.person, user=make_user("yicun2"))
+    other = MemberFactory(org=branch)
+    with pytest.raises(ValidationError, match="已关联其他人员"):
+        link_login(actor=secretary, person=other.person, user=user)
+    assert Person.objects.get(pk=other.person_id).user is None
