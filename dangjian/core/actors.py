@@ -7,16 +7,26 @@ The audit entry records each as such ("系统" / "公众" when there is no user)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 @runtime_checkable
 class UserLike(Protocol):
-    """What scoping needs of a user (``accounts.User`` satisfies it; core does not import accounts)."""
+    """What scoping needs of a user (``accounts.User`` satisfies it; core does not import accounts).
 
-    pk: int | None
+    ``is_authenticated`` is ``Literal[True]`` so an ``AnonymousUser`` is not an actor: a view behind a
+    login passes ``AuthedRequest.user`` (``core.http``), an anonymous page passes ``PUBLIC``.
+    """
+
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def is_authenticated(self) -> Literal[True]: ...
+
     is_active: bool
-    is_authenticated: bool
     is_superuser: bool
 
     def get_username(self) -> str: ...
@@ -41,7 +51,7 @@ class _Sentinel:
     def __repr__(self) -> str:
         return f"<Actor {self.name}>"
 
-    def __reduce__(self):  # sentinels stay singletons across pickling (jobs)
+    def __reduce__(self) -> tuple[Any, tuple[str]]:  # sentinels stay singletons across pickling (jobs)
         return (_sentinel, (self.name,))
 
 
@@ -67,16 +77,20 @@ def _sentinel(name: str) -> _Sentinel:
 
 if TYPE_CHECKING:
     Actor = UserLike | _Sentinel
+    # Who may be asking before anything is done: an actor, an anonymous visitor, or no one (a
+    # template rendered outside a request). Scoping's questions take it; services take an Actor.
+    Viewer = UserLike | _Sentinel | AnonymousUser | None
 else:
     Actor = object
+    Viewer = object
 
 
 def is_sentinel(actor: object) -> bool:
     return actor is SYSTEM or actor is PUBLIC
 
 
-def actor_label(actor: object) -> str:
+def actor_label(actor: Viewer) -> str:
     """How the audit log and pages name the actor."""
     if isinstance(actor, _Sentinel):
         return actor.label
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+    return actor.get_username() if actor is not None and actor.is_authenticated else ""

@@ -7,15 +7,19 @@ import hashlib
 import json
 import re
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from .actors import Actor, _Sentinel, actor_label
 from .models import AuditEntry
 from .pii import mask_id
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User
 
 GENESIS = "0" * 64
 # Set by core.middleware for the duration of a request so services need not pass the IP around.
@@ -64,9 +68,9 @@ def log_action(
     *,
     actor: Actor,
     action: str,
-    obj=None,
-    org=None,
-    data: dict | None = None,
+    obj: Model | None = None,
+    org: object = None,
+    data: dict[str, Any] | None = None,
     ip: str | None = None,
 ) -> AuditEntry:
     """Append one entry. Must run inside the caller's transaction (services are atomic)."""
@@ -80,7 +84,8 @@ def log_action(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
     if org is None and obj is not None:
         org = getattr(obj, "org", None)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    # An authenticated actor is a row of settings.AUTH_USER_MODEL (core does not import accounts).
+    user = cast("_User", actor) if actor.is_authenticated else None
     prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
     entry = AuditEntry(
         at=timezone.now().astimezone(UTC).replace(tzinfo=UTC),

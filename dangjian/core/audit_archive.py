@@ -12,12 +12,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from .actors import SYSTEM
+from .actors import SYSTEM, Actor
 from .audit import compute_hash, log_action
 from .audit_labels import action_label
 from .models import AuditEntry
@@ -25,7 +28,7 @@ from .models import AuditEntry
 FORMAT = "dangjian-audit-archive/1"
 
 
-def entry_record(e: AuditEntry) -> dict:
+def entry_record(e: AuditEntry) -> dict[str, Any]:
     return {
         "id": e.id,
         "at": e.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -43,7 +46,7 @@ def entry_record(e: AuditEntry) -> dict:
     }
 
 
-def archive_lines(entries: Iterable[AuditEntry], *, described: dict) -> Iterator[str]:
+def archive_lines(entries: Iterable[AuditEntry], *, described: dict[str, Any]) -> Iterator[str]:
     entries = list(entries)
     header = {"format": FORMAT, **described, "count": len(entries)}
     if entries:
@@ -93,7 +96,7 @@ def verify_archive(lines: Iterable[str]) -> tuple[int, list[str]]:
     return count, problems
 
 
-def entries_between(qs, start: date | None, end: date | None):
+def entries_between(qs: QuerySet[AuditEntry], start: date | None, end: date | None) -> QuerySet[AuditEntry]:
     tz = timezone.get_current_timezone()
     if start:
         qs = qs.filter(at__gte=datetime.combine(start, datetime.min.time(), tz))
@@ -103,7 +106,9 @@ def entries_between(qs, start: date | None, end: date | None):
 
 
 @transaction.atomic
-def record_export(*, actor, start: date | None, end: date | None, count: int, filters: dict) -> None:
+def record_export(
+    *, actor: Actor, start: date | None, end: date | None, count: int, filters: dict[str, Any]
+) -> None:
     log_action(
         actor=actor,
         action="core.export_audit",
@@ -131,7 +136,7 @@ def _toggle_triggers(enable: bool) -> None:
             )
 
 
-def purge_before(*, before: date, out_path, actor=SYSTEM) -> int:
+def purge_before(*, before: date, out_path: str | Path, actor: Actor = SYSTEM) -> int:
     """Export every entry older than ``before`` to ``out_path``, then delete them: one audited,
     checkpointed step. Refused for anything younger than the retention period."""
     from .checkpoints import write_checkpoint

@@ -214,7 +214,7 @@ def data_label(key: str) -> str:
     return DATA_LABELS.get(key, key)
 
 
-def data_text(key: str, value) -> str:
+def data_text(key: str, value: object) -> str:
     """One value of an entry's data as a person reads it: 是/否, 元 for 分, lists and maps spelled out."""
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -229,7 +229,7 @@ def data_text(key: str, value) -> str:
     return str(value)
 
 
-def data_rows(data) -> list[tuple[str, str]]:
+def data_rows(data: object) -> list[tuple[str, str]]:
     """(Chinese name, value) of each key of an entry's data, for its details."""
     if not isinstance(data, dict):
         return [("内容", data_text("", data))] if data not in (None, "", []) else []

@@ -29,7 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from .actors import SYSTEM
+from .actors import SYSTEM, Actor
 from .audit import log_action
 from .models import AuditEntry
 
@@ -94,7 +94,7 @@ def _append(line: str) -> None:
         os.close(fd)
 
 
-def write_checkpoint(*, actor=SYSTEM) -> Checkpoint | None:
+def write_checkpoint(*, actor: Actor = SYSTEM) -> Checkpoint | None:
     """Sign the newest entry and record it outside the database and in the chain. None if empty."""
     with transaction.atomic():
         last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
@@ -149,7 +149,7 @@ def verify_checkpoints() -> tuple[Checkpoint | None, list[str]]:
     )
     checkpoints = [c for c in checkpoints if c.entry_id > purged_through]
     last_good = None
-    hashes = {}
+    hashes: dict[int, str] = {}
     ids = [c.entry_id for c in checkpoints]
     for start in range(0, len(ids), 1000):
         hashes.update(AuditEntry.objects.filter(id__in=ids[start : start + 1000]).values_list("id", "hash"))

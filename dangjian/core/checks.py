@@ -1,13 +1,17 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 from . import registry
 
 
 @register(Tags.security, deploy=True)
-def refuse_development_keys(app_configs, **kwargs):
+def refuse_development_keys(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """`check --deploy` fails while the generated development secrets are in use."""
-    errors = []
+    errors: list[CheckMessage] = []
     if settings.SECRET_KEY.startswith("django-insecure-"):
         errors.append(Error("DJANGO_SECRET_KEY is the generated development key", id="dangjian.E001"))
     if settings.PII_DEV_KEYS_IN_USE:
@@ -23,7 +27,9 @@ def refuse_development_keys(app_configs, **kwargs):
 
 
 @register()
-def registrations_are_consistent(app_configs, **kwargs):
+def registrations_are_consistent(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     """Every app's registrations (core.registry) fit together: a bad one stops the start."""
     return [Error(problem, id="dangjian.E010") for problem in registry.problems()]
 

@@ -90,7 +90,7 @@ def _truncate(n: int) -> int:
         return n
     if n < 100:
         return n // 10 * 10
-    step = 10 ** (len(str(n)) - 2)
+    step: int = 10 ** (len(str(n)) - 2)
     return n // step * step
 
 

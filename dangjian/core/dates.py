@@ -73,7 +73,7 @@ def whole_years(start: date, day: date) -> int:
 def half_years(start: date, end: date) -> list[tuple[date, date]]:
     """The complete half years ``(first, last]`` counted from ``start`` whose last day is on or before
     ``end``: a review in each is what "reviewed every half year" asks."""
-    out = []
+    out: list[tuple[date, date]] = []
     k = 0
     while True:
         first, last = add_months(start, 6 * k), add_months(start, 6 * (k + 1))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from .actors import Actor
 from .printing import setup_sheet_printing
 
 PROGRESS_EVERY = 2000
@@ -41,7 +42,7 @@ class ListExporter:
     # sheet is known to be narrow.
     landscape = True
 
-    def __init__(self, *, actor, reveal: bool = False):
+    def __init__(self, *, actor: Actor, reveal: bool = False) -> None:
         self.actor = actor
         self.reveal = reveal
 

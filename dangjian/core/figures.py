@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from django.core.cache import cache as shared_cache
 from django.db import transaction
 from django.db.models import Model, signals
+from django.db.models.fields.mixins import FieldCacheMixin
 
 from . import registry
 from .models import FigureDirty
@@ -30,7 +32,7 @@ QUEUED_KEY = "figures:refresh-queued"
 ANY_YEAR = 2000  # metrics' facts(year) are only asked for their model here
 
 
-def label_of(model) -> str:
+def label_of(model: type[Model]) -> str:
     return model._meta.label_lower
 
 
@@ -87,7 +89,7 @@ def _resolve(instance: Model, lookup: str) -> str | None:
     for part in lookup.split("__"):
         if isinstance(current, Model):
             field = current._meta.get_field(part)
-            if field.is_relation and not field.is_cached(current):
+            if field.is_relation and isinstance(field, FieldCacheMixin) and not field.is_cached(current):
                 break
         current = getattr(current, part, None)
         if current is None:
@@ -99,7 +101,7 @@ def _resolve(instance: Model, lookup: str) -> str | None:
     return instance.__class__._base_manager.filter(pk=instance.pk).values_list(lookup, flat=True).first()
 
 
-def mark(model, paths: Iterable[str]) -> None:
+def mark(model: type[Model] | str, paths: Iterable[str]) -> None:
     """Facts of ``model`` on the orgs at ``paths`` changed (bulk writes call this; saves and deletes
     are marked by the signals). Runs inside the caller's transaction."""
     label = model if isinstance(model, str) else label_of(model)
@@ -110,7 +112,7 @@ def mark(model, paths: Iterable[str]) -> None:
     _queue_refresh()
 
 
-def mark_all(model) -> None:
+def mark_all(model: type[Model] | str) -> None:
     """Rebuild the model's metrics whole (a rule, a setting or the tree changed)."""
     label = model if isinstance(model, str) else label_of(model)
     FigureDirty.objects.create(model=label, path="")
@@ -134,7 +136,7 @@ def _queue_refresh() -> None:
     transaction.on_commit(_send_refresh)
 
 
-def _on_save(sender, instance, raw=False, **kwargs) -> None:
+def _on_save(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return  # fixtures and restores: rebuilt whole afterwards
     fields = path_fields().get(label_of(sender), ())

@@ -15,7 +15,7 @@ Fields for one kind of value: ``RecordDateField`` (a date of something that happ
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -51,7 +51,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format=format or ISO_DATE)
 
 
-def length_message(label: str, limit: int) -> str:
+def length_message(label: _StrOrPromise, limit: int) -> str:
     """The message of a length limit: names the field and the limit (and how long the text is)."""
     label = str(label).replace("%", "%%")
     return f"{label}最多{limit}个字，现有%(show_value)d个，请删减后再保存。"
@@ -109,7 +109,15 @@ class ModelForm(_Harmonized, forms.ModelForm):  # type: ignore[type-arg]
     pass
 
 
-class Versioned:
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object  # a mixin: the form class it is mixed into comes after it
+
+
+class Versioned(_FormBase):
     """A form editing one record: ``version`` is the record's version when the page was drawn.
 
     The view passes ``version=record.version`` (a ModelForm takes its instance's); the service gets
@@ -130,8 +138,9 @@ class Versioned:
 
     def take_version(self, current: int) -> None:
         if self.is_bound:
+            # A bound form's data is a QueryDict (copy() is mutable); the stubs type it as a Mapping.
             data = self.data.copy()  # type: ignore[attr-defined]
-            data[self.add_prefix(self.version_field_name)] = str(current)  # type: ignore[attr-defined]
+            data[self.add_prefix(self.version_field_name)] = str(current)
             self.data = data
 
 
@@ -180,10 +189,11 @@ class PhoneField(forms.CharField):
 def error_summary(form: forms.BaseForm) -> str:
     """Every error of a form in one line for a page message, each under its field's name (a length
     or date limit already names it; Django's "这个字段是必填项。" does not)."""
-    parts = []
+    parts: list[str] = []
     for name, errors in form.errors.items():
         field = form.fields.get(name)
         label = str(field.label or name) if field is not None else ""
         for message in errors:
-            parts.append(message if not label or label in message else f"{label}：{message}")
+            text = str(message)  # ErrorList hands out each message as text
+            parts.append(text if not label or label in text else f"{label}：{text}")
     return "；".join(parts)

@@ -82,7 +82,7 @@ class IdNumberError(ValueError):
         self.message = _MESSAGES[code]
         super().__init__(self.message)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[IdNumberError], tuple[str]]:
         # The default would call __init__(message); rebuild from the code instead.
         return (type(self), (self.code,))
 

@@ -20,6 +20,7 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,7 +52,7 @@ class CleanImage:
         return EXTENSIONS[self.format]
 
 
-def _read(upload) -> bytes:
+def _read(upload: bytes | bytearray | IO[bytes]) -> bytes:
     if isinstance(upload, bytes | bytearray):
         return bytes(upload)
     upload.seek(0)
@@ -72,7 +73,11 @@ def _pixel_message(what: str, size: tuple[int, int] | None) -> str:
 
 
 def clean_image(
-    upload, *, what: str = "照片", formats: tuple[str, ...] = PHOTO_FORMATS, max_bytes: int | None = None
+    upload: bytes | bytearray | IO[bytes],
+    *,
+    what: str = "照片",
+    formats: tuple[str, ...] = PHOTO_FORMATS,
+    max_bytes: int | None = None,
 ) -> CleanImage:
     """Check and re-encode an uploaded image (a file object or bytes); raise ``ImageRejected``.
 
@@ -104,6 +109,7 @@ def clean_image(
                 raise ImageRejected(f"{what}只接受 {allowed} 格式。", code="not_image")
             with Image.open(io.BytesIO(data)) as img:
                 out = io.BytesIO()
+                upright: Image.Image
                 if fmt == "GIF":
                     # Frames kept as they are; a GIF carries no EXIF, and its comments are dropped.
                     img.save(out, "GIF", save_all=True, comment=b"")

@@ -383,7 +383,11 @@ class _Values:
     with every other row's (CPython's split table), half the memory of 100,000 separate dicts."""
 
 
-def _cleaned(column: ImportColumn, cell: Any) -> tuple[bool, Any, CellError | None]:
+# (empty once normalized, the clean value or None, the CellError or None) of one cell.
+_Cleaned = tuple[bool, Any, CellError | None]
+
+
+def _cleaned(column: ImportColumn, cell: Any) -> _Cleaned:
     """(empty once normalized, the clean value or None, the CellError or None) of one cell."""
     value = normalize_cell(cell)
     try:
@@ -480,11 +484,12 @@ class Importer:
 
         # Columns, not cells: each column cleans a distinct cell text once (a roster repeats its
         # dates, sexes, ethnicities and posts thousands of times), so a cell costs a dict lookup.
-        plan = []
+        # (identifier, position or -1, column, memo of cleaned cell texts, the answer for no cell)
+        plan: list[tuple[str, int, ImportColumn, dict[str, _Cleaned], _Cleaned]] = []
         for column in self.columns:
             position = header.positions.get(column.identifier)
             if position is None:
-                plan.append((column.identifier, -1, column, None, (True, None, None)))
+                plan.append((column.identifier, -1, column, {}, (True, None, None)))
             else:
                 plan.append((column.identifier, position, column, {}, _cleaned(column, None)))
         progress_every = 500 if self.progress else 0
@@ -498,11 +503,13 @@ class Importer:
                     if cell is None:
                         result = absent
                     elif type(cell) is str:
-                        result = memo.get(cell)
-                        if result is None:
+                        known = memo.get(cell)
+                        if known is None:
                             result = _cleaned(column, cell)
                             if len(memo) < MEMO_LIMIT:
                                 memo[cell] = result
+                        else:
+                            result = known
                     else:
                         result = _cleaned(column, cell)
                     if not result[0]:

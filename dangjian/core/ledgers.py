@@ -58,6 +58,9 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .actors import Actor
+from .scoping import HasPath
+
 KEY = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")
 
 
@@ -90,7 +93,7 @@ class Ledger:
     def app_label(self) -> str:
         return self.key.split(".", 1)[0]
 
-    def build(self, actor, org, year: int) -> list[Section]:
+    def build(self, actor: Actor, org: HasPath, year: int) -> list[Section]:
         """The ledger's parts for ``org``'s subtree and ``year`` (the caller has checked scope)."""
         if self.sections is not None:
             return list(self.sections(actor, org, year))
@@ -172,7 +175,7 @@ class RecordKind:
     capability: str
     search: Callable[..., list[RecordRef]]
     get: Callable[..., RecordRef | None]
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _record_kinds: dict[str, RecordKind] = {}

@@ -9,11 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.db.models import Aggregate, Count, F, QuerySet, Sum
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Substr
 
 from . import registry
+
+
+class Node(Protocol):
+    """An org as a metric sees it (``orgs.Org``, a treebeard node; core does not import orgs)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def steplen(self) -> int: ...
+
+
+def _is_distinct(agg: Aggregate) -> bool:
+    # Django sets ``distinct`` on every aggregate; django-stubs does not declare it.
+    return bool(agg.distinct)  # type: ignore[attr-defined]
+
+
+def _field_name(expression: Combinable) -> str | None:
+    """The field an ``F("field")`` names (django-stubs does not declare ``F.name``)."""
+    return expression.name if isinstance(expression, F) else None  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,13 +58,13 @@ class BaseMetric:
     label: str
     unit: str
     area: str
-    facts: Callable[[int], QuerySet]
+    facts: Callable[[int], QuerySet[Any]]
     path_field: str = "org__path"
     money: bool = False
     approx: bool = False
     order: int = 100
     breakdown: str | None = None
-    breakdown_labels: dict | None = None
+    breakdown_labels: dict[Any, str] | None = None
     description: str = ""
     columns: tuple[tuple[str, str], ...] = ()
     chart: str = ""
@@ -56,35 +79,40 @@ class BaseMetric:
     # through: (model label, lookup from a row to its org's path).
     depends_on: tuple[tuple[str, str], ...] = ()
 
-    def value(self, org, year: int) -> int:
+    @property
+    def is_additive(self) -> bool:
+        """True when the figure of a subtree is the sum of its parts (each kind answers)."""
         raise NotImplementedError
 
-    def own(self, org, year: int) -> int:
+    def value(self, org: Node, year: int) -> int:
+        raise NotImplementedError
+
+    def own(self, org: Node, year: int) -> int:
         """Figure of the facts recorded on ``org`` itself (not on its descendants)."""
         raise NotImplementedError
 
-    def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
+    def by_depth(self, org: Node, year: int, depth: int) -> dict[str, int]:
         """Figure per org at tree ``depth`` under ``org`` (keyed by that org's path).
 
         Facts sitting above ``depth`` (on ``org`` itself or on an intermediate node) are not counted."""
         raise NotImplementedError
 
-    def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
+    def rollup(self, org: Node, year: int) -> tuple[int, int, dict[str, int]]:
         """(figure of the subtree, figure of ``org``'s own facts, figure per direct child)."""
         raise NotImplementedError
 
-    def split(self, org, year: int) -> dict[str, int]:
+    def split(self, org: Node, year: int) -> dict[str, int]:
         """Figure per value of ``breakdown``."""
         raise NotImplementedError
 
-    def by_child(self, org, year: int) -> dict[str, int]:
+    def by_child(self, org: Node, year: int) -> dict[str, int]:
         """Figure per direct child of ``org`` (keyed by the child's path)."""
         return self.by_depth(org, year, org.depth + 1)
 
-    def _subtree(self, org, year: int) -> QuerySet:
+    def _subtree(self, org: Node, year: int) -> QuerySet[Any]:
         return self.facts(year).filter(**{f"{self.path_field}__startswith": org.path})
 
-    def records(self, org, year: int) -> QuerySet:
+    def records(self, org: Node, year: int) -> QuerySet[Any]:
         """The facts behind the figure for ``org``'s subtree (unscoped: callers scope them)."""
         return self._subtree(org, year).order_by(self.path_field, "pk")
 
@@ -109,17 +137,17 @@ class QueryMetric(BaseMetric):
             return self.additive
         agg = self.aggregate
         if isinstance(agg, Sum):
-            return not agg.distinct
+            return not _is_distinct(agg)
         if isinstance(agg, Count):
             source = agg.get_source_expressions()[0]
-            return not agg.distinct or (isinstance(source, F) and source.name in ("pk", "id"))
+            return not _is_distinct(agg) or _field_name(source) in ("pk", "id")
         return False
 
-    def value(self, org, year: int) -> int:
+    def value(self, org: Node, year: int) -> int:
         result = self._subtree(org, year).aggregate(v=Coalesce(self.aggregate, 0))["v"]
         return int(result or 0)
 
-    def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
+    def by_depth(self, org: Node, year: int, depth: int) -> dict[str, int]:
         length = depth * org.steplen
         rows = (
             self._subtree(org, year)
@@ -131,7 +159,7 @@ class QueryMetric(BaseMetric):
         )
         return {row["child_path"]: int(row["v"] or 0) for row in rows if len(row["child_path"]) == length}
 
-    def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
+    def rollup(self, org: Node, year: int) -> tuple[int, int, dict[str, int]]:
         """One grouped query for an additive metric, three otherwise."""
         if not self.is_additive:
             return self.value(org, year), self.own(org, year), self.by_child(org, year)
@@ -153,13 +181,13 @@ class QueryMetric(BaseMetric):
                 own += int(row["v"] or 0)
         return own + sum(children.values()), own, children
 
-    def own(self, org, year: int) -> int:
+    def own(self, org: Node, year: int) -> int:
         result = (
             self.facts(year).filter(**{self.path_field: org.path}).aggregate(v=Coalesce(self.aggregate, 0))
         )
         return int(result["v"] or 0)
 
-    def split(self, org, year: int) -> dict[str, int]:
+    def split(self, org: Node, year: int) -> dict[str, int]:
         """One grouped query."""
         if not self.breakdown:
             return {}
@@ -182,17 +210,20 @@ class ComputedMetric(BaseMetric):
     tuples. ``facts`` still names the records a drill-down lists."""
 
     compute: Callable[..., Iterable[tuple[str, str, int]]]
-    is_additive = True
 
-    def _computed(self, org, year: int) -> list[tuple[str, str, int]]:
+    @property
+    def is_additive(self) -> bool:
+        return True
+
+    def _computed(self, org: Node, year: int) -> list[tuple[str, str, int]]:
         return [
             (path, label, int(n)) for path, label, n in self.compute(org, year) if path.startswith(org.path)
         ]
 
-    def value(self, org, year: int) -> int:
+    def value(self, org: Node, year: int) -> int:
         return sum(n for _, _, n in self._computed(org, year))
 
-    def by_depth(self, org, year: int, depth: int) -> dict[str, int]:
+    def by_depth(self, org: Node, year: int, depth: int) -> dict[str, int]:
         length = depth * org.steplen
         totals: dict[str, int] = {}
         for path, _, n in self._computed(org, year):
@@ -200,15 +231,15 @@ class ComputedMetric(BaseMetric):
                 totals[path[:length]] = totals.get(path[:length], 0) + n
         return totals
 
-    def rollup(self, org, year: int) -> tuple[int, int, dict[str, int]]:
+    def rollup(self, org: Node, year: int) -> tuple[int, int, dict[str, int]]:
         children = self.by_child(org, year)
         own = self.own(org, year)
         return own + sum(children.values()), own, children
 
-    def own(self, org, year: int) -> int:
+    def own(self, org: Node, year: int) -> int:
         return sum(n for path, _, n in self._computed(org, year) if path == org.path)
 
-    def split(self, org, year: int) -> dict[str, int]:
+    def split(self, org: Node, year: int) -> dict[str, int]:
         if not self.breakdown:
             return {}
         split: dict[str, int] = {}
@@ -221,10 +252,10 @@ def distinct_field(metric: BaseMetric) -> str | None:
     """The field a non-additive ``Count(field, distinct=True)`` counts (a person paid by two programmes,
     a lecturer giving three lectures counts once), else None."""
     agg = getattr(metric, "aggregate", None)
-    if metric.is_additive or not isinstance(agg, Count) or not agg.distinct:
+    if metric.is_additive or not isinstance(agg, Count) or not _is_distinct(agg):
         return None
     source = agg.get_source_expressions()[0]
-    return source.name if isinstance(source, F) and agg.filter is None else None
+    return _field_name(source) if agg.filter is None else None
 
 
 def is_stored(metric: BaseMetric) -> bool:
@@ -244,7 +275,9 @@ def rate(numerator: int, denominator: int) -> int:
     return numerator * 100 // denominator if denominator else 0
 
 
-def Metric(*args, compute: Callable | None = None, **kwargs) -> BaseMetric:  # noqa: N802
+def Metric(  # noqa: N802
+    *args: Any, compute: Callable[..., Iterable[tuple[str, str, int]]] | None = None, **kwargs: Any
+) -> BaseMetric:
     """``Metric(key, label, unit, area, facts=…, …)``: a ``QueryMetric``, or a ``ComputedMetric`` when
     ``compute`` is given (the short spelling the apps' ``metrics.py`` use)."""
     names = ("key", "label", "unit", "area", "facts")
@@ -281,7 +314,7 @@ def all_metrics() -> list[BaseMetric]:
 Examples = registry.Examples
 
 
-def register_examples(key: str, label: str, fetch: Callable) -> Examples:
+def register_examples(key: str, label: str, fetch: Callable[..., Any]) -> Examples:
     return registry.register_examples(key, label, fetch)
 
 

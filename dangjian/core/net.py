@@ -8,25 +8,29 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.http import HttpRequest
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple:
+def _networks(proxies: tuple[str, ...]) -> tuple[_Network, ...]:
     return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
-def _parse(value: str):
+def _parse(value: str) -> _Address | None:
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
 
 
-def _trusted(address, networks) -> bool:
+def _trusted(address: _Address, networks: tuple[_Network, ...]) -> bool:
     return any(address.version == n.version and address in n for n in networks)
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     remote = _parse(request.META.get("REMOTE_ADDR", "") or "")
     if remote is None:
         return ""

@@ -20,7 +20,8 @@ import hmac
 import os
 import unicodedata
 from collections.abc import Callable
-from typing import Protocol
+from datetime import date
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -146,15 +147,15 @@ def set_cipher(cipher: Cipher | None) -> None:
     _cipher = cipher
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """Stores ciphertext; Python code sees plaintext. Not searchable: pair it with a blind index."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> str | None:
         if value is None or value == "":
             return value
         return get_cipher().decrypt(value)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
@@ -219,7 +220,7 @@ def mask_id(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 7) + value[-1:]
 
 
-def mask_birth(value) -> str:
+def mask_birth(value: date | None) -> str:
     """A birth date as the paper 花名册 writes it for readers without ``pii.reveal``: 1970年5月."""
     if not value:
         return ""

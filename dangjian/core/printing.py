@@ -10,6 +10,10 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 PDF_TIMEOUT_SECONDS = 120
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -58,7 +62,9 @@ def html_to_pdf(html: str) -> bytes:
         return target.read_bytes()
 
 
-def setup_sheet_printing(sheet, *, repeat_to_row: int, landscape: bool = True, header: str = "") -> None:
+def setup_sheet_printing(
+    sheet: Worksheet, *, repeat_to_row: int, landscape: bool = True, header: str = ""
+) -> None:
     """A4, fitted to one page wide, rows 0..``repeat_to_row`` repeated on every page, page numbers in
     the footer and ``header`` (the ledger's title) in the page header. Every xlsx the platform prints
     goes through here (``core.exporting.ListExporter`` and the ledgers that write their own books)."""
@@ -77,7 +83,7 @@ def setup_sheet_printing(sheet, *, repeat_to_row: int, landscape: bool = True, h
     sheet.center_horizontally()
 
 
-def _write_fit_width_explicitly(sheet) -> None:
+def _write_fit_width_explicitly(sheet: Worksheet) -> None:
     """xlsxwriter leaves ``fitToWidth="1"`` out (1 is the schema's default); readers that take the
     attribute literally (openpyxl answers None, some checkers call that "not fitted") then miss it, so
     this sheet writes it. Only the one ``pageSetup`` tag is touched, never the row-writing path."""
@@ -86,7 +92,7 @@ def _write_fit_width_explicitly(sheet) -> None:
     def write_page_setup() -> None:
         plain = sheet._xml_empty_tag
 
-        def tag(name, attributes=None):
+        def tag(name: str, attributes: list[tuple[str, Any]] | None = None) -> Any:
             if name == "pageSetup" and sheet.fit_page and sheet.fit_width == 1:
                 attributes = [*(attributes or [])]
                 at = 1 if attributes and attributes[0][0] == "paperSize" else 0

@@ -33,9 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from .metrics import BaseMetric
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def _check_callable(kind: str, key: str, value: object, what: str) -> None:
         raise ImproperlyConfigured(f"{kind} {key!r}: {what} is not callable ({value!r})")
 
 
-def _add(kind: str, key: str, entry: Any) -> Any:
+def _add(kind: str, key: str, entry: _T) -> _T:
     _check_key(kind, key)
     # The same declaration twice (a module imported again) is harmless; another one under the key is not.
     if key in _kinds[kind] and _kinds[kind][key] != entry:
@@ -110,7 +115,7 @@ def _unregister(kind: str, key: str) -> None:
 # ---------------------------------------------------------------- metrics
 
 
-def register_metric(metric: Any) -> Any:
+def register_metric(metric: BaseMetric) -> BaseMetric:
     """A yearly figure (``core.metrics.QueryMetric`` or ``ComputedMetric``), keyed by ``metric.key``."""
     from .metrics import BaseMetric
 
@@ -123,20 +128,25 @@ def register_metric(metric: Any) -> Any:
     return _add("metric", metric.key, metric)
 
 
-def register_metrics(metrics: Iterable[Any]) -> None:
+def register_metrics(metrics: Iterable[BaseMetric]) -> None:
     for metric in metrics:
         register_metric(metric)
 
 
-def metric(key: str) -> Any:
-    return _kinds["metric"][key]
+# The entries are kept untyped per kind (``_kinds``); each reader names what its kind holds.
 
 
-def metric_or_none(key: str) -> Any | None:
-    return _kinds["metric"].get(key)
+def metric(key: str) -> BaseMetric:
+    found: BaseMetric = _kinds["metric"][key]
+    return found
 
 
-def metrics() -> list[Any]:
+def metric_or_none(key: str) -> BaseMetric | None:
+    found: BaseMetric | None = _kinds["metric"].get(key)
+    return found
+
+
+def metrics() -> list[BaseMetric]:
     return sorted(_kinds["metric"].values(), key=lambda m: (m.order, m.key))
 
 
@@ -180,7 +190,8 @@ def register_examples(key: str, label: str, fetch: Callable[..., list[str]]) -> 
 
 
 def examples(key: str) -> Examples | None:
-    return _kinds["examples"].get(key)
+    found: Examples | None = _kinds["examples"].get(key)
+    return found
 
 
 def all_examples() -> list[Examples]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.core.files.storage import default_storage
@@ -96,7 +97,7 @@ def _batches(table: str, pk: str, column: str, batch: int) -> Iterator[list[tupl
     last = None
     while True:
         where = f"{_q(column)} IS NOT NULL AND {_q(column)} <> ''"
-        params: list[object] = []
+        params: list[Any] = []
         if last is not None:
             where += f" AND {_q(pk)} > %s"
             params.append(last)
@@ -118,7 +119,7 @@ def _count(table: str, column: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _rewrite(table: str, pk: str, column: str, changes: list[tuple[str, object]]) -> None:
+def _rewrite(table: str, pk: str, column: str, changes: list[tuple[str, Any]]) -> None:
     if not changes:
         return
     with transaction.atomic(), _guards_lifted(table), connection.cursor() as cursor:
@@ -150,6 +151,7 @@ def rotate_encrypted(*, actor: Actor = SYSTEM, batch: int = BATCH, progress: Pro
     for model, f in encrypted_fields():
         label = f"{model._meta.label}.{f.name}"
         table, pk, column = model._meta.db_table, model._meta.pk.column, f.column
+        assert pk and column  # a concrete model's primary key and fields have columns
         total, done = _count(table, column), 0
         for rows in _batches(table, pk, column, batch):
             changes = [(rotate(value), key) for key, value in rows if not is_current(value)]

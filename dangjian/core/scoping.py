@@ -7,16 +7,32 @@ capability on every root.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from . import registry
 from .actors import PUBLIC, SYSTEM, _Sentinel
+
+if TYPE_CHECKING:
+    from .actors import Viewer
+
+_M = TypeVar("_M", bound=Model)
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
+
+class HasPath(Protocol):
+    """An org (``orgs.Org``) as scoping sees it: its materialized path."""
+
+    @property
+    def path(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -32,20 +48,21 @@ class Grant:
 ALL = "*"
 
 
-def grants_for(actor) -> list[Grant]:
+def grants_for(actor: Viewer) -> list[Grant]:
     """The actor's grants today, computed once per request and cached on the user object."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
         return []
-    cached = getattr(actor, "_dangjian_grants", None)
+    cached: list[Grant] | None = getattr(actor, "_dangjian_grants", None)
     if cached is not None:
         return cached
     # Roles and the tree are the accounts and orgs apps'; accounts provides the computation.
     grants: list[Grant] = registry.provider("grants")(actor)
-    actor._dangjian_grants = grants
+    # Cached on the user object, which lives as long as the request; UserLike does not declare it.
+    actor.__dict__["_dangjian_grants"] = grants
     return grants
 
 
-def has_capability(actor, capability: str, org=None) -> bool:
+def has_capability(actor: Viewer, capability: str, org: HasPath | None = None) -> bool:
     """True if the actor holds the capability anywhere (org None) or on that org."""
     if isinstance(actor, _Sentinel):
         return ALL in actor.capabilities or capability in actor.capabilities
@@ -56,7 +73,7 @@ def has_capability(actor, capability: str, org=None) -> bool:
     return False
 
 
-def covers_path(actor, capability: str, path: str) -> bool:
+def covers_path(actor: Viewer, capability: str, path: str) -> bool:
     """True if the actor holds ``capability`` on the org at ``path`` (``SYSTEM`` holds everything)."""
     from .actors import SYSTEM
 
@@ -68,7 +85,7 @@ def covers_path(actor, capability: str, path: str) -> bool:
     return False
 
 
-def scope_q(actor, capability: str, path_field: str) -> Q:
+def scope_q(actor: Viewer, capability: str, path_field: str) -> Q:
     """One Q of path prefixes (subtree grants) and exact paths (node grants); never true by default."""
     if actor is SYSTEM:
         return ~Q(pk__in=[])  # the server acting on its own reads everything
@@ -88,7 +105,7 @@ def scope_q(actor, capability: str, path_field: str) -> Q:
     return q
 
 
-def scope_paths(model) -> tuple[str, ...]:
+def scope_paths(model: type[Model]) -> tuple[str, ...]:
     """Where a model's rows reach their org's path: its ``SCOPE_PATH`` (one lookup, or a tuple when a
     row belongs to two orgs, as a transfer does), else ``org__path``. Always through foreign keys to
     the live ``Org.path``, never through a stored copy (a copy goes stale when an org moves)."""
@@ -96,7 +113,7 @@ def scope_paths(model) -> tuple[str, ...]:
     return (declared,) if isinstance(declared, str) else tuple(declared)
 
 
-def scoped(qs: QuerySet, actor, capability: str, path_field: str | None = None) -> QuerySet:
+def scoped(qs: QuerySet[_M], actor: Viewer, capability: str, path_field: str | None = None) -> QuerySet[_M]:
     """Filter ``qs`` to what the actor may see with ``capability``.
 
     The path comes from ``path_field``, else the model's ``SCOPE_PATH`` (see ``scope_paths``).
@@ -109,50 +126,59 @@ def scoped(qs: QuerySet, actor, capability: str, path_field: str | None = None) 
     return qs.filter(q)
 
 
-def get_scoped_or_404(qs: QuerySet, actor, capability: str, **lookup):
+def get_scoped_or_404(qs: QuerySet[_M], actor: Viewer, capability: str, **lookup: Any) -> _M:
     """The one object in scope matching ``lookup``; anything else (absent or out of scope) is 404."""
     try:
         return scoped(qs, actor, capability).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):  # the model's DoesNotExist is one
         raise Http404 from None
 
 
-def requires(capability: str):
-    """View decorator: login required, the capability held somewhere, and declared for the meta-test."""
+def declare(view: _View, capability: str | None, **flags: bool) -> _View:
+    """Marks a view with the capability it requires, for ``view_capability`` and the meta-test.
 
-    def decorate(view):
+    Through ``__dict__`` because a function's extra attributes are outside its type.
+    """
+    view.__dict__.update(required_capability=capability, **flags)
+    return view
+
+
+def requires(capability: str) -> Callable[[_View], _View]:
+    """View decorator: login required, the capability held somewhere, and declared for the meta-test.
+
+    The view may take ``core.http.AuthedRequest``: nobody anonymous gets past the login.
+    """
+
+    def decorate(view: _View) -> _View:
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not has_capability(request.user, capability):
                 raise Http404
             return view(request, *args, **kwargs)
 
-        guarded = login_required(wrapped)
-        guarded.required_capability = capability
-        return guarded
+        # ``wraps`` keeps the view's name and signature: the guarded view is called like the view.
+        return declare(login_required(cast(_View, wrapped)), capability)
 
     return decorate
 
 
-def public(view):
+def public(view: _View) -> _View:
     """Declares a view open to anonymous users (login page, resident request form, health check)."""
-    view.required_capability = None
-    view.is_public = True
-    return view
+    return declare(view, None, is_public=True)
 
 
-def authenticated(view):
-    """Declares a view open to every logged-in user; what it shows is still scoped."""
-    guarded = login_required(view)
-    guarded.required_capability = "authenticated"
-    return guarded
+def authenticated(view: _View) -> _View:
+    """Declares a view open to every logged-in user; what it shows is still scoped.
+
+    The view may take ``core.http.AuthedRequest``."""
+    return declare(login_required(view), "authenticated")
 
 
 class OutOfScope(ValidationError):
     """A service refused: the actor lacks the capability on that org. Views answer it as 404 or a form error."""
 
 
-def require(actor, capability: str, org=None, message: str | None = None) -> None:
+def require(actor: Viewer, capability: str, org: HasPath | None = None, message: str | None = None) -> None:
     """The one permission check every service makes.
 
     ``SYSTEM`` may do anything; ``PUBLIC`` only what ``core.actors.PUBLIC_CAPABILITIES`` lists; a user
@@ -173,7 +199,7 @@ def require(actor, capability: str, org=None, message: str | None = None) -> Non
         raise OutOfScope(message or "该组织不在您的管理范围内。", code="out_of_scope")
 
 
-def view_capability(viewname: str, *args, **kwargs) -> str | None:
+def view_capability(viewname: str, *args: Any, **kwargs: Any) -> str | None:
     """The capability the view behind a URL name declares (``requires``/``authenticated``/``public``).
 
     Raises ``LookupError`` for a view that declares none, so a link cannot be drawn on a guess.
@@ -184,11 +210,12 @@ def view_capability(viewname: str, *args, **kwargs) -> str | None:
     func = match.func
     for candidate in (func, getattr(func, "view_class", None), getattr(func, "__wrapped__", None)):
         if candidate is not None and hasattr(candidate, "required_capability"):
-            return candidate.required_capability
+            declared: str | None = candidate.required_capability
+            return declared
     raise LookupError(f"{viewname} declares no capability")
 
 
-def may_open(user, viewname: str, *args, org=None, **kwargs) -> bool:
+def may_open(user: Viewer, viewname: str, *args: Any, org: HasPath | None = None, **kwargs: Any) -> bool:
     """May ``user`` open the page at ``viewname``? The same check its view makes.
 
     The view's declared capability, held anywhere — or on ``org`` when the view checks it on one
@@ -198,7 +225,7 @@ def may_open(user, viewname: str, *args, org=None, **kwargs) -> bool:
     capability = view_capability(viewname, *args, **kwargs)
     if capability is None:
         return True
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return False
     if capability == "authenticated":
         return True

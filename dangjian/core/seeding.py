@@ -11,6 +11,7 @@ import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -36,7 +37,7 @@ class SeedContext:
             self._rngs[name] = random.Random(f"{self.zone_code}:{self.year}:{name}")
         return self._rngs[name]
 
-    def zone(self):
+    def zone(self) -> Any:
         from . import registry
 
         return registry.provider("org_by_code")(self.zone_code)

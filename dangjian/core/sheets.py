@@ -31,8 +31,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import IO, Any
 from xml.parsers import expat
+from xml.parsers.expat import XMLParserType
 
 from django.conf import settings
 
@@ -90,10 +91,10 @@ def column_index(ref: str) -> int:
     return index - 1
 
 
-def _no_dtd(parser) -> None:
+def _no_dtd(parser: XMLParserType) -> None:
     """A DTD or entity declaration is never legitimate in a spreadsheet part (billion laughs, XXE)."""
 
-    def refuse(*_args):
+    def refuse(*_args: object) -> int:
         raise SheetRejected("文件包含不安全的XML内容，已拒绝", "unsafe_xml")
 
     parser.StartDoctypeDeclHandler = refuse
@@ -101,7 +102,7 @@ def _no_dtd(parser) -> None:
     parser.ExternalEntityRefHandler = refuse
 
 
-def _feed(parser, stream) -> Iterator[None]:
+def _feed(parser: XMLParserType, stream: IO[bytes]) -> Iterator[None]:
     """Feed a zip member to expat in chunks, yielding after each so rows are handed on as they end."""
     try:
         while chunk := stream.read(CHUNK):
@@ -141,7 +142,7 @@ def _is_date_format(code: str) -> bool:
     return text != "general" and bool(re.search(r"[ydhsm]", text.replace("general", "")))
 
 
-def _parse_small_xml(data: bytes, start: Callable[[str, dict], None]) -> None:
+def _parse_small_xml(data: bytes, start: Callable[[str, dict[str, str]], None]) -> None:
     parser = expat.ParserCreate(namespace_separator=" ")
     _no_dtd(parser)
     parser.StartElementHandler = start
@@ -157,7 +158,7 @@ def _xlsx_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, 
     sheets: list[str] = []
     date1904 = [False]
 
-    def workbook(name, attrs):
+    def workbook(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(" ", 1)[-1]
         if local == "sheet":
             rid = next((v for k, v in attrs.items() if k.endswith(" id")), None)
@@ -172,7 +173,7 @@ def _xlsx_parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, 
     targets: dict[str, str] = {}
     kinds: dict[str, str] = {}
 
-    def rels(name, attrs):
+    def rels(name: str, attrs: dict[str, str]) -> None:
         if name.rsplit(" ", 1)[-1] == "Relationship":
             target = attrs.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
@@ -199,7 +200,7 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None) -> list[bool]:
     xfs: list[int] = []
     depth = {"cellXfs": False}
 
-    def start(name, attrs):
+    def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(" ", 1)[-1]
         if local == "numFmt":
             with contextlib.suppress(ValueError):
@@ -218,14 +219,14 @@ def _date_styles(archive: zipfile.ZipFile, part: str | None) -> list[bool]:
     return [(i in _DATE_BUILTIN) if i not in custom else _is_date_format(custom[i]) for i in xfs]
 
 
-def _shared_strings(archive: zipfile.ZipFile, part: str | None, caps: Caps) -> list:
+def _shared_strings(archive: zipfile.ZipFile, part: str | None, caps: Caps) -> list[str | _TooLong]:
     if part is None:
         return []
-    strings: list = []
+    strings: list[str | _TooLong] = []
     state = {"in_si": False, "in_t": False, "skip": 0, "size": 0, "total": 0}
     buffer: list[str] = []
 
-    def start(name, attrs):
+    def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(" ", 1)[-1]
         if local == "si":
             state.update(in_si=True, size=0)
@@ -235,7 +236,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None, caps: Caps) -> l
         elif local == "t" and state["in_si"] and not state["skip"]:
             state["in_t"] = True
 
-    def end(name):
+    def end(name: str) -> None:
         local = name.rsplit(" ", 1)[-1]
         if local == "si":
             strings.append(_TOO_LONG if state["size"] > caps.cell_chars else "".join(buffer))
@@ -246,7 +247,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None, caps: Caps) -> l
         elif local == "t":
             state["in_t"] = False
 
-    def text(data):
+    def text(data: str) -> None:
         if state["in_t"]:
             state["size"] += len(data)
             state["total"] += len(data)
@@ -449,7 +450,7 @@ def _stream_xlsx(
         found = kinds[name] = _XLSX_KINDS.get(name.rsplit(" ", 1)[-1], _OTHER)
         return found
 
-    def start(name, attrs):
+    def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row, col, kind, style, cells_in_row, size, collect
         what = kinds.get(name)
         if what is None:
@@ -495,7 +496,7 @@ def _stream_xlsx(
             if digits:
                 on_height(min(int(digits), max_rows))
 
-    def end(name):
+    def end(name: str) -> None:
         nonlocal collect, emitted
         what = kinds.get(name)
         if what is None:
@@ -522,7 +523,7 @@ def _stream_xlsx(
             emitted = row
             cells.clear()
 
-    def chars(data):
+    def chars(data: str) -> None:
         nonlocal size
         if collect:
             size += len(data)
@@ -599,7 +600,7 @@ def iter_ods(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = 
     cells: list[Any] = []
     text: list[str] = []
 
-    def start(name, attrs):
+    def start(name: str, attrs: dict[str, str]) -> None:
         if st["tables"] > 1:
             return
         ns, _, local = name.rpartition(" ")
@@ -635,7 +636,7 @@ def iter_ods(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = 
         elif ns == _TEXT and local in ("tab", "line-break") and st["in_p"]:
             _add_text("\t" if local == "tab" else "\n")
 
-    def end(name):
+    def end(name: str) -> None:
         if st["tables"] != 1:
             return
         ns, _, local = name.rpartition(" ")
@@ -674,7 +675,7 @@ def iter_ods(data: bytes, caps: Caps, on_height: Callable[[int], None] | None = 
             raise caps.cell_too_long(st["row"] + st["pending"] + 1, st["col"])
         text.append(data)
 
-    def chars(data):
+    def chars(data: str) -> None:
         if st["in_p"] and st["tables"] == 1:
             _add_text(data)
 
@@ -717,7 +718,7 @@ def _iso(text: str) -> date | datetime | str:
 
 def csv_encoding(data: bytes) -> str:
     """UTF-8 (BOM or not) when every byte decodes as such, checked in chunks; else GB18030."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for i in range(0, len(data), 1024 * 1024):
             decoder.decode(data[i : i + 1024 * 1024])

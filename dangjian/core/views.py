@@ -1,17 +1,23 @@
+from datetime import date
+from typing import TypedDict
+
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET
 
+from .http import AuthedRequest, Request
+from .models import AuditEntry
 from .scoping import authenticated, has_capability, public, requires, scoped
 from .selectors import audit_entries_visible_to
 
 
 @require_GET
 @authenticated
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     if has_capability(request.user, "reports.view"):
         try:
             return redirect("reports:dashboard")
@@ -29,28 +35,34 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @public
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: Request) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
 
 
-def _day(text: str | None):
-    from datetime import date
+class _AuditFilter(TypedDict):
+    user: str
+    action: str
+    org: str
+    start: date | None
+    end: date | None
 
+
+def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         return None
 
 
-def _audit_search(request: HttpRequest):
+def _audit_search(request: AuthedRequest) -> tuple[QuerySet[AuditEntry], _AuditFilter]:
     """The filtered entries (user, action, org, date range) and the filter values for the form."""
     from django.apps import apps
 
     from .audit_archive import entries_between
 
-    f = {
+    f: _AuditFilter = {
         "user": (request.GET.get("user") or "").strip(),
         "action": (request.GET.get("action") or "").strip(),
         "org": (request.GET.get("org") or "").strip().upper(),
@@ -84,17 +96,20 @@ def _object_label(object_type: str) -> str:
 
 @require_GET
 @requires("audit.view")
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     from .audit_labels import ACTION_LABELS, action_label, data_rows
 
     entries, f = _audit_search(request)
     page = Paginator(entries.select_related("actor").order_by("-id"), 50).get_page(request.GET.get("page"))
     for entry in page:
         # Each entry reads as a sentence (time, who, what, on what); its data is shown on demand.
-        entry.label = action_label(entry.action)
-        entry.who = (entry.actor.display_name if entry.actor else "") or entry.actor_name or "—"
-        entry.object_label = _object_label(entry.object_type)
-        entry.details = data_rows(entry.data)
+        # Display-only attributes for the template, outside the model's fields (hence vars()).
+        vars(entry).update(
+            label=action_label(entry.action),
+            who=(entry.actor.display_name if entry.actor else "") or entry.actor_name or "—",
+            object_label=_object_label(entry.object_type),
+            details=data_rows(entry.data),
+        )
     context = {
         "page": page,
         "f": f,
@@ -106,7 +121,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("audit.view")
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedRequest) -> HttpResponseBase:
     """The filtered date range as a JSON Lines archive with every hash (verify_audit_archive checks it)."""
     from django.http import StreamingHttpResponse
 
@@ -118,18 +133,18 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
         messages.error(request, "导出须选择起止日期。")
         return redirect("core:audit")
-    entries = list(entries.order_by("id"))
+    rows = list(entries.order_by("id"))
     filters = {k: v for k, v in f.items() if k not in ("start", "end") and v}
-    record_export(actor=request.user, start=f["start"], end=f["end"], count=len(entries), filters=filters)
+    record_export(actor=request.user, start=f["start"], end=f["end"], count=len(rows), filters=filters)
     described = {"from": f["start"].isoformat(), "to": f["end"].isoformat(), "filters": filters}
     response = StreamingHttpResponse(
-        archive_lines(entries, described=described), content_type="application/x-ndjson; charset=utf-8"
+        archive_lines(rows, described=described), content_type="application/x-ndjson; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="audit-{f["start"]}-{f["end"]}.jsonl"'
     return response
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: Request, exception: Exception | None = None) -> HttpResponse:
     """Django's answer to a request it refuses before any view (``handler400``), in Chinese: a body
     over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 and says how much a form may carry."""
     from django.conf import settings

@@ -1,13 +1,13 @@
 """The year a page or API call is about: what was asked for, else the configured default, else this year."""
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def parse_year(value) -> int | None:
+def parse_year(value: str | int | None) -> int | None:
     """A year in the platform's range, or None for anything else (absent, not a number, out of range)."""
     try:
         year = int(value or "")
@@ -21,7 +21,7 @@ def default_year() -> int:
     return parse_year(settings.DANGJIAN_DEFAULT_YEAR) or timezone.localdate().year
 
 
-def requested_year(request, fallback=None) -> int:
+def requested_year(request: HttpRequest, fallback: str | int | None = None) -> int:
     """The year a page is asked about: ``?year=`` (else ``fallback``, e.g. a posted field), else
     ``default_year()``; a year that is not one (10000, "abc") answers 404 like any unknown page."""
     asked = request.GET.get("year") or fallback

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from dangjian.core.checkpoints import checkpoint_file, write_checkpoint
@@ -9,7 +11,7 @@ class Command(BaseCommand):
         "(run it from the scheduler, e.g. hourly, and on demand)."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         checkpoint = write_checkpoint()
         if checkpoint is None:
             self.stdout.write("审计日志为空，未写检查点。")

@@ -1,7 +1,8 @@
 import time
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.core.backup import BackupError, make_backup
 
@@ -12,10 +13,10 @@ class Command(BaseCommand):
         "backup API; PostgreSQL: pg_dump -Fc). Audited as the system."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", help="archive file to create (never overwritten)")
 
-    def handle(self, *args, out, **options):
+    def handle(self, *args: Any, out: str, **options: Any) -> None:
         started = time.monotonic()
         try:
             outcome = make_backup(out)

@@ -1,6 +1,7 @@
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.core.audit_archive import RetentionError, purge_before
 
@@ -11,11 +12,11 @@ class Command(BaseCommand):
         "Refused for entries younger than DANGJIAN_AUDIT_RETENTION_DAYS (at least 180)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--before", required=True, help="YYYY-MM-DD")
         parser.add_argument("--out", required=True, help="archive file to create (never overwritten)")
 
-    def handle(self, *args, before, out, **options):
+    def handle(self, *args: Any, before: str, out: str, **options: Any) -> None:
         try:
             day = date.fromisoformat(before)
         except ValueError:

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.core.backup import BackupError, restore_backup
 
@@ -9,10 +11,10 @@ class Command(BaseCommand):
         "(just created, or just migrated). Stop the server and the worker first. Audited as the system."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", metavar="IN", help="archive made by manage.py backup")
 
-    def handle(self, *args, source, **options):
+    def handle(self, *args: Any, source: str, **options: Any) -> None:
         try:
             header = restore_backup(source)
         except BackupError as exc:

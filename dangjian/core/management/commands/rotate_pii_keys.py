@@ -1,6 +1,7 @@
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from dangjian.core.rotation import BATCH, rebuild_blind_indexes, rotate_encrypted
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "DANGJIAN_PII_INDEX_KEYS. Audited as the system."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--blind-index",
             action="store_true",
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             "--batch", type=int, default=BATCH, help=f"rows per transaction (default {BATCH})"
         )
 
-    def handle(self, *args, blind_index, batch, **options):
+    def handle(self, *args: Any, blind_index: bool, batch: int, **options: Any) -> None:
         if batch < 1:
             raise CommandError("--batch 至少为1。")
         bars: dict[str, tqdm] = {}

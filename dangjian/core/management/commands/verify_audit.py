@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.core.audit import verify_chain
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "database (so deleting the newest entries is noticed too)."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         checked, problems = verify_chain()
         last, checkpoint_problems = verify_checkpoints()
         problems += checkpoint_problems

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dangjian.core.audit_archive import verify_archive
 
@@ -6,10 +8,10 @@ from dangjian.core.audit_archive import verify_archive
 class Command(BaseCommand):
     help = "Check an exported audit archive offline: every entry's hash and the links between them."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args: Any, path: str, **options: Any) -> None:
         with open(path, encoding="utf-8") as lines:
             count, problems = verify_archive(lines)
         for problem in problems:
