@@ -25,6 +25,10 @@ class ActivitiesConfig(AppConfig):
         from . import metrics, sections, selectors  # metrics registers its figures
 
         registry.provide("member_home", member_home)
+        from . import todo
+
+        registry.register_todo("activities.meetings", "组织生活", 10, todo.meeting_items)
+        registry.register_todo("activities.attendance", "组织生活", 11, todo.attendance_items)
         registry.register_section("activities.attendance", "组织生活出席", 30, sections.render_attendance)
         registry.register_examples("activities.training_bases", "培训基地", selectors.training_bases)
         registry.register_examples(

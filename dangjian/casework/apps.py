@@ -37,6 +37,9 @@ class CaseworkConfig(AppConfig):
         from . import metrics, sections  # metrics registers its figures and examples
 
         registry.register_section("casework.person", "走访与诉求", 40, sections.render_person_casework)
+        from . import todo
+
+        registry.register_todo("casework.requests", "群众诉求", 40, todo.request_items)
         del metrics
 
         from dangjian.core.ledgers import register_ledger, register_record_kind

@@ -29,4 +29,9 @@ class ChecklistsConfig(AppConfig):
         from . import jobs, ledgers, metrics  # metrics registers its figures and examples; jobs its export
 
         ledgers.register()
+        from dangjian.core import registry
+
+        from . import todo
+
+        registry.register_todo("checklists.tasks", "重点任务", 50, todo.task_items)
         del jobs, metrics

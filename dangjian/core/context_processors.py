@@ -10,6 +10,7 @@ from .scoping import may_open
 
 # The main menu: each entry is drawn when its page would open (core.scoping.may_open asks the view).
 NAV = {
+    "todo": "reports:todo",
     "reports": "reports:dashboard",
     "orgs": "orgs:tree",
     "members": "people:roster",

@@ -16,6 +16,7 @@ what it contributes::
             registry.register_section("casework.visits", "走访记录", 40, sections.render_visits)
             registry.register_examples("casework.themes", "调研主题", selectors.theme_names)
             registry.register_exporter(exporters.VisitExporter)  # identifier, verbose_name, iterate_rows
+            registry.register_todo("casework.requests", "群众诉求", 40, todo.request_items)  # 待办
 
 Ledgers (台账) and the records a key-task report may cite have their own contract, with columns and
 print settings: ``dangjian.core.ledgers`` (``register_ledger``, ``register_record_kind``), called from
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -80,6 +82,7 @@ _kinds: dict[str, dict[str, Any]] = {
     "evidence": {},
     "blind_index": {},
     "encrypted_files": {},
+    "todo": {},
 }
 # Checks that need every app's registrations, e.g. the summary's references to metric keys; each
 # returns a list of problems. Registered by the app that holds the references (reports).
@@ -215,6 +218,54 @@ def register_exporter(exporter: type) -> type:
 
 def exporters() -> list[type]:
     return sorted(_kinds["exporter"].values(), key=lambda e: e.identifier)
+
+
+# ---------------------------------------------------------------- a secretary's 待办
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One thing someone must do, as the 待办 page lists it.
+
+    ``label`` says what to do in a short Chinese sentence ("支委会未召开"); ``url`` opens the form or
+    page that does it; ``count`` is how many records it stands for (None: not countable); ``due`` the
+    last day it can be done on time; ``overdue`` whether that day has passed (or the period ended
+    unmet); ``org`` names the organization it is about when the page covers several; ``detail`` adds
+    a short line (the months missed, the oldest deadline)."""
+
+    label: str
+    url: str
+    count: int | None = None
+    due: date | None = None
+    overdue: bool = False
+    org: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Todo:
+    """A source of 待办: ``items(actor, org, today) -> list[TodoItem]``."""
+
+    key: str
+    label: str
+    order: int
+    items: Callable[..., list[TodoItem]]
+
+
+def register_todo(key: str, label: str, order: int, items: Callable[..., list[TodoItem]]) -> Todo:
+    """What an app asks of a secretary (the 待办 page): ``items(actor, org, today)`` returns
+    ``TodoItem``s about ``org``'s subtree, read only through the app's scoped selectors (an actor
+    without the capability gets none), in a fixed number of queries whatever the subtree's size —
+    aggregate (one item for "12个支部…"), never one query per branch. ``label`` heads the items'
+    source (组织生活, 党费…); ``order`` breaks ties between sources of equal urgency."""
+    _check_callable("todo", key, items, "items")
+    if not isinstance(order, int):
+        raise ImproperlyConfigured(f"todo {key!r}: order must be an integer ({order!r})")
+    return _add("todo", key, Todo(key, label, order, items))
+
+
+def todos() -> list[Todo]:
+    return sorted(_kinds["todo"].values(), key=lambda t: (t.order, t.key))
 
 
 # ---------------------------------------------------------------- providers and validation

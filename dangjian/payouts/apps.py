@@ -39,4 +39,7 @@ class PayoutsConfig(AppConfig):
 
         registry.register_section("payouts.entitlements", "资金发放", 40, sections.render_payouts)
         registry.register_encrypted_files("payouts.sheets", selectors.kept_sheet_names)
+        from . import todo
+
+        registry.register_todo("payouts.lists", "资金发放", 60, todo.list_items)
         del metrics, jobs

@@ -38,6 +38,11 @@ class PeopleConfig(AppConfig):
         from . import exporters, metrics  # metrics registers its figures
 
         registry.register_exporter(exporters.RosterExporter)
+        from . import todo
+
+        registry.register_todo("people.dues", "党费与党员管理", 20, todo.dues_items)
+        registry.register_todo("people.transfers", "组织关系转接", 21, todo.transfer_items)
+        registry.register_todo("people.development", "发展党员", 22, todo.development_items)
         # The keyed indexes services.prepare_person keeps; rotate_pii_keys --blind-index rebuilds them.
         registry.register_blind_index(
             "people.person_id",

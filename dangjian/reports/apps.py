@@ -19,5 +19,8 @@ class ReportsConfig(AppConfig):
         # The figure store: every app has registered its metrics by now (reports comes after them in
         # INSTALLED_APPS), so the signals of every fact model can be hooked.
         registry.provide("figures.refresh", queue_refresh)
+        from .todo import home_for
+
+        registry.provide("home", home_for)
         marks.connect()
         register_daily("reports.rebuild_figures", figures.rebuild_daily)

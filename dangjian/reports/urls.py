@@ -5,6 +5,7 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("todo/", views.todo, name="todo"),
     path("wall/", views.wall, name="wall"),
     path("metric/<str:key>/", views.drill, name="drill"),
     path("compare/years/", views.compare_years, name="compare_years"),

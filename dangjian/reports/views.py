@@ -91,6 +91,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
+@require_GET
+@requires("reports.view")
+def todo(request: HttpRequest) -> HttpResponse:
+    """待办: what the org's secretary must do this month — each app's items (``register_todo``),
+    overdue first, each a link to the form that does it."""
+    from .todo import todo_list
+
+    org = selectors.org_for_report(request.user, request.GET.get("org"))
+    today = timezone.localdate()
+    context = {
+        "org": org,
+        "todo": todo_list(request.user, org, today),
+        "today": today,
+        "tops": list(top_orgs_for(request.user, "reports.view")),
+    }
+    return render(request, "reports/todo.html", context)
+
+
 WALL_REFRESH_SECONDS = 300
 WALL_TILES = 12
 

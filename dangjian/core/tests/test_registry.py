@@ -77,3 +77,16 @@ def test_renamed_examples_the_overview_still_names_stop_the_start(monkeypatch):
 def test_an_app_whose_ready_forgets_its_metrics_module_stops_the_start(monkeypatch):
     monkeypatch.delitem(sys.modules, "dangjian.orgs.metrics")
     assert any(p.startswith("orgs: metrics.py") for p in registry.problems())
+
+
+def test_a_todo_source_that_is_not_callable_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="not callable"):
+        registry.register_todo("testing.todo", "测试", 1, "dangjian.activities.todo.meeting_items")
+    assert "testing.todo" not in {t.key for t in registry.todos()}
+
+
+def test_every_app_contributes_its_todo_items_in_order():
+    keys = [t.key for t in registry.todos()]
+    assert keys[:2] == ["activities.meetings", "activities.attendance"]
+    assert {"people.dues", "people.transfers", "people.development", "casework.requests"} <= set(keys)
+    assert {"checklists.tasks", "payouts.lists"} <= set(keys)
