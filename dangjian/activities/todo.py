@@ -60,7 +60,7 @@ def meeting_items(actor, org: Org, today: date) -> list[TodoItem]:
                     text = _period_text(r.period, r.period_no, today.year)
                     due[(r.kind, r.label, text, end - timedelta(days=1))].append((row, r))
                 elif r.state == "missed":
-                    gaps[(r.kind, r.label)].append(_period_text(r.period, r.period_no, today.year))
+                    gaps[(r.kind, r.label)].append((r.period, r.period_no))
         for key, periods in gaps.items():
             missed[key].append((row, periods))
     items = []
@@ -84,34 +84,63 @@ def meeting_items(actor, org: Org, today: date) -> list[TodoItem]:
                     label=f"{text}{label}尚未召开",
                     url=_url("activities:compliance", org=org.code),
                     count=len(rows),
+                    unit="个支部",
                     due=last_day,
                     detail=_names([row.name for row, _ in rows]),
                 )
             )
+    # What was missed cannot be held any more: one line per branch says so, the kinds and periods below.
+    by_branch: dict[int, tuple] = {}
     for (_kind, label), rows in missed.items():
-        if len(rows) <= NAMED_BRANCHES:
-            for row, periods in rows:
-                items.append(
-                    TodoItem(
-                        label=f"{label}缺开",
-                        url=_url("activities:compliance", org=row.code, year=today.year),
-                        count=len(periods),
-                        overdue=True,
-                        org=row.name,
-                        detail=f"{today.year}年：{'、'.join(periods)}",
-                    )
-                )
-        else:
+        for row, periods in rows:
+            entry = by_branch.setdefault(row.org_id, (row, []))
+            entry[1].append((label, periods))
+    if len(by_branch) <= NAMED_BRANCHES:
+        for row, gaps in by_branch.values():
             items.append(
                 TodoItem(
-                    label=f"{label}缺开",
-                    url=_url("activities:compliance", org=org.code, year=today.year, gaps=1),
-                    count=len(rows),
+                    label=f"{today.year}年组织生活有缺开",
+                    url=_url("activities:compliance", org=row.code, year=today.year),
+                    count=sum(len(periods) for _, periods in gaps),
+                    unit="次",
                     overdue=True,
-                    detail=_names([row.name for row, _ in rows]),
+                    org=row.name,
+                    detail="；".join(
+                        f"{label}缺{len(periods)}次（{_spans(periods)}）" for label, periods in gaps
+                    ),
                 )
             )
+    elif by_branch:
+        items.append(
+            TodoItem(
+                label=f"{today.year}年组织生活有缺开",
+                url=_url("activities:compliance", org=org.code, year=today.year, gaps=1),
+                count=len(by_branch),
+                unit="个支部",
+                overdue=True,
+                detail=_names([row.name for row, _ in by_branch.values()]),
+            )
+        )
     return items
+
+
+def _spans(periods: list[tuple[str, int]]) -> str:
+    """(month, 1), (month, 2), (month, 3), (month, 5) → "1—3月、5月": runs of periods read as spans."""
+    runs: list[list] = []
+    for period, number in sorted(periods):
+        if runs and runs[-1][0] == period and runs[-1][2] == number - 1:
+            runs[-1][2] = number
+        else:
+            runs.append([period, number, number])
+    out = []
+    for period, first, last in runs:
+        if period == Period.MONTH:
+            out.append(f"{first}月" if first == last else f"{first}—{last}月")
+        elif period == Period.QUARTER:
+            out.append(f"第{first}季度" if first == last else f"第{first}—{last}季度")
+        else:
+            out.append("全年")
+    return "、".join(out)
 
 
 def _bounds(year: int, period: str, number: int) -> tuple[date, date]:

@@ -43,6 +43,7 @@ def request_items(actor, org: Org, today: date) -> list[TodoItem]:
                 label=label,
                 url=_url(org, tab),
                 count=row["n"],
+                unit="件",
                 due=row["first"],
                 overdue=overdue,
                 detail=f"最早时限{_day(row['first'])}" if row["first"] else "",

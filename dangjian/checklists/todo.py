@@ -58,6 +58,7 @@ def task_items(actor, org: Org, today: date) -> list[TodoItem]:
                     label="重点任务未完成" if not reporter else "还有重点任务待报送",
                     url=reverse("checklists:matrix") + "?" + urlencode({"org": org.code}),
                     count=counts["n"] - (LISTED if reporter else 0),
+                    unit="项",
                     due=counts["first"],
                     overdue=bool(counts["late"]),
                     detail=f"其中已超期{counts['late']}项" if counts["late"] else "",
@@ -67,6 +68,8 @@ def task_items(actor, org: Org, today: date) -> list[TodoItem]:
         reviews = pending_reviews(actor, org).order_by().aggregate(n=Count("pk"), first=Min("submitted_at"))
         if reviews["n"]:
             items.append(
-                TodoItem(label="任务进展待审核", url=reverse("checklists:reviews"), count=reviews["n"])
+                TodoItem(
+                    label="任务进展待审核", url=reverse("checklists:reviews"), count=reviews["n"], unit="份"
+                )
             )
     return items

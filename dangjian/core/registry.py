@@ -228,7 +228,8 @@ class TodoItem:
     """One thing someone must do, as the 待办 page lists it.
 
     ``label`` says what to do in a short Chinese sentence ("支委会未召开"); ``url`` opens the form or
-    page that does it; ``count`` is how many records it stands for (None: not countable); ``due`` the
+    page that does it; ``count`` is how many records it stands for (None: not countable) and ``unit``
+    what it counts ("人", "件", "个支部"); ``due`` the
     last day it can be done on time; ``overdue`` whether that day has passed (or the period ended
     unmet); ``org`` names the organization it is about when the page covers several; ``detail`` adds
     a short line (the months missed, the oldest deadline)."""
@@ -236,6 +237,7 @@ class TodoItem:
     label: str
     url: str
     count: int | None = None
+    unit: str = ""
     due: date | None = None
     overdue: bool = False
     org: str = ""

@@ -70,6 +70,7 @@ def dues_items(actor, org: Org, today: date) -> list[TodoItem]:
                 label=f"{today.month}月党费未缴",
                 url=dues_url,
                 count=unpaid,
+                unit="人",
                 due=_month_end(today),
                 detail="按月收缴，已批准免交、少交的不计",
             )
@@ -80,6 +81,7 @@ def dues_items(actor, org: Org, today: date) -> list[TodoItem]:
                 label=f"连续{months}个月未缴党费",
                 url=dues_url,
                 count=lapsed,
+                unit="人",
                 overdue=True,
                 detail="党章第九条：无正当理由的，视为自行脱党，请及时谈话了解情况",
             )
@@ -90,6 +92,7 @@ def dues_items(actor, org: Org, today: date) -> list[TodoItem]:
                 label=f"连续{months}个月未参加组织生活",
                 url=dues_url,
                 count=lifeless,
+                unit="人",
                 overdue=True,
                 detail="党章第九条：无正当理由的，视为自行脱党，请及时谈话了解情况",
             )
@@ -123,17 +126,19 @@ def transfer_items(actor, org: Org, today: date) -> list[TodoItem]:
                 label="组织关系转出待审批",
                 url=url,
                 count=counts["approve"],
+                unit="人",
                 detail=f"最早于{_day(counts['first_applied'])}申请",
             )
         )
     if counts["issue"]:
-        items.append(TodoItem(label="组织关系介绍信待开具", url=url, count=counts["issue"]))
+        items.append(TodoItem(label="组织关系介绍信待开具", url=url, count=counts["issue"], unit="人"))
     if counts["receive"]:
         items.append(
             TodoItem(
                 label="转入本支部的组织关系待接收",
                 url=url,
                 count=counts["receive"],
+                unit="人",
                 detail=f"最早于{_day(counts['first_issued'])}开出",
             )
         )
@@ -208,6 +213,7 @@ def development_items(actor, org: Org, today: date) -> list[TodoItem]:
                 label=STEP_GROUPS[step],
                 url=url,
                 count=len(listed),
+                unit="人",
                 due=first.due,
                 overdue=any(i.overdue for i in listed),
                 detail=f"最早一项{_day(first.due)}到期",

@@ -32,6 +32,16 @@ class TodoList:
         return sum(1 for e in self.entries if e.urgency == urgency)
 
     @property
+    def groups(self) -> list[tuple[str, str, list[Entry]]]:
+        """(urgency, heading, entries) for each urgency that has any, most urgent first."""
+        headings = {OVERDUE: "已逾期", THIS_MONTH: "本月到期", LATER: "近期待办"}
+        return [
+            (u, headings[u], [e for e in self.entries if e.urgency == u])
+            for u in (OVERDUE, THIS_MONTH, LATER)
+            if any(e.urgency == u for e in self.entries)
+        ]
+
+    @property
     def overdue(self) -> int:
         return self._count(OVERDUE)
 

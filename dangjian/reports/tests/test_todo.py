@@ -60,8 +60,9 @@ def test_months_missed_earlier_this_year_come_first_as_overdue(secretary_client,
     for month in (1, 2, 4):
         meeting(branch, kind=Kind.COMMITTEE, day=date(2026, month, 6), title=f"{month}月支委会")
     entries = items(secretary_client)
-    missed = next(e for e in entries if e.item.label == "支委会缺开")
-    assert missed.urgency == "overdue" and missed.item.count == 1 and "3月" in missed.item.detail
+    missed = next(e for e in entries if e.item.label == "2026年组织生活有缺开")
+    assert missed.urgency == "overdue" and "支委会缺1次（3月）" in missed.item.detail
+    assert "主题党日缺4次（1—4月）" in missed.item.detail
     urgencies = [e.urgency for e in entries]
     assert urgencies == sorted(urgencies, key=["overdue", "month", "later"].index)
 
