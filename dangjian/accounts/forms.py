@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import limit_choices
 from dangjian.orgs.models import Org
 
 from .models import Role
@@ -24,7 +25,7 @@ class UserCreateForm(core_forms.Form):
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)
         if orgs is not None:
-            self.fields["org"].queryset = orgs
+            limit_choices(self.fields["org"], orgs)
 
 
 class GrantForm(core_forms.Form):

@@ -8,13 +8,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.audit import verify_chain
 from dangjian.core.checkpoints import verify_checkpoints
+from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import requires
 
 from .models import ApiToken, SecurityPolicy
@@ -73,13 +74,13 @@ def security_overview(actor) -> dict:
 
 @require_GET
 @requires("security.view")
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/security.html", security_overview(request.user))
 
 
 @require_POST
 @requires("security.view")
-def set_policy(request: HttpRequest) -> HttpResponse:
+def set_policy(request: AuthedRequest) -> HttpResponse:
     required = request.POST.get("second_factor_for_everyone") == "on"
     set_second_factor_for_everyone(actor=request.user, required=required)
     messages.success(

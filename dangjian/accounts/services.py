@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core.actors import PUBLIC, SYSTEM, Actor
+from dangjian.core.actors import PUBLIC, SYSTEM, Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
@@ -330,7 +330,7 @@ def set_second_factor_for_everyone(*, actor: Actor, required: bool) -> SecurityP
     before = policy.second_factor_for_everyone
     policy.second_factor_for_everyone = required
     policy.changed_at = timezone.now()
-    policy.changed_by = actor if getattr(actor, "is_authenticated", False) else None
+    policy.changed_by = acting_user(actor)
     policy.save()
     log_action(
         actor=actor,

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -5,12 +7,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import forms as core_forms
+from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import authenticated, get_scoped_or_404, public, requires
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -32,7 +35,7 @@ def _errors(exc: ValidationError) -> str:
 
 @require_http_methods(["GET", "POST"])
 @requires("accounts.manage")
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: AuthedRequest) -> HttpResponse:
     orgs = orgs_visible_to(request.user, "accounts.manage").order_by("path")
     form = UserCreateForm(request.POST or None, orgs=orgs)
     if request.method == "POST" and form.is_valid():
@@ -48,7 +51,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("accounts.manage")
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = get_scoped_or_404(users_visible_to(request.user), request.user, "accounts.manage", pk=user_id)
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +81,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @requires("accounts.manage")
-def end_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def end_assignment(request: AuthedRequest, assignment_id: int) -> HttpResponse:
     assignment = get_scoped_or_404(
         RoleAssignment.objects.select_related("org", "user", "role"),
         request.user,
@@ -110,8 +113,9 @@ class PasswordChangeForm(core_forms.Form):
         widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
             self.add_error("new_password2", "两次输入的新密码不一致。")
         return data
@@ -119,7 +123,7 @@ class PasswordChangeForm(core_forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @authenticated
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,11 +148,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @authenticated
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthedRequest) -> HttpResponse:
     return _me_page(request)
 
 
-def _me_page(request: HttpRequest, new_token: str = "") -> HttpResponse:
+def _me_page(request: AuthedRequest, new_token: str = "") -> HttpResponse:
     context = {
         "tokens": request.user.api_tokens.order_by("-created_at"),
         "expires_on": password_expires_on(request.user),
@@ -162,7 +166,7 @@ def _me_page(request: HttpRequest, new_token: str = "") -> HttpResponse:
 
 @require_POST
 @authenticated
-def issue_own_token(request: HttpRequest) -> HttpResponse:
+def issue_own_token(request: AuthedRequest) -> HttpResponse:
     name = (request.POST.get("name") or "").strip()
     try:
         days = int(request.POST.get("days") or settings.API_TOKEN_DAYS)
@@ -178,7 +182,7 @@ def issue_own_token(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @authenticated
-def revoke_own_token(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke_own_token(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.revoke_token(actor=request.user, token=token)
     messages.success(request, "令牌已吊销。")
@@ -190,7 +194,7 @@ def revoke_own_token(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @require_POST
 @requires("accounts.manage")
-def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def set_active(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = get_scoped_or_404(users_visible_to(request.user), request.user, "accounts.manage", pk=user_id)
     try:
         services.set_user_active(actor=request.user, user=target, active=request.POST.get("active") == "1")
@@ -205,7 +209,7 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @requires("accounts.manage")
-def reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
+def reset_password(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = get_scoped_or_404(users_visible_to(request.user), request.user, "accounts.manage", pk=user_id)
     try:
         services.reset_password(

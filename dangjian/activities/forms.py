@@ -1,6 +1,7 @@
 from django import forms
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import limit_choices
 from dangjian.orgs.models import Org
 
 from .models import Activity, ComplianceRule, DecisionKind, Lecturer, ThemeCategory, TrainingBase
@@ -30,13 +31,13 @@ class ActivityForm(core_forms.VersionedModelForm):
     def __init__(self, *args, org: Org, **kwargs):
         super().__init__(*args, **kwargs)
         zone_path = org.path[: Org.steplen]
-        self.fields["theme_category"].queryset = ThemeCategory.objects.filter(
-            zone__path=zone_path, active=True
+        limit_choices(
+            self.fields["theme_category"], ThemeCategory.objects.filter(zone__path=zone_path, active=True)
         )
-        self.fields["lecturer"].queryset = Lecturer.objects.filter(
-            zone__path=zone_path, listed_to__isnull=True
+        limit_choices(
+            self.fields["lecturer"], Lecturer.objects.filter(zone__path=zone_path, listed_to__isnull=True)
         )
-        self.fields["training_base"].queryset = TrainingBase.objects.filter(zone__path=zone_path)
+        limit_choices(self.fields["training_base"], TrainingBase.objects.filter(zone__path=zone_path))
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

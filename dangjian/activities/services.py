@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.core import figures
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.dates import RecordDateError, check_record_date
 from dangjian.core.images import ImageRejected, clean_image
@@ -442,7 +442,7 @@ def save_rule(
         defaults={
             "period": period,
             "min_count": min_count,
-            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "created_by": acting_user(actor),
         },
     )
     figures.mark_all(Activity)  # the compliance calendar follows the rules

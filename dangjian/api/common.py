@@ -5,7 +5,7 @@ from functools import wraps
 from django.http import Http404
 from ninja import Query, Schema
 
-from dangjian.core.scoping import has_capability
+from dangjian.core.scoping import declare, has_capability
 
 
 class ErrorOut(Schema):
@@ -23,8 +23,7 @@ def requires_api(capability: str):
                 raise Http404
             return func(request, *args, **kwargs)
 
-        wrapped.required_capability = capability
-        return wrapped
+        return declare(wrapped, capability)
 
     return decorate
 
@@ -32,9 +31,7 @@ def requires_api(capability: str):
 def public_api(func):
     """Declares (for the meta-test) an operation open without a token; it must say ``auth=None`` and
     act as ``core.actors.PUBLIC`` in the services it calls."""
-    func.required_capability = None
-    func.is_public = True
-    return func
+    return declare(func, None, is_public=True)
 
 
 MAX_LIMIT = 500

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import RecordDateField
+from dangjian.core.forms import RecordDateField, limit_choices
 
 from .models import Category, DayKind, OutputKind, Satisfaction, Source, TargetReason, VisiteeKind
 from .pickers import OrgField, PersonField, bind_pickers
@@ -40,7 +40,7 @@ class RequestForm(StyledForm):
 
     def __init__(self, *args, zone_path: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(zone__path=zone_path, active=True)
+        limit_choices(self.fields["category"], Category.objects.filter(zone__path=zone_path, active=True))
 
 
 class TransferForm(StyledForm):
@@ -123,7 +123,7 @@ class ProblemForm(StyledForm):
     def __init__(self, *args, visits=(), zone_path: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visit"].choices = [(v.pk, f"{v.date:%Y-%m-%d} {v.visitee}") for v in visits]
-        self.fields["hand_on_to"].queryset = Category.objects.filter(zone__path=zone_path, active=True)
+        limit_choices(self.fields["hand_on_to"], Category.objects.filter(zone__path=zone_path, active=True))
 
 
 class OutputForm(StyledForm):

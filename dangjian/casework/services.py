@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.core import phones
-from dangjian.core.actors import PUBLIC, Actor
+from dangjian.core.actors import PUBLIC, Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.pii import index_keys
 from dangjian.core.scoping import require
@@ -130,7 +130,7 @@ def public_zone() -> Org:
 def _step(
     request: Request, actor, action: str, *, note: str = "", from_org=None, to_org=None, at=None
 ) -> Step:
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     return Step.objects.create(
         request=request,
         at=at or timezone.now(),

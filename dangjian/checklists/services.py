@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.core import figures
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.ledgers import get_ledger, get_record_kind
@@ -154,7 +154,7 @@ def create_task(
         evidence_required=evidence_required.strip(),
         evidence_kinds=list(dict.fromkeys(evidence_kinds)),
         owner_kinds=list(dict.fromkeys(owner_kinds)),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     Milestone.objects.bulk_create(
         Milestone(task=task, title=m.title.strip(), due_on=m.due_on) for m in milestones
@@ -383,7 +383,7 @@ def submit_report(
         milestone=milestone,
         final=final,
         text=text.strip(),
-        submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        submitted_by=acting_user(actor),
         submitted_at=now,
     )
     for item in linked:
@@ -437,7 +437,7 @@ def review_report(*, actor: Actor, report: Report, accept: bool, note: str = "")
     if not accept and not note.strip():
         raise ChecklistError("退回时请填写退回原因。", code="reason")
     report.state = ReportState.ACCEPTED if accept else ReportState.RETURNED
-    report.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
+    report.reviewed_by = acting_user(actor)
     report.reviewed_at = timezone.now()
     report.review_note = note.strip()[:300]
     report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note"])
@@ -484,7 +484,7 @@ def plan_visit(
         planned_on=planned_on,
         topic=topic.strip(),
         visitors=visitors.strip(),
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=acting_user(actor),
     )
     log_action(actor=actor, action="checklists.plan_visit", obj=visit, org=org, data={"group": group.pk})
     return visit
@@ -579,7 +579,7 @@ def close_problem(*, actor: Actor, problem: Problem, rectified_on: date, rectifi
         raise ChecklistError("整改完成日期不能晚于今天。", code="future")
     problem.state, problem.rectified_on = ProblemState.RECTIFIED, rectified_on
     problem.rectification = rectification.strip()[:300]
-    problem.closed_by = actor if getattr(actor, "is_authenticated", False) else None
+    problem.closed_by = acting_user(actor)
     problem.save()
     log_action(
         actor=actor,

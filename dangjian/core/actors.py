@@ -7,10 +7,11 @@ The audit entry records each as such ("系统" / "公众" when there is no user)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, cast, runtime_checkable
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
+    # _User is django-stubs' name for settings.AUTH_USER_MODEL (accounts.User; core imports no app).
+    from django.contrib.auth.models import AnonymousUser, _User
 
 
 @runtime_checkable
@@ -87,6 +88,12 @@ else:
 
 def is_sentinel(actor: object) -> bool:
     return actor is SYSTEM or actor is PUBLIC
+
+
+def acting_user(actor: Actor) -> _User | None:
+    """The user to record as having done it (a ``created_by``, the audit entry's actor): the actor when
+    it is a user — a row of settings.AUTH_USER_MODEL — and None for SYSTEM and PUBLIC."""
+    return cast("_User", actor) if actor.is_authenticated else None
 
 
 def actor_label(actor: Viewer) -> str:

@@ -7,19 +7,16 @@ import hashlib
 import json
 import re
 from datetime import UTC
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from .actors import Actor, _Sentinel, actor_label
+from .actors import Actor, _Sentinel, acting_user, actor_label
 from .models import AuditEntry
 from .pii import mask_id
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import _User
 
 GENESIS = "0" * 64
 # Set by core.middleware for the duration of a request so services need not pass the IP around.
@@ -84,8 +81,7 @@ def log_action(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
     if org is None and obj is not None:
         org = getattr(obj, "org", None)
-    # An authenticated actor is a row of settings.AUTH_USER_MODEL (core does not import accounts).
-    user = cast("_User", actor) if actor.is_authenticated else None
+    user = acting_user(actor)
     prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
     entry = AuditEntry(
         at=timezone.now().astimezone(UTC).replace(tzinfo=UTC),

@@ -20,9 +20,18 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
+from django.db.models import QuerySet
 
 from .dates import PARTY_FOUNDED, RecordDateError, check_record_date
 from .phones import PhoneError, clean_phone
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object  # a mixin: the form class it is mixed into comes after it
+
 
 __all__ = [
     "ISO_DATE",
@@ -37,6 +46,7 @@ __all__ = [
     "harmonize",
     "error_summary",
     "length_message",
+    "limit_choices",
 ]
 
 ISO_DATE = "%Y-%m-%d"
@@ -95,10 +105,16 @@ def harmonize(form: forms.BaseForm) -> None:
         ]
 
 
-class _Harmonized:
+class _Harmonized(_FormBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        harmonize(self)  # type: ignore[arg-type]
+        harmonize(self)
+
+    def clean(self) -> dict[str, Any]:
+        """Django's own, which returns ``cleaned_data``; typed so (the stubs allow None) for the
+        forms that extend it."""
+        super().clean()
+        return self.cleaned_data
 
 
 class Form(_Harmonized, forms.Form):
@@ -107,14 +123,6 @@ class Form(_Harmonized, forms.Form):
 
 class ModelForm(_Harmonized, forms.ModelForm):  # type: ignore[type-arg]
     pass
-
-
-if TYPE_CHECKING:
-    from django.utils.functional import _StrOrPromise
-
-    _FormBase = forms.BaseForm
-else:
-    _FormBase = object  # a mixin: the form class it is mixed into comes after it
 
 
 class Versioned(_FormBase):
@@ -197,3 +205,11 @@ def error_summary(form: forms.BaseForm) -> str:
             text = str(message)  # ErrorList hands out each message as text
             parts.append(text if not label or label in text else f"{label}：{text}")
     return "；".join(parts)
+
+
+def limit_choices(field: forms.Field, queryset: QuerySet[Any]) -> None:
+    """Offer only ``queryset`` (scoped) in a model choice field a ModelForm made from a foreign key
+    (typed as a plain ``Field`` in ``form.fields``)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{field!r} is not a model choice field")
+    field.queryset = queryset

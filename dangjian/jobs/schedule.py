@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -35,7 +36,7 @@ def tick(today: date | None = None) -> list[str]:
         try:
             with transaction.atomic():
                 ScheduleRun.objects.create(name=name, day=today)
-                transaction.on_commit(lambda n=name: run_daily.enqueue(n, today.isoformat()))
+                transaction.on_commit(partial(run_daily.enqueue, name, today.isoformat()))
         except IntegrityError:
             continue  # another worker claimed it today
         queued.append(name)

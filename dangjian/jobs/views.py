@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from dangjian.core.audit import log_action
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import authenticated
 
 from . import files
@@ -30,7 +30,7 @@ def _export(request: HttpRequest, pk: int) -> Job:
 
 @require_GET
 @authenticated
-def export_page(request: HttpRequest, pk: int) -> HttpResponse:
+def export_page(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _export(request, pk)
     context = {"job": job, "expired": job.status == JobStatus.DONE and not job.output}
     if request.htmx:
@@ -40,7 +40,7 @@ def export_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @authenticated
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _export(request, pk)
     if job.status != JobStatus.DONE or not job.output:
         raise Http404

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import RecordDateField
+from dangjian.core.forms import RecordDateField, limit_choices
 
 from .models import CommitteeTerm, Org, Post
 
@@ -66,7 +66,7 @@ class LiaisonGroupForm(core_forms.Form):
     def __init__(self, *args, users=None, **kwargs):
         super().__init__(*args, **kwargs)
         if users is not None:
-            self.fields["members"].queryset = users
+            limit_choices(self.fields["members"], users)
 
     def codes(self) -> list[str]:
         raw = self.cleaned_data.get("org_codes", "")

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.selectors import users_visible_to
+from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.core.versioning import StaleEdit
 
@@ -24,7 +25,7 @@ def _fail(form, exc: ValidationError) -> None:
 
 @require_GET
 @requires("orgs.view")
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthedRequest) -> HttpResponse:
     tops = list(selectors.top_orgs_for(request.user))
     # A single top (the usual case) opens one level; several tops load their children on demand.
     roots = [
@@ -37,7 +38,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("orgs.view")
-def tree_children(request: HttpRequest, code: str) -> HttpResponse:
+def tree_children(request: AuthedRequest, code: str) -> HttpResponse:
     org = _org(request, code)
     nodes = selectors.children_in_scope(request.user, org)
     return render(request, "orgs/tree.html#nodes", {"nodes": nodes})
@@ -45,7 +46,7 @@ def tree_children(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @requires("orgs.view")
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedRequest, code: str) -> HttpResponse:
     org = _org(request, code)
     term = selectors.current_term(org)
     today = timezone.localdate()
@@ -68,7 +69,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("orgs.edit")
-def edit(request: HttpRequest, code: str) -> HttpResponse:
+def edit(request: AuthedRequest, code: str) -> HttpResponse:
     org = _org(request, code, "orgs.edit")
     form = OrgEditForm(request.POST or None, instance=Org.objects.get(pk=org.pk))
     if request.method == "POST" and form.is_valid():
@@ -92,7 +93,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("orgs.edit")
-def add_child(request: HttpRequest, code: str) -> HttpResponse:
+def add_child(request: AuthedRequest, code: str) -> HttpResponse:
     parent = _org(request, code, "orgs.edit")
     form = OrgForm(request.POST or None, initial={"kind": parent.kind, "term_years": parent.term_years})
     if request.method == "POST" and form.is_valid():
@@ -113,7 +114,7 @@ def add_child(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @requires("orgs.edit")
-def move(request: HttpRequest, code: str) -> HttpResponse:
+def move(request: AuthedRequest, code: str) -> HttpResponse:
     org = _org(request, code, "orgs.edit")
     form = MoveForm(request.POST)
     if form.is_valid():
@@ -134,7 +135,7 @@ def move(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @requires("orgs.edit")
-def add_term(request: HttpRequest, code: str) -> HttpResponse:
+def add_term(request: AuthedRequest, code: str) -> HttpResponse:
     org = _org(request, code, "orgs.edit")
     form = TermForm(request.POST)
     if form.is_valid():
@@ -151,7 +152,7 @@ def add_term(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @requires("orgs.edit")
-def add_post(request: HttpRequest, code: str, term_id: int) -> HttpResponse:
+def add_post(request: AuthedRequest, code: str, term_id: int) -> HttpResponse:
     org = _org(request, code, "orgs.edit")
     term = get_scoped_or_404(
         CommitteeTerm.objects.select_related("org"), request.user, "orgs.edit", pk=term_id, org=org
@@ -171,7 +172,7 @@ def add_post(request: HttpRequest, code: str, term_id: int) -> HttpResponse:
 
 @require_GET
 @requires("orgs.view")
-def liaison_groups(request: HttpRequest) -> HttpResponse:
+def liaison_groups(request: AuthedRequest) -> HttpResponse:
     groups = selectors.liaison_groups_visible_to(request.user)
     zones = [
         o
@@ -183,7 +184,7 @@ def liaison_groups(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("orgs.edit")
-def liaison_group_edit(request: HttpRequest, code: str, group_id: int | None = None) -> HttpResponse:
+def liaison_group_edit(request: AuthedRequest, code: str, group_id: int | None = None) -> HttpResponse:
     zone = _org(request, code, "orgs.edit")
     group = None
     if group_id is not None:

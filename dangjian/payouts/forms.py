@@ -1,6 +1,7 @@
 from django import forms
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import limit_choices
 from dangjian.core.money import yuan_to_fen
 
 from .models import Kind, Rule, Step
@@ -58,9 +59,9 @@ class ProgrammeForm(StyledForm):
 
     def __init__(self, *args, orgs, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs
+        limit_choices(self.fields["org"], orgs)
         self.fields["org"].label_from_instance = lambda o: o.name
-        self.fields["rule_campaign"].queryset = campaigns
+        limit_choices(self.fields["rule_campaign"], campaigns)
         self.fields["rule_campaign"].label_from_instance = lambda c: (
             f"{c.year}年 {c.name}（{c.get_status_display()}）"
         )

@@ -22,7 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dangjian.core import idcard
-from dangjian.core.actors import actor_label
+from dangjian.core.actors import acting_user, actor_label
 from dangjian.core.audit import log_action
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
@@ -62,7 +62,7 @@ class PayoutError(ValidationError):
 
 
 def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+    return acting_user(actor)
 
 
 def _years_before(day: date, years: int) -> date:

@@ -81,10 +81,11 @@ def start_batch_import(*, actor, org: Org, uploads: list[tuple[str, bytes]]) -> 
 def assign_branch(*, actor, job: Job, name: str, code: str) -> Job:
     """The user's pick for a file the batch could not match; the batch is checked again."""
     require(actor, "members.import", job.org)
-    branch = scoped(Org.objects.filter(level=Level.BRANCH), actor, "members.import").filter(
-        code=code.strip().upper(), path__startswith=job.org.path
+    branch = (
+        scoped(Org.objects.filter(level=Level.BRANCH), actor, "members.import")
+        .filter(code=code.strip().upper(), path__startswith=job.org.path)
+        .first()
     )
-    branch = branch.first()
     if branch is None:
         raise ValidationError("请选择本组织下的党支部。", code="not_a_branch")
     with transaction.atomic():
@@ -151,7 +152,7 @@ def title_of(name: str, data: bytes) -> str:
     """The text of the first rows above the header: where a 花名册 names its branch."""
     try:
         ext = check_file(data, name)
-        texts = []
+        texts: list[str] = []
         for n, row in enumerate(read_table(data, ext)):
             if n >= TITLE_ROWS:
                 break

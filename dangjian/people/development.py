@@ -15,7 +15,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core.actors import Actor, actor_label
+from dangjian.core.actors import Actor, acting_user, actor_label
 from dangjian.core.audit import log_action
 from dangjian.core.dates import add_months, add_years, half_years
 from dangjian.core.scoping import require
@@ -153,7 +153,7 @@ def _log(
     decision=None,
     **data,
 ) -> DevelopmentStep:
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     row = DevelopmentStep.objects.create(
         case=case,
         step=step,
@@ -344,6 +344,7 @@ def make_candidate(*, actor: Actor, case: DevelopmentCase, on: date, note: str =
     _check(actor, case.org)
     _open(case, Stage.ACTIVIST)
     _check_date(case, on, note)
+    assert case.activist_on is not None  # an open activist case has its date (_open)
     earliest = add_years(case.activist_on, ACTIVIST_MIN_YEARS)
     if on < earliest:
         raise RuleError(
@@ -517,6 +518,7 @@ def record_approval(
     if case.approved_on is not None:
         raise RuleError("上级党委已审批。", code="done")
     _require_done(case, "higher_talk")
+    assert case.voted_on is not None  # a probationary case was voted on
     _within_approval_limit(case.voted_on, on, reason, "上级党委审批")
     if not approved:
         if not (reason or note).strip():

@@ -23,7 +23,11 @@ from .services import PeopleError
 # (upper bound of the bracket in 分 inclusive, rate in per-mille tenths: 5 = 0.5%)
 SALARIED_BRACKETS = [(300_000, 5), (500_000, 10), (1_000_000, 15), (None, 20)]
 RETIRED_BRACKETS = [(500_000, 5), (None, 10)]
-FIXED_FEN = {DuesCategory.STUDENT: 20, DuesCategory.UNEMPLOYED: 20, DuesCategory.LOW_INCOME: 20}
+FIXED_FEN: dict[str, int] = {
+    DuesCategory.STUDENT: 20,
+    DuesCategory.UNEMPLOYED: 20,
+    DuesCategory.LOW_INCOME: 20,
+}
 FARMER_DEFAULT_FEN = 100
 FARMER_RANGE_FEN = (20, 100)
 

@@ -16,7 +16,7 @@ from dangjian.core.pii import mask_id, mask_phone
 from .importers import format_month
 from .models import Member, MemberStatus
 
-STATUS_LABELS = {MemberStatus.FULL: "正式党员", MemberStatus.PROBATIONARY: "预备党员"}
+STATUS_LABELS: dict[str, str] = {MemberStatus.FULL: "正式党员", MemberStatus.PROBATIONARY: "预备党员"}
 
 
 class RosterExporter(ListExporter):

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import get_scoped_or_404, requires
 from dangjian.jobs import files
 from dangjian.jobs.models import Job
@@ -44,7 +44,7 @@ def _job(request: HttpRequest, pk: int) -> Job:
 
 @require_http_methods(["GET", "POST"])
 @requires("members.import")
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     org = None
     if request.method == "POST" and form.is_valid():
@@ -88,7 +88,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("members.import")
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     context = {"job": job, "clean": is_clean(job)}
     if request.htmx:
@@ -98,7 +98,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("members.import")
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def import_commit(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     try:
         commit_member_import(actor=request.user, job=job)
@@ -109,7 +109,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("members.import")
-def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+def import_rejected(request: AuthedRequest, pk: int) -> HttpResponse:
     """The rejected rows as an xlsx (made by the check job): the original cells plus a 问题 column."""
     job = _job(request, pk)
     if not job.output:
@@ -135,7 +135,7 @@ def _batch(request: HttpRequest, pk: int) -> Job:
 
 @require_http_methods(["GET", "POST"])
 @requires("members.import")
-def batch_page(request: HttpRequest) -> HttpResponse:
+def batch_page(request: AuthedRequest) -> HttpResponse:
     from .batch import BATCH_KIND, start_batch_import
 
     error = ""
@@ -147,12 +147,12 @@ def batch_page(request: HttpRequest) -> HttpResponse:
             code=request.POST.get("org", "").strip().upper(),
         )
         uploads = request.FILES.getlist("files")
-        if sum(u.size for u in uploads) > settings.IMPORT_MAX_BYTES * 5:
+        if sum(u.size or 0 for u in uploads) > settings.IMPORT_MAX_BYTES * 5:
             error = f"文件合计超过{settings.IMPORT_MAX_BYTES * 5 // (1024 * 1024)}MB上限"
         else:
             try:
                 job = start_batch_import(
-                    actor=request.user, org=org, uploads=[(u.name, u.read()) for u in uploads]
+                    actor=request.user, org=org, uploads=[(u.name or "", u.read()) for u in uploads]
                 )
             except ValidationError as exc:
                 error = "；".join(exc.messages)
@@ -174,7 +174,7 @@ def batch_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("members.import")
-def batch_job(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _batch(request, pk)
     files_ = job.result.get("files", [])
     context = {
@@ -197,7 +197,7 @@ def batch_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("members.import")
-def batch_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     from .batch import assign_branch
 
     job = _batch(request, pk)
@@ -212,7 +212,7 @@ def batch_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("members.import")
-def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_commit(request: AuthedRequest, pk: int) -> HttpResponse:
     from .batch import commit_batch_import
 
     job = _batch(request, pk)

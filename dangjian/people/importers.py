@@ -46,7 +46,7 @@ from .services import name_initials
 
 BATCH = 2000
 
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     "正式党员": MemberStatus.FULL,
     "正式": MemberStatus.FULL,
     "预备党员": MemberStatus.PROBATIONARY,
@@ -204,7 +204,7 @@ class MemberImporter(Importer):
 
     def _lookup(self, indexes: list[str]) -> dict[str, dict]:
         """Persons on file by ID blind index, with their membership, in batches of one query each."""
-        found: dict[str, dict] = {}
+        found: dict[str, Any] = {}
         for start in range(0, len(indexes), BATCH):
             # Which are on file at all, in plain SQL first: on a first import, none are.
             pks = [pk for _, pk in _pairs(Person, "id_index", "id", indexes[start : start + BATCH])]
@@ -288,7 +288,7 @@ class MemberImporter(Importer):
         return MemberStatus.FULL if v.get("full_on") else MemberStatus.PROBATIONARY
 
     def _person_changes(self, v: dict, rec: dict) -> dict:
-        wanted = {}
+        wanted: dict[str, Any] = {}
         for key in ("ethnicity", "education", "work_post"):
             if key in self.present:
                 wanted[key] = v.get(key) or ""
@@ -297,7 +297,7 @@ class MemberImporter(Importer):
         return {k: val for k, val in wanted.items() if rec.get(k) != val}
 
     def _member_values(self, v: dict) -> dict:
-        values = {"status": self._status(v)}
+        values: dict[str, Any] = {"status": self._status(v)}
         for key in ("joined_on", "full_on"):
             if key in self.present:
                 values[key] = v.get(key)
@@ -632,7 +632,7 @@ def _prepare_column(field, values: list, conn) -> list:
         ]
     # Timestamps are the import's one: adapt each distinct value once.
     cache: dict = {}
-    out = []
+    out: list[Any] = []
     for value in values:
         if value is None:
             out.append(None)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from dangjian.core import forms as core_forms
+from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import get_scoped_or_404, requires
 from dangjian.orgs.models import Level, Org
 
@@ -35,7 +36,7 @@ class ReadmitForm(core_forms.Form):
 
 @require_POST
 @requires("pii.reveal")
-def find_by_id(request: HttpRequest) -> HttpResponse:
+def find_by_id(request: AuthedRequest) -> HttpResponse:
     """按身份证号查找: a POST, so the number stays out of URLs and access logs."""
     form = FindByIdForm(request.POST)
     if not form.is_valid():
@@ -54,7 +55,7 @@ def find_by_id(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.readmit")
-def readmit(request: HttpRequest, pk: int) -> HttpResponse:
+def readmit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(Person.objects.all(), request.user, "members.readmit", pk=pk)
     member = get_scoped_or_404(
         Member.objects.select_related("org", "person"), request.user, "members.readmit", person=person

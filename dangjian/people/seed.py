@@ -49,7 +49,7 @@ SANHAI_HOUSEHOLDS = 640
 COUNTY = "410611"
 
 # Relative size of a branch's roll by kind (villages are the big ones).
-WEIGHT = {
+WEIGHT: dict[str, int] = {
     Kind.VILLAGE: 34,
     Kind.COMMUNITY: 26,
     Kind.ORGAN: 16,
@@ -65,7 +65,7 @@ EDUCATION = {
     "other": [("高中", 10), ("中专", 6), ("大专", 24), ("本科", 48), ("研究生", 12)],
 }
 ETHNICITY = [("汉族", 96), ("回族", 3), ("满族", 1)]
-WORK = {
+WORK: dict[str, list[str]] = {
     Kind.VILLAGE: ["村民", "个体", "务农", "退休", "村委委员", "外出务工"],
     Kind.COMMUNITY: ["居民", "个体", "退休", "社区工作者", "物业公司"],
     Kind.ORGAN: ["科员", "副科长", "科长", "干部"],
@@ -217,7 +217,13 @@ def _members(ctx: SeedContext, zone: Org, ids: _Ids) -> list[Member]:
         batch_size=1000,
     )
     assert (
-        sum(1 for m in members if m.joined_on <= year_end and (m.left_on is None or m.left_on > year_end))
+        sum(
+            1
+            for m in members
+            if m.joined_on is not None
+            and m.joined_on <= year_end
+            and (m.left_on is None or m.left_on > year_end)
+        )
         == ON_ROLL_2023
     )
     return members
@@ -260,6 +266,7 @@ def _residents(ctx: SeedContext, ids: _Ids) -> int:
             household=households[i % len(households)],
             is_shareholder=i < SANHAI_SHAREHOLDERS,
         )
+        assert person.household is not None
         person.address = person.household.address
         if birth.year > 2004:
             person.phone, person.phone_index, person.work_post, person.education = "", "", "学生", "小学"
@@ -292,9 +299,11 @@ def _development(ctx: SeedContext, zone: Org, ids: _Ids) -> int:
                 steps.append(("activist", case.activist_on))
                 steps.append(("review", case.activist_on + timedelta(days=182)))
             if stage == Stage.CANDIDATE:
+                assert case.activist_on is not None
                 steps.append(("review", case.activist_on + timedelta(days=364)))
-                case.candidate_on = case.activist_on + timedelta(days=rng.randint(370, 420))
-                steps.append(("candidate", case.candidate_on))
+                candidate_on = case.activist_on + timedelta(days=rng.randint(370, 420))
+                case.candidate_on = candidate_on
+                steps.append(("candidate", candidate_on))
             case.save()
             DevelopmentStep.objects.bulk_create(DevelopmentStep(case=case, step=s, on=d) for s, d in steps)
             count += 1
@@ -307,6 +316,7 @@ def _development(ctx: SeedContext, zone: Org, ids: _Ids) -> int:
         .order_by("pk")
     ):
         voted = member.joined_on
+        assert voted is not None  # a probationary member has joined
         case = DevelopmentCase.objects.create(
             person=member.person,
             org=member.org,
@@ -374,13 +384,14 @@ def _dues(ctx: SeedContext, members: list[Member]) -> int:
     rng = ctx.rng("people.dues")
     assessments, payments = [], []
     for m in members:
-        if m.left_on is not None or m.joined_on.year > ctx.year:
+        if m.left_on is not None or m.joined_on is None or m.joined_on.year > ctx.year:
             continue
         category = m.dues_category
-        income = {
+        incomes: dict[str, int] = {
             DuesCategory.SALARIED: rng.randrange(2800, 9000) * 100,
             DuesCategory.RETIRED: rng.randrange(1500, 6000) * 100,
-        }.get(category, 0)
+        }
+        income = incomes.get(category, 0)
         monthly = monthly_dues_fen(category, income)
         assessments.append(
             DuesAssessment(

@@ -140,7 +140,7 @@ def roster(actor, f: RosterFilter, today: date | None = None) -> QuerySet[Member
         # birth date) first, then each hit's membership is checked against the scope. "org_id + 0"
         # keeps SQLite from crossing the two IN-lists on the (org, person) index (orgs × hits probes).
         orgs = orgs_visible_to(actor, "members.view").values("pk")
-        qs = (
+        qs: QuerySet[Member] = (
             Member.objects.annotate(scope_org=F("org_id") + 0)
             .filter(scope_org__in=orgs, left_on__isnull=True)
             .filter(person_id__in=Person.objects.filter(on_person).values("pk"))
@@ -190,7 +190,7 @@ def conversions_due(actor, within_days: int = 60, today: date | None = None) -> 
     horizon = today + timedelta(days=within_days)
     return sorted(
         (c for c in cases if c.conversion_due_on and c.conversion_due_on <= horizon),
-        key=lambda c: c.conversion_due_on,
+        key=lambda c: c.conversion_due_on or horizon,  # never None: filtered above
     )
 
 

@@ -272,8 +272,10 @@ def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
         member.left_on, member.left_reason = on, "转出"
         member.save(update_fields=["left_on", "left_reason", "updated_at"])
     else:
+        to_org = transfer.to_org
+        assert to_org is not None  # a transfer in from outside the platform names the receiving branch
         index = blind_index("id", transfer.person_id_number)
-        refusal = _incoming_refusal(actor, transfer.to_org, transfer.person_name, index)
+        refusal = _incoming_refusal(actor, to_org, transfer.person_name, index)
         if refusal is not None:  # recorded elsewhere since the check before this transaction
             raise refusal
         person = Person.objects.filter(id_index=index).first()
@@ -289,15 +291,15 @@ def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
             "full_on": transfer.arriving_full_on,
         }
         if member is None:
-            member = Member.objects.create(person=person, org=transfer.to_org, **stated)
+            member = Member.objects.create(person=person, org=to_org, **stated)
         else:  # came back to the platform after leaving it
-            member.org, member.left_on, member.left_reason = transfer.to_org, None, ""
+            member.org, member.left_on, member.left_reason = to_org, None, ""
             for key, value in stated.items():
                 if value:
                     setattr(member, key, value)
             member.save()
         MembershipPeriod.objects.create(
-            member=member, org=transfer.to_org, started_on=on, reason=f"由{transfer.outside_org_name}转入"
+            member=member, org=to_org, started_on=on, reason=f"由{transfer.outside_org_name}转入"
         )
         transfer.member = member
     transfer.state, transfer.closed_on = TransferState.RECEIVED, on

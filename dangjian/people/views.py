@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.forms import error_summary
-from dangjian.core.http import disposition, safe_next
+from dangjian.core.http import AuthedRequest, disposition, safe_next
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.core.versioning import StaleEdit
@@ -85,7 +85,7 @@ def _branch_choices(actor, capability: str) -> list[Org] | None:
 
 @require_GET
 @requires("members.view")
-def roster(request: HttpRequest) -> HttpResponse:
+def roster(request: AuthedRequest) -> HttpResponse:
     f = RosterFilter.from_params(request.GET)
     page = Paginator(selectors.roster(request.user, f), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -106,7 +106,7 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("members.view")
-def roster_export(request: HttpRequest) -> HttpResponse:
+def roster_export(request: AuthedRequest) -> HttpResponse:
     """A branch's roll downloads at once; a city's is written by the worker (progress, then download)."""
     filters = request.GET.dict()
     members, title, reveal, org = roster_export_plan(request.user, filters)
@@ -134,7 +134,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("members.view")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(
         Person.objects.select_related("org", "household__grid"), request.user, "members.view", pk=pk
     )
@@ -196,7 +196,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("pii.reveal")
-def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(Person.objects.select_related("org"), request.user, "pii.reveal", pk=pk)
     field = request.POST.get("field", "id_number")
     try:
@@ -231,15 +231,20 @@ def _editable(request, pk: int) -> tuple[Person, Member | None]:
 
 @require_http_methods(["GET", "POST"])
 @requires("members.edit")
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person, member = _editable(request, pk)
     on_roll = member is not None and not member.left_on
-    person_kw = {"derived_from_id": bool(person.id_number), "masked_phone": person.masked_phone}
     initial = {key: getattr(person, key) for key in PERSON_EDIT_FIELDS}
     data = request.POST if request.method == "POST" else None
-    person_form = PersonEditForm(data, initial=initial, version=person.version, **person_kw)
+    person_form = PersonEditForm(
+        data,
+        initial=initial,
+        version=person.version,
+        derived_from_id=bool(person.id_number),
+        masked_phone=person.masked_phone,
+    )
     member_form = None
-    if on_roll:
+    if member is not None and on_roll:
         birth = person.birth_date
         if data is not None and person_form.is_valid():
             birth = person_form.cleaned_data.get("birth_date") or birth
@@ -261,7 +266,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # Each service is its own transaction; the outer one keeps the page all-or-nothing.
             with transaction.atomic():
                 update_person(actor=request.user, person=person, version=p["version"], **person_fields)
-                if member_form is not None:
+                if member is not None and member_form is not None:
                     m = dict(member_form.cleaned_data)
                     update_member(actor=request.user, member=member, version=m.pop("member_version"), **m)
         except StaleEdit as exc:
@@ -270,7 +275,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _fail(request, exc)
             person.refresh_from_db()
             person_form.take_version(person.version)
-            if member_form is not None:
+            if member is not None and member_form is not None:
                 member.refresh_from_db()
                 member_form.take_version(member.version)
         except ValidationError as exc:
@@ -291,7 +296,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def person_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     """Take the member off the roll (去世, 出党, 退党, 除名); the person and their history stay."""
     person, member = _editable(request, pk)
     if member is None:
@@ -299,7 +304,7 @@ def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
     form = RemoveMemberForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, "；".join(errors))
+            messages.error(request, "；".join(str(e) for e in errors))
         return redirect("people:person_edit", pk=person.pk)
     try:
         remove_member(
@@ -317,7 +322,7 @@ def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def person_watch(request: HttpRequest, pk: int) -> HttpResponse:
+def person_watch(request: AuthedRequest, pk: int) -> HttpResponse:
     """留党察看 recorded on the person page (党章 Article 40)."""
     person, member = _editable(request, pk)
     if member is None:
@@ -346,7 +351,7 @@ def _reveal(actor, person: Person, field: str) -> str:
 
 @require_GET
 @requires("members.view")
-def transfer_list(request: HttpRequest) -> HttpResponse:
+def transfer_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = list(selectors.transfers_visible_to(request.user).order_by("-applied_on", "-id")[:200])
     context = {
@@ -361,7 +366,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_out(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
         Member.objects.select_related("org", "person"), request.user, "members.edit", person_id=pk
     )
@@ -397,7 +402,7 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def transfer_in(request: HttpRequest) -> HttpResponse:
+def transfer_in(request: AuthedRequest) -> HttpResponse:
     form = TransferInForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -434,7 +439,7 @@ TRANSFER_ACTIONS = {
 
 @require_POST
 @requires("members.edit")
-def transfer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def transfer_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if action not in TRANSFER_ACTIONS:
         raise Http404
     transfer = selectors.transfers_visible_to(request.user, "members.edit").filter(pk=pk).first()
@@ -454,22 +459,25 @@ def transfer_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_GET
 @requires("members.view")
-def development_list(request: HttpRequest) -> HttpResponse:
+def development_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     cases = (
         selectors.development_visible_to(request.user)
         .exclude(stage__in=["full"])
         .order_by("org__path", "applied_on")
     )
-    cases = list(cases[:300])
+    shown = list(cases[:300])
     from dangjian.activities.selectors import congresses_of
 
-    meetings = congresses_of(request.user, [c.org_id for c in cases], since=date(today.year - 2, 1, 1))
-    for c in cases:
-        c.next_steps = [(code, development.STEP_LABELS[code]) for code in STAGE_STEPS.get(c.stage, [])]
-        c.meetings = meetings.get(c.org_id, [])
+    meetings = congresses_of(request.user, [c.org_id for c in shown], since=date(today.year - 2, 1, 1))
+    for c in shown:
+        # Display-only attributes for the template, outside the model's fields (hence vars()).
+        vars(c).update(
+            next_steps=[(code, development.STEP_LABELS[code]) for code in STAGE_STEPS.get(c.stage, [])],
+            meetings=meetings.get(c.org_id, []),
+        )
     context = {
-        "cases": cases,
+        "cases": shown,
         "due": selectors.conversions_due(request.user, today=today),
         "today": today,
         "form": StepForm(initial={"on": today}),
@@ -480,7 +488,7 @@ def development_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def development_apply(request: HttpRequest) -> HttpResponse:
+def development_apply(request: AuthedRequest) -> HttpResponse:
     form = ApplicationForm(request.POST)
     if not form.is_valid():
         messages.error(request, error_summary(form))
@@ -547,7 +555,7 @@ def _named_members(request, case, text: str) -> list[Member]:
 
 @require_POST
 @requires("members.edit")
-def development_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def development_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     """One step of a case. ``step`` "do" takes the step from the form's select (no script needed)."""
     case = get_scoped_or_404(
         DevelopmentCase.objects.select_related("org", "person"), request.user, "members.edit", pk=pk
@@ -573,55 +581,75 @@ def development_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     elif on is None:
         messages.error(request, "请填写日期。")
         return redirect("people:development")
-    votes = {
+    votes: dict[str, int] = {
         "votes_for": d["votes_for"] or 0,
         "votes_against": d["votes_against"] or 0,
         "votes_abstain": d["votes_abstain"] or 0,
     }
-    common = {"actor": request.user, "case": case}
     try:
         if step == "talk":
-            development.record_talk(on=on, note=note, **common)
+            development.record_talk(on=on, note=note, actor=request.user, case=case)
         elif step == "activist":
-            development.make_activist(on=on, note=note, **common)
+            development.make_activist(on=on, note=note, actor=request.user, case=case)
         elif step == "mentors":
             development.assign_mentors(
-                mentors=_named_members(request, case, d["introducers"]), on=on, note=note, **common
+                mentors=_named_members(request, case, d["introducers"]),
+                on=on,
+                note=note,
+                actor=request.user,
+                case=case,
             )
         elif step == "review":
-            development.record_review(on=on, note=note, **common)
+            development.record_review(on=on, note=note, actor=request.user, case=case)
         elif step == "candidate":
-            development.make_candidate(on=on, note=note, **common)
+            development.make_candidate(on=on, note=note, actor=request.user, case=case)
         elif step == "introducers":
             development.assign_introducers(
-                introducers=_named_members(request, case, d["introducers"]), on=on, note=note, **common
+                introducers=_named_members(request, case, d["introducers"]),
+                on=on,
+                note=note,
+                actor=request.user,
+                case=case,
             )
         elif step == "political_review":
-            development.record_political_review(passed=not d["refused"], on=on, note=note, **common)
+            development.record_political_review(
+                passed=not d["refused"], on=on, note=note, actor=request.user, case=case
+            )
         elif step == "training":
-            development.record_training(on=on, hours=d["hours"] or 0, note=note, **common)
+            development.record_training(
+                on=on, hours=d["hours"] or 0, note=note, actor=request.user, case=case
+            )
         elif step == "committee_review":
-            development.record_committee_review(on=on, note=note, **common)
+            development.record_committee_review(on=on, note=note, actor=request.user, case=case)
         elif step in development.SIMPLE_STEPS:
-            development.record_step(step=step, on=on, note=note, **common)
+            development.record_step(step=step, on=on, note=note, actor=request.user, case=case)
         elif step == "vote":
-            development.admit_probationary(meeting=meeting, note=note, **votes, **common)
+            development.admit_probationary(meeting=meeting, note=note, **votes, actor=request.user, case=case)
         elif step == "approve":
             development.record_approval(
-                on=on, approved=not d["refused"], reason=d["reason"] or "", note=note, **common
+                on=on,
+                approved=not d["refused"],
+                reason=d["reason"] or "",
+                note=note,
+                actor=request.user,
+                case=case,
             )
         elif step == "conversion_vote":
-            development.vote_conversion(meeting=meeting, note=note, **votes, **common)
+            development.vote_conversion(meeting=meeting, note=note, **votes, actor=request.user, case=case)
         elif step == "conversion_approve":
-            development.approve_conversion(on=on, reason=d["reason"] or "", note=note, **common)
+            development.approve_conversion(
+                on=on, reason=d["reason"] or "", note=note, actor=request.user, case=case
+            )
         elif step == "extend":
             development.extend_probation(
-                months=d["months"] or 0, meeting=meeting, note=note, **votes, **common
+                months=d["months"] or 0, meeting=meeting, note=note, **votes, actor=request.user, case=case
             )
         elif step == "cancel":
-            development.cancel_probation(reason=d["reason"] or note, meeting=meeting, **votes, **common)
+            development.cancel_probation(
+                reason=d["reason"] or note, meeting=meeting, **votes, actor=request.user, case=case
+            )
         elif step == "stop":
-            development.stop_case(on=on, reason=d["reason"] or note, **common)
+            development.stop_case(on=on, reason=d["reason"] or note, actor=request.user, case=case)
         else:
             raise Http404
     except ValidationError as exc:
@@ -645,7 +673,7 @@ def _month(text: str | None) -> date:
 
 @require_GET
 @requires("members.view")
-def dues_page(request: HttpRequest) -> HttpResponse:
+def dues_page(request: AuthedRequest) -> HttpResponse:
     month = _month(request.GET.get("month"))
     unpaid = selectors.unpaid_dues(request.user, months=settings.LAPSE_MONTHS, today=month)
     page = Paginator(unpaid, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -666,7 +694,7 @@ def dues_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def dues_pay(request: HttpRequest) -> HttpResponse:
+def dues_pay(request: AuthedRequest) -> HttpResponse:
     form = DuesPaymentForm(request.POST)
     if form.is_valid():
         member = get_scoped_or_404(
@@ -693,7 +721,7 @@ def dues_pay(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def dues_assess(request: HttpRequest) -> HttpResponse:
+def dues_assess(request: AuthedRequest) -> HttpResponse:
     form = DuesAssessmentForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -719,12 +747,12 @@ def dues_assess(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def dues_waive(request: HttpRequest) -> HttpResponse:
+def dues_waive(request: AuthedRequest) -> HttpResponse:
     """免交/少交 with the approval recorded; from the dues page's flagged rows or the person page."""
     form = DuesWaiverForm(request.POST)
     back = safe_next(request, "people:dues")
     if not form.is_valid():
-        errors = [e for field in form.errors.values() for e in field]
+        errors = [str(e) for field in form.errors.values() for e in field]
         messages.error(request, "请完整填写减免方式、原因、起始月份、批准组织和批准日期。" + "".join(errors))
         return redirect(back)
     d = form.cleaned_data
@@ -756,7 +784,7 @@ def dues_waive(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("members.view")
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: AuthedRequest) -> HttpResponse:
     households = (
         selectors.households_visible_to(request.user)
         .select_related("org", "grid")
@@ -780,7 +808,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("members.edit")
-def resident_new(request: HttpRequest) -> HttpResponse:
+def resident_new(request: AuthedRequest) -> HttpResponse:
     """A resident who is not (yet) a member, in a household of a village or community."""
     from .forms import ResidentForm
     from .models import Household

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import RecordDateField
+from dangjian.core.forms import RecordDateField, limit_choices
 from dangjian.core.money import fmt_yuan, yuan_to_fen
 
 from .models import MAX_INVESTMENT_FEN, CommandoTeam, Enterprise, Initiative, Project, ServicePlace
@@ -81,8 +81,8 @@ class ProjectForm(core_forms.ModelForm):
 
     def __init__(self, *args, orgs, parents, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs
-        self.fields["parent"].queryset = parents
+        limit_choices(self.fields["org"], orgs)
+        limit_choices(self.fields["parent"], parents)
         self.fields["initiative"].choices = Initiative.choices
         self.fields["area_unit"].choices = [("", "（无）"), *self.fields["area_unit"].choices[1:]]
         if self.instance.pk:
@@ -118,7 +118,7 @@ class ProgressForm(core_forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = project.milestones.all()
+        limit_choices(self.fields["milestone"], project.milestones.all())
         _style(self)
 
 
@@ -143,8 +143,8 @@ class TeamForm(core_forms.ModelForm):
 
     def __init__(self, *args, orgs, projects, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs
-        self.fields["project"].queryset = projects
+        limit_choices(self.fields["org"], orgs)
+        limit_choices(self.fields["project"], projects)
         _style(self)
 
 
@@ -171,7 +171,7 @@ class EnterpriseForm(core_forms.ModelForm):
 
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs
+        limit_choices(self.fields["org"], orgs)
         _style(self)
 
 
@@ -197,5 +197,5 @@ class PlaceForm(core_forms.ModelForm):
 
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = orgs
+        limit_choices(self.fields["org"], orgs)
         _style(self)

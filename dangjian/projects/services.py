@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import phones
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.scoping import has_capability, require
@@ -263,7 +263,7 @@ def report_progress(
         progress=progress,
         note=note.strip(),
         reason=reason,
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=acting_user(actor),
         photo=stored_photo or "",
     )
     previous = project.progress

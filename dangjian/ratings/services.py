@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
 from dangjian.core import figures, metrics
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.pii import blind_index, blind_index_candidates
 from dangjian.core.scoping import has_capability, require
@@ -63,7 +63,7 @@ def _today() -> date:
 
 
 def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+    return acting_user(actor)
 
 
 def _check_year(year: int) -> None:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 
@@ -45,7 +45,7 @@ def save_summary_section(
         version=version,
         heading=heading,
         body=body,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     log_action(
         actor=actor,

@@ -85,5 +85,6 @@ class Command(BaseCommand):
         # Batch mode works in this process (tests share its database connection); otherwise RQ forks
         # a work horse per job, so a crash in a job never takes the worker down.
         worker_class = SimpleWorker if batch else Worker
-        worker = django_rq.get_worker("default", worker_class=worker_class, job_class=TaskJob)
+        # django_rq annotates worker_class as rq's Worker; rq 2's SimpleWorker is a sibling (BaseWorker).
+        worker = django_rq.get_worker("default", worker_class=worker_class, job_class=TaskJob)  # type: ignore[arg-type]
         worker.work(burst=batch, with_scheduler=not batch, logging_level="WARNING")
