@@ -47,12 +47,21 @@ def _add_users(rows) -> list[str]:
         if User.objects.filter(username=username).exists():
             continue
         added.append(username)
-        org = Org.objects.get(code=code)
-        user = User(username=username, display_name=display, home_org=org)
-        user.set_password(demo_password())
-        user.save()
-        if role_id:
-            RoleAssignment.objects.create(
-                user=user, role=Role.objects.get(identifier=role_id), org=org, subtree=True
-            )
+        demo_user(username, display, role_id, Org.objects.get(code=code))
     return added
+
+
+def demo_user(username: str, display: str, role_id: str | None, org: Org) -> User:
+    """A demo login with the demo password and one role on ``org``'s subtree (other apps' seeds add
+    their staff with it); an existing login of that name is returned as it is."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(username=username, display_name=display, home_org=org)
+    user.set_password(demo_password())
+    user.save()
+    if role_id:
+        RoleAssignment.objects.create(
+            user=user, role=Role.objects.get(identifier=role_id), org=org, subtree=True
+        )
+    return user

@@ -19,3 +19,8 @@ def users_visible_to(actor) -> QuerySet[User]:
 
 def assignments_of(user: User) -> QuerySet[RoleAssignment]:
     return user.assignments.select_related("role", "org").order_by("-valid_to", "-id")
+
+
+def user_named(username: str) -> User | None:
+    """The login of that name, or None (seeds and commands that name their users)."""
+    return User.objects.filter(username=username).first()

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.core.actors import PUBLIC, SYSTEM, Actor, acting_user
@@ -338,3 +339,23 @@ def set_second_factor_for_everyone(*, actor: Actor, required: bool) -> SecurityP
         data={"second_factor_for_everyone": required, "before": before},
     )
     return policy
+
+
+def user_for_api_token(token: str) -> User | None:
+    """The active user an API bearer token belongs to (unrevoked, unexpired), or None.
+
+    Touches the token's last use at most once a minute, so reads through the API stay reads."""
+    if not token or len(token) > 200:
+        return None
+    now = timezone.now()
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(token), revoked=False, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .first()
+    )
+    if row is None:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user

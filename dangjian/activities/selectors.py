@@ -32,6 +32,12 @@ def activities_visible_to(actor, capability: str = "activities.view") -> QuerySe
     return scoped(Activity.objects.select_related("org", "theme_category", "lecturer"), actor, capability)
 
 
+def held_under(org: Org, year: int) -> QuerySet[Activity]:
+    """Meetings and activities held in ``org``'s subtree in ``year``. Not scoped to an actor: for
+    another app's seed or report that has already checked the org."""
+    return Activity.objects.filter(org__path__startswith=org.path, date__year=year, status="held")
+
+
 def page_with_counts(qs: QuerySet[Activity], limit: int, offset: int) -> tuple[list[Activity], int]:
     """One page of ``qs`` with 应到/实到: the count and the slice run on the plain query, and the
     attendance is aggregated only for the page's rows (never for the whole city's)."""

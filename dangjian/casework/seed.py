@@ -17,7 +17,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Kind as OrgKind
 from dangjian.orgs.models import Level, Org
-from dangjian.people.models import Member, Person
+from dangjian.people.selectors import members_on_roll_under, persons_under
 
 from . import workdays
 from .models import (
@@ -177,9 +177,11 @@ def _grassroots(zone: Org) -> list[Org]:
 
 def _visitors_by_org(orgs: list[Org]) -> dict[int, list[tuple[int, str]]]:
     names: dict[int, list[tuple[int, str]]] = {o.pk: [] for o in orgs}
-    for org_id, person_id, name in Member.objects.filter(org__in=orgs, left_on__isnull=True).values_list(
-        "org_id", "person_id", "person__name"
-    ):
+    if not orgs:
+        return names
+    zone = Org.objects.get(path=orgs[0].path[: Org.steplen])
+    on_roll = members_on_roll_under(zone).filter(org__in=orgs)
+    for org_id, person_id, name in on_roll.values_list("org_id", "person_id", "person__name"):
         names[org_id].append((person_id, name))
     return names
 
@@ -275,10 +277,11 @@ def _targets_and_visits(ctx: SeedContext, orgs: list[Org]) -> dict:
     year = ctx.year
     visitors = _visitors_by_org(orgs)
     sanhai = [o for o in orgs if o.code.startswith("SFQ-C01")]
+    community = Org.objects.get(code="SFQ-C01")
     residents = list(
-        Person.objects.filter(org__code="SFQ-C01", membership__isnull=True).values_list(
-            "pk", "name", "address"
-        )[:2000]
+        persons_under(community)
+        .filter(org=community, membership__isnull=True)
+        .values_list("pk", "name", "address")[:2000]
     )
     reasons = list(DETAILS)
     targets = []

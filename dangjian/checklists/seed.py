@@ -193,13 +193,11 @@ def _meetings(zone: Org, year: int) -> dict[int, list[tuple[int, date, str]]]:
 
     if get_record_kind("activities.activity") is None:
         return {}
-    from dangjian.activities.models import Activity
+    from dangjian.activities.selectors import held_under
 
     out: dict[int, list[tuple[int, date, str]]] = {}
     for pk, org_id, day, _kind, title in (
-        Activity.objects.filter(org__path__startswith=zone.path, date__year=year, status="held")
-        .order_by("date", "pk")
-        .values_list("pk", "org_id", "date", "kind", "title")
+        held_under(zone, year).order_by("date", "pk").values_list("pk", "org_id", "date", "kind", "title")
     ):
         out.setdefault(org_id, []).append((pk, day, title))
     return out
@@ -368,10 +366,10 @@ def run(ctx: SeedContext) -> None:
     zone = Org.objects.filter(code=ctx.zone_code).first()
     if zone is None:
         return
-    from dangjian.accounts.models import User
+    from dangjian.accounts.selectors import user_named
 
-    reviewer = User.objects.filter(username="admin").first()
-    liaison = User.objects.filter(username="liaison1").first()
+    reviewer = user_named("admin")
+    liaison = user_named("liaison1")
     done: dict[str, object] = {}
     ledgers = _ledgers(zone)
     if ledgers:

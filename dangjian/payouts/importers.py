@@ -3,15 +3,21 @@ the programme org's registry by the ID's blind index in one query per thousand r
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 
 from dangjian.core import importing
 from dangjian.core.money import yuan_to_fen
 from dangjian.core.pii import blind_index
-from dangjian.people.models import Person
+from dangjian.people.selectors import persons_under
 
 from .models import Programme
 from .services import Line
+
+if TYPE_CHECKING:
+    from dangjian.people.models import Person
+
 
 LIST_COLUMNS = {"姓名": "name", "身份证号": "id", "金额": "amount", "股数": "shares", "备注": "note"}
 MAX_SHOWN_ERRORS = 20
@@ -48,9 +54,9 @@ def read_list(
     persons: dict[str, Person] = {}
     keys = sorted(set(index.values()))
     for start in range(0, len(keys), 1000):
-        chunk = Person.objects.filter(
-            org__path__startswith=programme.org.path, id_index__in=keys[start : start + 1000]
-        ).select_related("org")
+        chunk = (
+            persons_under(programme.org).filter(id_index__in=keys[start : start + 1000]).select_related("org")
+        )
         persons.update({p.id_index: p for p in chunk})
         progress(min(start + 1000, len(keys)), len(keys) + total)
     lines, errors = [], []

@@ -15,19 +15,25 @@ import hashlib
 import io
 import random
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from dangjian.accounts.models import Role, RoleAssignment, User
+from dangjian.accounts.seed import demo_user
+from dangjian.accounts.selectors import user_named
 from dangjian.core.audit import log_action
-from dangjian.core.seeding import SeedContext, demo_password, fake_name
+from dangjian.core.seeding import SeedContext, fake_name
 from dangjian.orgs.models import Org
-from dangjian.people.models import Member, Person
+from dangjian.people.selectors import persons_under
 
 from . import services
 from .models import Kind, Method, Payment, Programme, Rule, Step
+
+if TYPE_CHECKING:
+    from dangjian.accounts.models import User
+
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REWARD_TARGET_YUAN = 6_050_000
@@ -60,19 +66,14 @@ def signature_png(rng: random.Random) -> bytes:
 
 
 def _staff(zone: Org) -> dict[str, User]:
-    role = Role.objects.get(identifier="staff")
-    users = {}
-    for username, display, code in STAFF:
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            org = Org.objects.get(code=code)
-            user = User(username=username, display_name=display, home_org=org)
-            user.set_password(demo_password())
-            user.save()
-            RoleAssignment.objects.create(user=user, role=role, org=org, subtree=True)
+    users = {
+        username: demo_user(username, display, "staff", Org.objects.get(code=code))
+        for username, display, code in STAFF
+    }
+    for username in ("admin", "sanhai"):
+        user = user_named(username)
+        assert user is not None, f"the accounts seed makes {username}"
         users[username] = user
-    users["admin"] = User.objects.get(username="admin")
-    users["sanhai"] = User.objects.get(username="sanhai")
     return users
 
 
@@ -142,7 +143,7 @@ def _rewards(ctx: SeedContext, zone: Org, users: dict) -> tuple[int, int]:
     covered |= set(elders.entitlements.values_list("person_id", flat=True))
     spent = sum(p.entitlements.count() * p.amount_fen for p in (members, elders))
     others = list(
-        Person.objects.filter(org__path__startswith=zone.path)
+        persons_under(zone)
         .exclude(pk__in=covered)
         .select_related("org")
         .order_by("pk")[: REWARD_PEOPLE - len(covered)]
@@ -225,7 +226,8 @@ def _dividend(ctx: SeedContext, users: dict) -> Programme:
     services.decide_reversal(actor=users["admin"], request=request, approve=True)
     rng = ctx.rng("payouts.proxy")
     proxy = (
-        Person.objects.filter(org=sanhai, is_shareholder=False, birth_date__lt=date(1990, 1, 1))
+        persons_under(sanhai)
+        .filter(org=sanhai, is_shareholder=False, birth_date__lt=date(1990, 1, 1))
         .order_by("pk")
         .first()
     )
@@ -249,10 +251,9 @@ def _dividend(ctx: SeedContext, users: dict) -> Programme:
 
 def _pensions(ctx: SeedContext, users: dict) -> Programme:
     sanhai = Org.objects.get(code="SFQ-C01")
-    members = Member.objects.values("person_id")
     oldest = list(
-        Person.objects.filter(org=sanhai, birth_date__isnull=False)
-        .exclude(pk__in=members)
+        persons_under(sanhai)
+        .filter(org=sanhai, birth_date__isnull=False, membership__isnull=True)
         .select_related("org")
         .order_by("birth_date", "pk")[:PENSIONERS]
     )
@@ -281,7 +282,7 @@ def run(ctx: SeedContext) -> None:
     zone = ctx.zone()
     if Programme.objects.filter(org__path__startswith=zone.path, year=ctx.year).exists():
         return
-    if not Person.objects.filter(org__path__startswith=zone.path).exists():
+    if not persons_under(zone).exists():
         return
     users = _staff(zone)
     paid, people = _rewards(ctx, zone, users)

@@ -13,6 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -28,7 +29,7 @@ from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
-from dangjian.people.models import Member, Person
+from dangjian.people.selectors import members_on_roll_under, persons_under
 from dangjian.ratings import selectors as ratings_selectors
 
 from .models import (
@@ -50,6 +51,10 @@ from .models import (
     SignedSheet,
     Step,
 )
+
+if TYPE_CHECKING:
+    from dangjian.people.models import Person
+
 
 MAX_SIGNATURE_BYTES = 512 * 1024
 MAX_SCAN_BYTES = 20 * 1024 * 1024
@@ -175,9 +180,7 @@ def dividend_figures(plan: DividendPlan, total_shares: int) -> dict:
 
 def _eligible(programme: Programme) -> list[Line]:
     """The lines a rule gives today (the registry as it is now; approval freezes the copy)."""
-    persons = Person.objects.filter(org__path__startswith=programme.org.path).order_by(
-        "org__path", "name", "pk"
-    )
+    persons = persons_under(programme.org).order_by("org__path", "name", "pk")
     if programme.rule == Rule.AGE:
         born_by = _years_before(programme.rule_age_on, programme.rule_min_age)
         return [Line(p, programme.amount_fen) for p in persons.filter(birth_date__lte=born_by)]
@@ -185,8 +188,7 @@ def _eligible(programme: Programme) -> list[Line]:
         return [Line(p) for p in persons.filter(is_shareholder=True)]
     if programme.rule == Rule.MEMBERS:
         year_end = date(programme.year, 12, 31)
-        members = Member.objects.filter(org__path__startswith=programme.org.path, left_on__isnull=True)
-        members = members.exclude(joined_on__gt=year_end)
+        members = members_on_roll_under(programme.org, joined_by=year_end)
         return [Line(p, programme.amount_fen) for p in persons.filter(pk__in=members.values("person_id"))]
     if programme.rule == Rule.CAMPAIGN:
         return _campaign_lines(programme, persons)

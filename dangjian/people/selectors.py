@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangjian.core.dates import add_years, month_start, months_back
 from dangjian.core.scoping import scoped
+from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import orgs_visible_to
 
 from .models import (
@@ -39,6 +40,19 @@ AGE_BANDS = {
 
 def _years_ago(day: date, years: int) -> date:
     return add_years(day, -years)
+
+
+def persons_under(org: Org) -> QuerySet[Person]:
+    """Everyone on file (members and residents) in ``org``'s subtree. Not scoped to an actor: for
+    rules another app applies to a record it has already checked (a payout programme's list)."""
+    return Person.objects.filter(org__path__startswith=org.path)
+
+
+def members_on_roll_under(org: Org, *, joined_by: date | None = None) -> QuerySet[Member]:
+    """Members on the roll today in ``org``'s subtree (who had joined by ``joined_by``, if given).
+    Not scoped to an actor, like ``persons_under``."""
+    qs = Member.objects.filter(org__path__startswith=org.path, left_on__isnull=True)
+    return qs.exclude(joined_on__gt=joined_by) if joined_by else qs
 
 
 def member_for_user(user) -> Member | None:
