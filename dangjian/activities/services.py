@@ -234,7 +234,32 @@ class Mark:
 def set_attendance(*, actor: Actor, activity: Activity, marks: Iterable[Mark]) -> dict[str, int]:
     """Record who attended (present / absent with a reason / on leave); rows not listed stay as they are."""
     _require(actor, activity.org)
-    marks = list(marks)
+    counts = _write_attendance(activity, list(marks))
+    log_action(actor=actor, action="activities.set_attendance", obj=activity, org=activity.org, data=counts)
+    return counts
+
+
+@transaction.atomic
+def mark_all_present(*, actor: Actor, activity: Activity, exceptions: Iterable[Mark] = ()) -> dict[str, int]:
+    """全部出席: the exceptions (请假, 缺席 with a reason, or any mark the secretary set) are recorded as
+    given, and every other member eligible that day who has no mark yet is recorded present — one tap
+    for a meeting of 28 instead of 28. Marks already recorded (a QR check-in, an earlier save) stay."""
+    _require(actor, activity.org)
+    exceptions = list(exceptions)
+    listed = {m.member_id for m in exceptions}
+    marked = set(Attendance.objects.filter(activity=activity).values_list("member_id", flat=True))
+    rest = (
+        eligible_members(activity).exclude(pk__in=listed | marked).order_by("pk").values_list("pk", flat=True)
+    )
+    present = [Mark(pk, Participation.PRESENT) for pk in rest]
+    counts = _write_attendance(activity, exceptions + present)
+    data = {**counts, "present_by_default": len(present), "exceptions": len(exceptions)}
+    log_action(actor=actor, action="activities.mark_all_present", obj=activity, org=activity.org, data=data)
+    return counts
+
+
+def _write_attendance(activity: Activity, marks: list[Mark]) -> dict[str, int]:
+    """The checks and the writes both attendance services share (the caller checked the actor)."""
     if activity.status == Status.CANCELLED:
         raise ActivityError("已取消的活动不能登记出席。", code="cancelled")
     if activity.date > timezone.localdate():
@@ -276,9 +301,7 @@ def set_attendance(*, actor: Actor, activity: Activity, marks: Iterable[Mark]) -
     Attendance.objects.bulk_create(new)
     Attendance.objects.bulk_update(changed, ["status", "reason"])
     figures.mark(Attendance, [activity.org.path])  # bulk writes send no signals
-    counts = {"added": len(new), "changed": len(changed)}
-    log_action(actor=actor, action="activities.set_attendance", obj=activity, org=activity.org, data=counts)
-    return counts
+    return {"added": len(new), "changed": len(changed)}
 
 
 # --- QR check-in -----------------------------------------------------------------------------------

@@ -250,11 +250,13 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("activities.edit")
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    """A phone-sized roll: one row per member with present / leave / absent and a reason."""
+    """A phone-sized roll: one row per member with present / leave / absent and a reason, and 全部出席:
+    one tap records everyone not marked as present, so only the exceptions need a tap each."""
     activity = _activity(request, pk, "activities.edit")
     members = list(services.eligible_members(activity).select_related("person").order_by("org__path", "pk"))
     current = {a.member_id: a for a in activity.attendance.all()}
     error = None
+    all_present = request.POST.get("all") == "1"
     if request.method == "POST":
         marks = []
         for m in members:
@@ -267,16 +269,34 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             if key.startswith("s") and key[1:].isdigit() and int(key[1:]) not in listed:
                 marks.append(Mark(int(key[1:]), request.POST[key], request.POST.get(f"r{key[1:]}", "")))
         try:
-            services.set_attendance(actor=request.user, activity=activity, marks=marks)
+            if all_present:
+                counts = services.mark_all_present(actor=request.user, activity=activity, exceptions=marks)
+            else:
+                services.set_attendance(actor=request.user, activity=activity, marks=marks)
         except ValidationError as exc:
             error = "；".join(exc.messages)
         else:
+            if all_present:
+                # Back to the roll: the secretary now sees everyone present and corrects the exceptions.
+                messages.success(
+                    request,
+                    f"已登记全部出席（新增{counts['added']}人）。如有请假、缺席，请在下方改正后保存。",
+                )
+                return redirect("activities:attendance", pk=activity.pk)
             messages.success(request, "出席情况已保存。")
             return redirect("activities:detail", pk=activity.pk)
-    rows = [(m, current.get(m.pk)) for m in members]
+    # After a refused save the roll shows what was posted, not what is stored: nothing typed is lost.
+    posted = request.method == "POST"
+    rows = []
+    for m in members:
+        row = current.get(m.pk)
+        status = request.POST.get(f"s{m.pk}", "") if posted else (row.status if row else "")
+        reason = request.POST.get(f"r{m.pk}", "") if posted else (row.reason if row else "")
+        rows.append((m, status, reason))
     from dangjian.people.selectors import hosted_on
 
     paths = [activity.org.path, *activity.participants.values_list("path", flat=True)]
+    tally = {value: sum(1 for _, status, _ in rows if status == value) for value in Participation.values}
     context = {
         "a": activity,
         "rows": rows,
@@ -285,7 +305,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         "watched": {m.pk for m in members if m.watched_on(activity.date)},
         "error": error,
         "choices": Participation.choices,
-        "post": request.POST,
+        "tally": tally,
+        "unmarked": sum(1 for _, status, _ in rows if not status),
     }
     return render(request, "activities/attendance.html", context, status=400 if error else 200)
 

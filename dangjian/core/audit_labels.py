@@ -65,6 +65,7 @@ ACTION_LABELS: dict[str, str] = {
     "activities.record_activity": "记录组织生活",
     "activities.update_activity": "修改组织生活",
     "activities.set_attendance": "登记出席",
+    "activities.mark_all_present": "登记出席（全部出席，另记例外）",
     "activities.check_in": "扫码签到",
     "activities.add_photo": "上传活动照片",
     "activities.record_appraisals": "民主评议",
