@@ -12,6 +12,15 @@ pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "var" / "screenshots"
 PERSONAS = ["admin", "liaison1", "jizhuang", "sanhai", "auditor", "xitong", "anquan", "shenji", "dangyuan"]
 SIZES = {"desk": (1366, 768), "phone": (390, 844)}
+# Where each persona lands, and who finds 待办 in the menu (a grassroots secretary lands on it).
+LANDS_ON = {
+    "admin": "/reports/",
+    "liaison1": "/reports/",
+    "jizhuang": "/reports/todo/",
+    "sanhai": "/reports/todo/",
+    "dangyuan": "/activities/mine/",
+}
+WITH_TODO = ("admin", "liaison1", "jizhuang", "sanhai")
 
 
 def _main_pages(page, server_url) -> list[str]:
@@ -39,7 +48,12 @@ def test_each_main_page_fits_a_desk_and_a_phone_and_is_left_as_a_screenshot(brow
         page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         login(page, server_url, persona)
-        for path in _main_pages(page, server_url):
+        pages = _main_pages(page, server_url)
+        if persona in LANDS_ON and not page.url.endswith(LANDS_ON[persona]):
+            problems.append(f"{size} home: lands on {page.url}, not {LANDS_ON[persona]}")
+        if persona in WITH_TODO and "/reports/todo/" not in pages:
+            problems.append(f"{size} menu: no 待办")
+        for path in pages:
             response = page.goto(f"{server_url}{path}")
             page.wait_for_load_state("networkidle")
             name = (path.strip("/").replace("/", "-").split("?")[0] or "home") + f"-{size}.png"

@@ -50,7 +50,7 @@ def meeting_items(actor, org: Org, today: date) -> list[TodoItem]:
     due: dict[tuple, list] = defaultdict(list)  # (kind, label, period text, last day) -> branches
     missed: dict[tuple, list] = defaultdict(list)  # (kind, label) -> [(branch, [period texts])]
     for row in matrix.rows:
-        gaps: dict[tuple, list[str]] = defaultdict(list)
+        gaps: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
         for cell in row.cells:
             if cell.state not in ("gap", "due"):
                 continue

@@ -19,13 +19,10 @@ def _url(org: Org, tab: str) -> str:
     return reverse("casework:index") + "?" + urlencode({"org": org.code, "tab": tab})
 
 
-def _day(day: date | None) -> str:
-    return f"{day.month}月{day.day}日" if day else ""
-
-
 def request_items(actor, org: Org, today: date) -> list[TodoItem]:
     """Overdue requests, those due within two working days, and new ones waiting to be taken up — the
-    secretary's queue (``selectors.queue_for``), counted in three queries."""
+    secretary's queue (``selectors.queue_for``), counted in three queries; the date is the earliest
+    deadline among them."""
     if not has_capability(actor, "casework.view"):
         return []
     queue = queue_for(actor, org, today)
@@ -46,7 +43,6 @@ def request_items(actor, org: Org, today: date) -> list[TodoItem]:
                 unit="件",
                 due=row["first"],
                 overdue=overdue,
-                detail=f"最早时限{_day(row['first'])}" if row["first"] else "",
             )
         )
     return items

@@ -35,7 +35,7 @@ def list_items(actor, org: Org, today: date) -> list[TodoItem]:
     if me is not None:
         qs = qs.exclude(Q(prepared_by_id=me) | Q(verified_by_id=me))
     rows = list(qs.order_by("prepared_at", "pk")[: LISTED + 1])
-    labels = {status: label for status, _, label in steps}
+    labels: dict[str, str] = {str(status): label for status, _, label in steps}
     items = [
         TodoItem(
             label=f"{labels[p.status]}：{p.name}",

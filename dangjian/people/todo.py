@@ -188,13 +188,14 @@ def development_items(actor, org: Org, today: date) -> list[TodoItem]:
             if due - today > timedelta(days=REVIEW_AHEAD_DAYS):
                 continue
             step, label, rule = "review", f"考察入党积极分子{name}", "细则第十二条：每半年考察一次"
-        elif case.approved_on is None:
+        elif case.approved_on is None and case.voted_on is not None:
             due = add_months(case.voted_on, APPROVAL_WITHIN_MONTHS)
             step, label, rule = "approve", f"报上级党委审批预备党员{name}", "细则第二十五条：三个月内审批"
         else:
-            due = case.conversion_due_on
-            if due is None or due - today > timedelta(days=CONVERSION_AHEAD_DAYS):
+            conversion = case.conversion_due_on
+            if conversion is None or conversion - today > timedelta(days=CONVERSION_AHEAD_DAYS):
                 continue
+            due = conversion
             step, label, rule = (
                 "conversion",
                 f"召开支部党员大会讨论{name}转正",
@@ -207,7 +208,7 @@ def development_items(actor, org: Org, today: date) -> list[TodoItem]:
         if len(listed) <= NAMED_CASES:
             items.extend(listed)
             continue
-        first = min(listed, key=lambda i: i.due)
+        first = min(listed, key=lambda i: i.due or today)
         items.append(
             TodoItem(
                 label=STEP_GROUPS[step],
