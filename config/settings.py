@@ -177,7 +177,6 @@ MIDDLEWARE = [
     "dangjian.core.middleware.DemoLoopbackMiddleware",
     "dangjian.core.middleware.ClientIpMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -335,8 +334,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The interface is zh-hans whatever the browser's Accept-Language says (an office PC set to English
+# must still read 2024年3月20日 and Django's own messages in Chinese): no LocaleMiddleware, and
+# Chinese is the one language offered. Strings stay marked for translation for the day one is added.
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
