@@ -425,7 +425,7 @@ for _proxy in DANGJIAN_TRUSTED_PROXIES:
 _vote_percent = env_int("DANGJIAN_EVAL_VOTE_PERCENT", 60)
 if _vote_percent > 100:
     raise ImproperlyConfigured("DANGJIAN_EVAL_VOTE_PERCENT must be at most 100")
-DANGJIAN_EVALUATION_RULE = {
+DANGJIAN_EVALUATION_RULE: dict[str, Any] = {
     "vote_weight": _vote_percent / 100,  # the rest is the organization's evaluation
     "fairly_points": 60,  # 满意 counts 100, 基本满意 this, 不满意 0
     "warning_share": env_int("DANGJIAN_EVAL_WARNING_PERCENT", 30, minimum=1) / 100,  # → 诫勉谈话

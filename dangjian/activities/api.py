@@ -1,4 +1,5 @@
 from datetime import date, time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import Http404
@@ -22,6 +23,9 @@ from dangjian.orgs.selectors import orgs_visible_to
 from . import selectors, services
 from .models import Activity, Decision, Lecturer, Status, ThemeCategory, TrainingBase
 from .services import Mark
+
+if TYPE_CHECKING:
+    from .selectors import CountedActivity
 
 router = Router(tags=["组织生活"])
 LONG_TEXT = settings.LONG_TEXT_MAX_CHARS
@@ -133,7 +137,7 @@ class ComplianceOut(Schema):
     rows: list[ComplianceRowOut]
 
 
-def _out(a: Activity) -> dict:
+def _out(a: "CountedActivity") -> dict:
     return {
         "id": a.pk,
         "org_code": a.org.code,
@@ -154,19 +158,19 @@ def _out(a: Activity) -> dict:
     }
 
 
-def _one(request, activity_id: int, capability: str = "activities.view") -> Activity:
+def _one(request, activity_id: int, capability: str = "activities.view") -> "CountedActivity":
     qs = selectors.with_counts(Activity.objects.select_related("org", "theme_category", "lecturer"))
     return get_scoped_or_404(qs, request.auth, capability, pk=activity_id)
 
 
-def _detail(a: Activity) -> dict:
+def _detail(a: "CountedActivity") -> dict:
     return {
         **_out(a),
         "agenda": a.agenda,
         "minutes": a.minutes,
         "start_time": a.start_time,
         "participants": list(a.participants.order_by("path").values_list("code", flat=True)),
-        "training_base": a.training_base.name if a.training_base_id else None,
+        "training_base": a.training_base.name if a.training_base else None,
         "days": a.days,
         "hours": a.hours,
         "trainees": a.trainees.count(),

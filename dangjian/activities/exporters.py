@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import xlsxwriter
 from django.db.models import Count, Q
@@ -52,9 +54,9 @@ def ledger_data(org: Org, year: int, *, actor) -> dict:
     # participating branch's people; this org's ledger shows its own people's rows instead. Nothing
     # else is recorded per participant: with no rows for them, the ledger says 未登记, not 0/0.
     joined = [a.pk for a in activities if not a.org.path.startswith(org.path)]
-    own: dict[int, dict[str, int]] = {}
+    own: dict[int, Mapping[str, Any]] = {}
     if joined:
-        for row in (
+        for counted in (
             scoped(
                 Attendance.objects.filter(activity__in=joined, member__org__path__startswith=org.path),
                 actor,
@@ -68,17 +70,21 @@ def ledger_data(org: Org, year: int, *, actor) -> dict:
                 on_leave=Count("id", filter=Q(status=Participation.LEAVE)),
             )
         ):
-            own[row["activity_id"]] = row
+            own[counted["activity_id"]] = counted
     for a in activities:
-        a.missing_rows = [
-            row
-            for row in missing.get(a.pk, [])
-            if a.pk not in joined or row.member.org.path.startswith(org.path)
-        ]
-        a.quorate = selectors.quorate(a)
-        a.zone_wide = a.pk in joined
-        a.unrecorded = a.zone_wide and a.pk not in own
-        if a.zone_wide:
+        zone_wide = a.pk in joined
+        # Display-only attributes for the template, outside the model's fields (hence vars()).
+        vars(a).update(
+            missing_rows=[
+                row
+                for row in missing.get(a.pk, [])
+                if a.pk not in joined or row.member.org.path.startswith(org.path)
+            ],
+            quorate=selectors.quorate(a),
+            zone_wide=zone_wide,
+            unrecorded=zone_wide and a.pk not in own,
+        )
+        if zone_wide:
             counts = own.get(a.pk, {})
             a.expected, a.present, a.on_leave = (
                 counts.get(k, 0) for k in ("expected", "present", "on_leave")

@@ -194,7 +194,7 @@ class Activity(models.Model):
 
     @property
     def speaker(self) -> str:
-        return self.lecturer_name or (self.lecturer.name if self.lecturer_id else "")
+        return self.lecturer_name or (self.lecturer.name if self.lecturer else "")
 
     @property
     def is_lecture(self) -> bool:
@@ -319,7 +319,7 @@ class ActivityPhoto(models.Model):
         verbose_name_plural = "活动照片"
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""
 
 
 class Period(models.TextChoices):

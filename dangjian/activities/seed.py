@@ -105,7 +105,7 @@ def _zone_records(ctx: SeedContext, zone: Org, refs: dict) -> int:
 
     def add(org, kind, title, day, participants=(), **fields):
         a = Activity(org=org, kind=kind, title=title, date=day, status=Status.HELD, **fields)
-        a._participants = list(participants)
+        vars(a)["_participants"] = list(participants)  # read back below, once the rows have keys
         made.append(a)
         return a
 
@@ -389,7 +389,7 @@ def _rule_cases(ctx: SeedContext, zone: Org) -> int:
         member=lapsed, activity__date__gte=date(year, 7, 1), activity__date__lt=date(year + 1, 1, 1)
     ).update(status=Participation.ABSENT, reason="外出未联系，未请假")
     stay = Transfer.objects.filter(member=away, kind="temporary", state="received").first()
-    if stay is not None:
+    if stay is not None and stay.to_org is not None:
         window = {"activity__date__gte": stay.closed_on, "activity__date__lt": stay.host_until}
         changed += Attendance.objects.filter(member=away, **window).update(
             status=Participation.LEAVE, reason=f"临时组织关系在{stay.to_org.name}参加组织生活"
@@ -422,13 +422,14 @@ def _rule_cases(ctx: SeedContext, zone: Org) -> int:
         .order_by("org__path", "voted_on")
         .first()
     )
-    if case is None:
+    if case is None or case.voted_on is None:
         return changed
+    voted_on = case.voted_on
     meeting = Activity.objects.create(
         org=case.org,
         kind=Kind.PARTY_CONGRESS,
         title="支部党员大会（讨论接收预备党员）",
-        date=case.voted_on,
+        date=voted_on,
         status=Status.HELD,
         place=f"{case.org.name}党员活动室",
         host="支部书记",
@@ -436,7 +437,7 @@ def _rule_cases(ctx: SeedContext, zone: Org) -> int:
         start_time=time(9, 0),
         agenda=f"讨论{case.person.name}入党问题",
     )
-    roll = list(roll_on(case.org, case.voted_on).exclude(person=case.person).order_by("pk"))
+    roll = list(roll_on(case.org, voted_on).exclude(person=case.person).order_by("pk"))
     marks = []
     for i, m in enumerate(roll):
         present = i % 7 != 3  # about six in seven attend
@@ -446,7 +447,7 @@ def _rule_cases(ctx: SeedContext, zone: Org) -> int:
                 member=m,
                 status=Participation.PRESENT if present else Participation.LEAVE,
                 reason="" if present else "外出务工",
-                voting=m.has_vote_on(case.voted_on),
+                voting=m.has_vote_on(voted_on),
             )
         )
     Attendance.objects.bulk_create(marks)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
@@ -27,6 +29,20 @@ from .models import (
     Trainee,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Counts(TypedDict):
+        expected: int
+        present: int
+        marked: int
+        on_leave: int
+        voting_expected: int
+        voting_present: int
+
+    # An activity annotated by ``with_counts`` (应到, 实到 and the voting members among them).
+    CountedActivity = WithAnnotations[Activity, _Counts]
+
 
 def activities_visible_to(actor, capability: str = "activities.view") -> QuerySet[Activity]:
     return scoped(Activity.objects.select_related("org", "theme_category", "lecturer"), actor, capability)
@@ -38,7 +54,7 @@ def held_under(org: Org, year: int) -> QuerySet[Activity]:
     return Activity.objects.filter(org__path__startswith=org.path, date__year=year, status="held")
 
 
-def page_with_counts(qs: QuerySet[Activity], limit: int, offset: int) -> tuple[list[Activity], int]:
+def page_with_counts(qs: QuerySet[Activity], limit: int, offset: int) -> tuple[list[CountedActivity], int]:
     """One page of ``qs`` with 应到/实到: the count and the slice run on the plain query, and the
     attendance is aggregated only for the page's rows (never for the whole city's)."""
     ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
@@ -100,7 +116,7 @@ def _committee_count():
     )
 
 
-def with_counts(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+def with_counts(qs: QuerySet[Activity]) -> QuerySet[CountedActivity]:
     """应到, 实到, and the voting members among them, as annotations (see ``quorum_basis``)."""
     present = Q(attendance__status=Participation.PRESENT)
     voting = Q(attendance__voting=True)
@@ -349,7 +365,7 @@ def _period_bounds(year: int, period: str, number: int) -> tuple[date, date]:
     return start, end  # end is exclusive
 
 
-def _rules_for(root: Org) -> dict[str, list[ComplianceRule]]:
+def _rules_for(root: Org) -> dict[str, list[dict]]:
     """Rules of the zones above or inside ``root``, keyed by zone path, newest first per kind."""
     ancestors = [root.path[: i * Org.steplen] for i in range(1, root.depth + 1)]
     rules = ComplianceRule.objects.filter(
@@ -387,7 +403,7 @@ def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
     counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
     months = [f"m{m}" for m in range(1, 13)]
 
-    def add(org_id: int, kind: str, row: dict) -> None:
+    def add(org_id: int, kind: str, row: Mapping[str, Any]) -> None:
         per_kind = counts[org_id]
         if kind not in per_kind:
             per_kind[kind] = [0] * 13
@@ -421,8 +437,8 @@ def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
         .annotate(**_month_counts(year, "activity__date"))
         .order_by()
     )
-    for row in joined:
-        add(row["org_id"], row["activity__kind"], row)
+    for through_row in joined:
+        add(through_row["org_id"], through_row["activity__kind"], through_row)
     return counts
 
 
@@ -572,7 +588,7 @@ def branch_rule_gaps(root: Org, year: int, today: date | None = None) -> list[Br
         for b in branches:
             if path.startswith(b.path):
                 months_by_branch[b.pk].add(day.month)
-    secretaries = defaultdict(set)
+    secretaries: defaultdict[int, set[int | str]] = defaultdict(set)
     for org_id, person_id, name in CommitteePost.objects.filter(
         term__org__in=branches, post=Post.SECRETARY, term__elected_on__lt=end
     ).values_list("term__org_id", "person_id", "holder_name"):

@@ -646,7 +646,7 @@ def record_decision(
 
 
 # Which development step each kind of decision is (people.development holds the rules of each).
-CASE_DECISIONS = {
+CASE_DECISIONS: dict[str, str] = {
     DecisionKind.ADMIT: "admit_probationary",
     DecisionKind.CONVERT: "vote_conversion",
     DecisionKind.EXTEND: "extend_probation",

@@ -2,20 +2,22 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import registry
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
 from dangjian.core.versioning import StaleEdit
@@ -66,7 +68,7 @@ def _default_org(request, capability: str = "activities.view") -> Org | None:
 
 @require_GET
 @requires("activities.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     org = _default_org(request)
     year = requested_year(request)
     qs = selectors.activities_visible_to(request.user)
@@ -77,7 +79,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if kind in Kind.values:
         qs = qs.filter(kind=kind)
     page = Paginator(qs.order_by("-date", "-id"), 50).get_page(request.GET.get("page"))
-    page.object_list = selectors.page_with_counts(page.object_list, 50, 0)[0]
+    # A page of a queryset is a (sliced) queryset; the paginator's type only promises a sequence.
+    page.object_list = selectors.page_with_counts(cast(QuerySet[Activity], page.object_list), 50, 0)[0]
     context = {
         "page": page,
         "org": org,
@@ -109,6 +112,7 @@ def _save(request, form: ActivityForm, org: Org, activity: Activity | None) -> A
         )
     except StaleEdit as exc:
         form.add_error(None, "；".join(exc.messages))  # the user's input stays, against the current version
+        assert activity is not None  # only an edit can be stale
         form.take_version(Activity.objects.values_list("version", flat=True).get(pk=activity.pk))
         return None
     except ValidationError as exc:
@@ -118,7 +122,7 @@ def _save(request, form: ActivityForm, org: Org, activity: Activity | None) -> A
 
 @require_http_methods(["GET", "POST"])
 @requires("activities.edit")
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: AuthedRequest) -> HttpResponse:
     org = _default_org(request, "activities.edit")
     if org is None:
         raise Http404
@@ -136,7 +140,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activities.edit")
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk, "activities.edit")
     initial = {"participant_codes": ", ".join(activity.participants.values_list("code", flat=True))}
     form = ActivityForm(
@@ -154,7 +158,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activities.view")
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk)
     can_edit = has_capability(request.user, "activities.edit", activity.org)
     rows = activity.attendance.select_related("member__person").order_by("status", "member__person__name")
@@ -197,14 +201,14 @@ def _decision_cases(request, activity: Activity) -> list:
 
 @require_POST
 @requires("activities.edit")
-def decision(request: HttpRequest, pk: int) -> HttpResponse:
+def decision(request: AuthedRequest, pk: int) -> HttpResponse:
     """Record a vote of this 支部党员大会; refused, with the rule named, when the meeting is not quorate."""
     from dangjian.people.selectors import development_visible_to
 
     activity = _activity(request, pk, "activities.edit")
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        errors = [e for field in form.errors.values() for e in field]
+        errors = [str(e) for field in form.errors.values() for e in field]
         messages.error(request, "；".join(errors) or "请填写表决事项和票数。")
         return redirect(reverse("activities:detail", args=[pk]) + "#decisions")
     d = form.cleaned_data
@@ -249,7 +253,7 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activities.edit")
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     """A phone-sized roll: one row per member with present / leave / absent and a reason, and 全部出席:
     one tap records everyone not marked as present, so only the exceptions need a tap each."""
     activity = _activity(request, pk, "activities.edit")
@@ -313,7 +317,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("activities.edit")
-def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk, "activities.edit")
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -335,7 +339,7 @@ def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("activities.view")
-def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+def photo(request: AuthedRequest, photo_id: int) -> FileResponse:
     item = get_scoped_or_404(ActivityPhoto.objects.all(), request.user, "activities.view", pk=photo_id)
     response = FileResponse(item.image.open("rb"), content_type=item.content_type)
     response["Cache-Control"] = "private, max-age=3600"
@@ -349,7 +353,7 @@ def _checkin_url(request, activity: Activity) -> str:
 
 @require_GET
 @requires("activities.edit")
-def qr(request: HttpRequest, pk: int) -> HttpResponse:
+def qr(request: AuthedRequest, pk: int) -> HttpResponse:
     """The check-in QR code as SVG, drawn on the server (no outside service)."""
     activity = _activity(request, pk, "activities.edit")
     image = qrcode.make(
@@ -364,7 +368,7 @@ def qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @authenticated
-def checkin(request: HttpRequest, token: str) -> HttpResponse:
+def checkin(request: AuthedRequest, token: str) -> HttpResponse:
     """Where a member's phone lands after scanning: one tap to check in; a second scan counts once."""
     context: dict = {"token": token}
     try:
@@ -386,7 +390,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @requires("activities.view")
-def compliance(request: HttpRequest) -> HttpResponse:
+def compliance(request: AuthedRequest) -> HttpResponse:
     """Branches × months for the chosen org, or for every top of the actor's scope (a liaison group
     member sees all the orgs the group supervises)."""
     code = request.GET.get("org", "").strip().upper()
@@ -427,7 +431,8 @@ def _branch_rules(request, roots: list[Org], year: int, visible: set[int]) -> di
 
     today = timezone.localdate()
     as_of = today if year >= today.year else date(year + 1, 1, 1)
-    gaps, flags = [], {}
+    gaps: list[Any] = []
+    flags: dict[Any, Any] = {}
     for root in roots:
         gaps += [g for g in selectors.branch_rule_gaps(root, year, today) if g.org.pk in visible]
         flags |= lapse_flags(request.user, root, months=settings.LAPSE_MONTHS, today=as_of)
@@ -448,7 +453,7 @@ def _branch_rules(request, roots: list[Org], year: int, visible: set[int]) -> di
 
 @require_http_methods(["GET", "POST"])
 @requires("activities.view")
-def rules(request: HttpRequest, code: str) -> HttpResponse:
+def rules(request: AuthedRequest, code: str) -> HttpResponse:
     zone = _org(request, code)
     if zone.level != Level.WORKING_COMMITTEE:
         raise Http404
@@ -475,7 +480,7 @@ def rules(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activities.edit")
-def appraisal(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def appraisal(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code, "activities.edit")
     members = list(
         members_visible_to(request.user, "activities.edit")
@@ -512,7 +517,7 @@ def appraisal(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @require_GET
 @requires("activities.view")
-def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def ledger(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
     data = exporters.ledger_data(org, year, actor=request.user)
     return render(request, "activities/ledger.html", {**data, "screen": True})
@@ -520,7 +525,7 @@ def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @require_GET
 @requires("activities.view")
-def ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def ledger_xlsx(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
     content = exporters.ledger_xlsx(org, year, actor=request.user)
     response = HttpResponse(
@@ -532,7 +537,7 @@ def ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @require_GET
 @requires("activities.view")
-def ledger_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def ledger_pdf(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     org = _org(request, code)
     try:
         content = exporters.ledger_pdf(org, year, actor=request.user)
@@ -545,7 +550,7 @@ def ledger_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("activities.view")
-def resources(request: HttpRequest, code: str) -> HttpResponse:
+def resources(request: AuthedRequest, code: str) -> HttpResponse:
     """The zone's lecturer roster (讲师库), training bases and activity theme categories."""
     zone = _org(request, code)
     if zone.level != Level.WORKING_COMMITTEE:
@@ -591,7 +596,7 @@ def resources(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @requires("activities.edit")
-def trainees(request: HttpRequest, pk: int) -> HttpResponse:
+def trainees(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add trainees to a training session: one name per line (or separated by 、，,)."""
     activity = _activity(request, pk, "activities.edit")
     raw = request.POST.get("names", "")
@@ -608,7 +613,7 @@ def trainees(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @authenticated
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     """我的: a member's own branch, meetings and attendance, study, dues and how to check in.
 
     Open to every login; what it shows is the member linked to this login (``member_for_user``),

@@ -508,8 +508,9 @@ def list_visits(
         if root is None:
             raise Http404
         qs = qs.filter(org__path__startswith=root.path)
-    if parse_year(year):
-        qs = qs.filter(date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1))
+    asked = parse_year(year)
+    if asked:
+        qs = qs.filter(date__gte=date(asked, 1, 1), date__lt=date(asked + 1, 1, 1))
     qs = qs.order_by("-date", "-id")
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     return {"items": [_visit_out(v) for v in qs[offset : offset + limit]], "count": qs.count()}

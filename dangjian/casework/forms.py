@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import RecordDateField, limit_choices
+from dangjian.core.forms import RecordDateField, choice_field, limit_choices
 
 from .models import Category, DayKind, OutputKind, Satisfaction, Source, TargetReason, VisiteeKind
 from .pickers import OrgField, PersonField, bind_pickers
@@ -78,7 +78,7 @@ class VisitForm(StyledForm):
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "（不是帮扶对象）")] + [
+        choice_field(self.fields["target"]).choices = [("", "（不是帮扶对象）")] + [
             (t.pk, f"{t.name}（{t.get_reason_display()}）") for t in targets
         ]
 
@@ -122,7 +122,9 @@ class ProblemForm(StyledForm):
 
     def __init__(self, *args, visits=(), zone_path: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visit"].choices = [(v.pk, f"{v.date:%Y-%m-%d} {v.visitee}") for v in visits]
+        choice_field(self.fields["visit"]).choices = [
+            (v.pk, f"{v.date:%Y-%m-%d} {v.visitee}") for v in visits
+        ]
         limit_choices(self.fields["hand_on_to"], Category.objects.filter(zone__path=zone_path, active=True))
 
 
@@ -178,7 +180,9 @@ class PublicRequestForm(core_forms.Form):
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "请选择")] + [(c.code, c.name) for c in categories]
+        choice_field(self.fields["category"]).choices = [("", "请选择")] + [
+            (c.code, c.name) for c in categories
+        ]
         self.fields["category"].widget.attrs["class"] = "form-select"
 
 

@@ -17,6 +17,7 @@ from .models import (
     ResearchTheme,
     ResearchVisit,
     Source,
+    TargetReason,
     Visit,
 )
 
@@ -142,7 +143,7 @@ register(
         area=VISITS,
         facts=_targets_visited,
         breakdown="reason",
-        breakdown_labels={k: str(v) for k, v in KeyTarget._meta.get_field("reason").choices},
+        breakdown_labels={k: str(v) for k, v in TargetReason.choices},
         columns=(("name", "姓名"), ("org__name", "村/社区"), ("reason", "帮扶原因")),
         chart="pie",
         order=311,

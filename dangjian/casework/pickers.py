@@ -48,8 +48,8 @@ def search(actor, kind: str, mode: str, text: str, limit: int = 15) -> list[tupl
     if kind == "org":
         rows = org_choices(actor, mode).filter(Q(name__contains=text) | Q(short_name__contains=text))
         return [(o.pk, o.name, "") for o in rows.order_by("path")[:limit]]
-    rows = person_choices(actor).filter(search_q(text)).select_related("org")
-    return [(p.pk, p.name, p.org.name) for p in rows.order_by("name", "pk")[:limit]]
+    people = person_choices(actor).filter(search_q(text)).select_related("org")
+    return [(p.pk, p.name, p.org.name) for p in people.order_by("name", "pk")[:limit]]
 
 
 def label_for(actor, kind: str, mode: str, pk) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Aggregate, Count, Exists, F, Model, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -33,6 +35,18 @@ from .models import (
     Visit,
 )
 from .services import code_digests, normalize_code
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _ThemeCounts(TypedDict):
+        visit_count: int
+        people: int
+        solved_count: int
+        report_count: int
+        outcome_count: int
+
+    ThemeWithCounts = WithAnnotations[ResearchTheme, _ThemeCounts]
 
 DUE_SOON_WORKING_DAYS = 2
 
@@ -114,7 +128,7 @@ def lookup_public_request(*, actor: Actor = PUBLIC, tracking_code: str, phone_la
     return None
 
 
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     Status.RECEIVED: "received",
     Status.ASSIGNED: "assigned",
     Status.IN_PROGRESS: "in_progress",
@@ -173,12 +187,15 @@ def zone_totals(actor: Actor, org: Org, year: int, today: date | None = None, ol
     }
     qs = qs.annotate(resolved_date=TruncDate("resolved_at", tzinfo=timezone.get_current_timezone()))
     names = dict(Category.objects.filter(zone__path=org.path[: Org.steplen]).values_list("pk", "name"))
+    # Rows of values(): mappings, read by the measures' names.
+    grouped: Iterable[Mapping[str, Any]] = (
+        qs.values("category_id").annotate(**measures).order_by("category_id")
+    )
     by_category = [
-        {"name": names.get(row["category_id"], ""), **{k: row[k] for k in measures}}
-        for row in qs.values("category_id").annotate(**measures).order_by("category_id")
+        {"name": names.get(row["category_id"], ""), **{k: row[k] for k in measures}} for row in grouped
     ]
     length = len(org.path) + Org.steplen
-    rows = (
+    rows: Iterable[Mapping[str, Any]] = (
         qs.annotate(child=Substr("org__path", 1, length))
         .values("child")
         .annotate(**measures)
@@ -214,12 +231,12 @@ def themes_visible_to(actor: Actor, capability: str = "casework.view") -> QueryS
     return scoped(ResearchTheme.objects.select_related("org"), actor, capability)
 
 
-def themes_with_counts(qs: QuerySet[ResearchTheme]) -> QuerySet[ResearchTheme]:
+def themes_with_counts(qs: QuerySet[ResearchTheme]) -> QuerySet[ThemeWithCounts]:
     """Visits, people visited, problems solved on site, reports and outcomes per theme, as subqueries
     (joins over two child tables would multiply each other's rows)."""
 
-    def total(model, field: str, path: str, **filters):
-        rows = model.objects.filter(**{path: OuterRef("pk")}, **filters).order_by().values(path)
+    def total(model: type[Model], field: Aggregate, path: str, **filters: Any) -> Coalesce:
+        rows = model._default_manager.filter(**{path: OuterRef("pk")}, **filters).order_by().values(path)
         return Coalesce(Subquery(rows.annotate(v=field).values("v")), 0)
 
     return qs.annotate(

@@ -9,14 +9,14 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.actors import PUBLIC
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, Request, disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import parse_year, requested_year
 from dangjian.orgs.models import Level, Org
@@ -81,7 +81,7 @@ TABS = [("new", "待受理办理"), ("due_soon", "即将到期"), ("overdue", "�
 
 @require_GET
 @requires("casework.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request)
     queue = selectors.queue_for(request.user, org)
     tab = request.GET.get("tab", "new")
@@ -104,7 +104,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("casework.view")
-def requests_list(request: HttpRequest) -> HttpResponse:
+def requests_list(request: AuthedRequest) -> HttpResponse:
     """Every request in scope (including those sent away), filtered by status and year."""
     org = _org_param(request)
     year = requested_year(request)
@@ -133,7 +133,7 @@ def _request(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.edit")
-def request_new(request: HttpRequest) -> HttpResponse:
+def request_new(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request, "casework.edit")
     if org is None:
         raise Http404
@@ -178,7 +178,7 @@ def _posted_zone(request, fallback: Org) -> str:
 
 @require_GET
 @requires("casework.view")
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     item = _request(request, pk)
     return render(request, "casework/request.html", _detail_context(request, item))
 
@@ -216,7 +216,7 @@ ACTIONS = {
 
 @require_POST
 @requires("casework.edit")
-def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def request_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     item = _request(request, pk)
     form_class = ACTIONS.get(action)
     if form_class is None:
@@ -225,8 +225,8 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action == "start":
         data.setdefault("note", "开始办理")
     form = form_class(data, actor=request.user)
-    version = request.POST.get("version")
-    version = int(version) if version and version.isdigit() else None
+    posted = request.POST.get("version")
+    version = int(posted) if posted and posted.isdigit() else None
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -267,7 +267,7 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_GET
 @requires("casework.view")
-def totals(request: HttpRequest) -> HttpResponse:
+def totals(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request)
     if org is None:
         raise Http404
@@ -284,7 +284,7 @@ def totals(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("casework.view")
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request)
     year = requested_year(request)
     qs = selectors.visits_visible_to(request.user).filter(
@@ -306,7 +306,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.edit")
-def visit_new(request: HttpRequest) -> HttpResponse:
+def visit_new(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request, "casework.edit")
     if org is None:
         raise Http404
@@ -354,7 +354,7 @@ def _url(name: str, *args) -> str:
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.view")
-def targets(request: HttpRequest) -> HttpResponse:
+def targets(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request)
     can_edit = org is not None and has_capability(request.user, "casework.edit", org)
     form = TargetForm(request.POST or None, actor=request.user, initial={"org": org.pk if org else None})
@@ -410,7 +410,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.view")
-def research(request: HttpRequest) -> HttpResponse:
+def research(request: AuthedRequest) -> HttpResponse:
     org = _org_param(request)
     year = requested_year(request)
     form = ThemeForm(request.POST or None, actor=request.user, initial={"org": org.pk if org else None})
@@ -448,7 +448,7 @@ def research(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.view")
-def theme(request: HttpRequest, pk: int) -> HttpResponse:
+def theme(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_scoped_or_404(selectors.themes_visible_to(request.user), request.user, "casework.view", pk=pk)
     visits_qs = item.visits.select_related("org").order_by("date", "id")
     zone_path = item.org.path[: Org.steplen]
@@ -516,7 +516,7 @@ def _zone(request, code: str, capability: str = "casework.view") -> Org:
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.view")
-def categories(request: HttpRequest, code: str) -> HttpResponse:
+def categories(request: AuthedRequest, code: str) -> HttpResponse:
     zone = _zone(request, code)
     can_configure = has_capability(request.user, "casework.configure", zone)
     rows = list(Category.objects.filter(zone=zone).order_by("order", "id"))
@@ -557,7 +557,7 @@ def categories(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("casework.view")
-def calendar(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def calendar(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     zone = _zone(request, code)
     if parse_year(year) is None:
         raise Http404
@@ -612,31 +612,31 @@ def _ledger(request, code: str, year: int, which: str, fmt: str) -> HttpResponse
 
 @require_GET
 @requires("casework.view")
-def visit_ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def visit_ledger(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     return _ledger(request, code, year, "visits", "html")
 
 
 @require_GET
 @requires("casework.view")
-def visit_ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def visit_ledger_xlsx(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     return _ledger(request, code, year, "visits", "xlsx")
 
 
 @require_GET
 @requires("casework.view")
-def request_ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def request_ledger(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     return _ledger(request, code, year, "requests", "html")
 
 
 @require_GET
 @requires("casework.view")
-def request_ledger_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def request_ledger_xlsx(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     return _ledger(request, code, year, "requests", "xlsx")
 
 
 @require_GET
 @requires("casework.view")
-def ledgers(request: HttpRequest) -> HttpResponse:
+def ledgers(request: AuthedRequest) -> HttpResponse:
     """Redirects the picker's choice (an org id) to the ledger's page, which is addressed by code."""
     org = _org_param(request)
     if org is None:
@@ -651,7 +651,7 @@ def ledgers(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("casework.view")
-def pick(request: HttpRequest, kind: str) -> HttpResponse:
+def pick(request: AuthedRequest, kind: str) -> HttpResponse:
     if kind not in ("org", "person"):
         raise Http404
     field = request.GET.get("field", "")
@@ -691,7 +691,7 @@ def _public_context(**extra) -> dict:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @public
-def public_page(request: HttpRequest) -> HttpResponse:
+def public_page(request: Request) -> HttpResponse:
     """智慧服务站: a resident submits a request and gets a tracking code; no account, any hour."""
     if request.method == "GET":
         return render(request, "casework/public.html", _public_context())
@@ -728,7 +728,7 @@ def public_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @public
-def public_lookup(request: HttpRequest) -> HttpResponse:
+def public_lookup(request: Request) -> HttpResponse:
     form = PublicLookupForm(request.POST)
     try:
         guard_lookup(request)

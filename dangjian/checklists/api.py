@@ -398,6 +398,8 @@ def list_assignments(
 @requires_api("checklists.view")
 def matrix(request, org: str, year: int | None = year_param()):
     root = _root(request, org)
+    if root is None:
+        raise Http404
     m = selectors.task_matrix(request.auth, root, parse_year(year) or default_year())
 
     def cell(c) -> dict:

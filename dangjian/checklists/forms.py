@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import RecordDateField
+from dangjian.core.forms import RecordDateField, choice_field
 from dangjian.orgs.models import Kind, Org
 from dangjian.people.models import Person
 
@@ -87,7 +87,7 @@ class ReportForm(core_forms.Form):
         choices = [("", "—")]
         if task is not None:
             choices += [(m.pk, str(m)) for m in task.milestones.all()]
-        self.fields["milestone"].choices = choices
+        choice_field(self.fields["milestone"]).choices = choices
         _style(self)
 
 
@@ -145,7 +145,7 @@ class LedgerEntryForm(core_forms.Form):
         from dangjian.core.ledgers import all_ledgers
 
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [("", "按名称自动匹配")] + [
+        choice_field(self.fields["source"]).choices = [("", "按名称自动匹配")] + [
             (item.key, f"{item.name}（{item.description}）" if item.description else item.name)
             for item in all_ledgers()
         ]

@@ -52,7 +52,7 @@ def assignment_status(a: Assignment, today: date) -> str:
         return "逾期完成" if a.completed_on and a.completed_on > due else "按期完成"
     if due < today:
         return "逾期未完成"
-    return AssignmentState(a.state).label
+    return str(AssignmentState(a.state).label)
 
 
 def _task_rows(actor, org, year: int, category: str | None = None):
@@ -245,7 +245,7 @@ class PrintedSection:
 @dataclass
 class PrintedLedger:
     name: str
-    org: object
+    org: Org
     year: int
     drawn_on: date
     sections: list[PrintedSection]

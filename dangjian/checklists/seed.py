@@ -10,6 +10,7 @@ the whole run leaves one audit entry. Progress reports cite the branch's own mee
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -38,7 +39,11 @@ from .models import (
 
 ALL_KINDS = [k.value for k in Kind if k != Kind.ZONE]
 # (category, title, owners: kinds of branches or "committees", start, due, evidence, milestone or None)
-TASKS = [
+TASKS: list[
+    tuple[
+        str, str, list[str] | str, tuple[int, int], tuple[int, int], str, tuple[str, tuple[int, int]] | None
+    ]
+] = [
     (
         Category.THEME_EDUCATION,
         "扎实开展学习贯彻习近平新时代中国特色社会主义思想主题教育",
@@ -180,7 +185,7 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour - 8)).replace(tzinfo=UTC)
 
 
-def _owners(zone: Org, spec) -> list[Org]:
+def _owners(zone: Org, spec: list[str] | str) -> list[Org]:
     qs = Org.objects.filter(path__startswith=zone.path, active=True)
     if spec == "committees":
         return list(qs.filter(level__in=[Level.COMMITTEE, Level.GENERAL_BRANCH]).order_by("path"))
@@ -303,6 +308,7 @@ def _tasks(ctx: SeedContext, zone: Org, reviewer) -> dict:
             a.state = state
             a.completed_on = finished if state == AssignmentState.DONE else None
             if state == AssignmentState.DONE:
+                assert finished is not None
                 counts["done" if finished <= due_on else "late"] += 1
             else:
                 counts["open"] += 1
@@ -370,7 +376,7 @@ def run(ctx: SeedContext) -> None:
 
     reviewer = user_named("admin")
     liaison = user_named("liaison1")
-    done: dict[str, object] = {}
+    done: dict[str, Any] = {}
     ledgers = _ledgers(zone)
     if ledgers:
         done["ledgers"] = ledgers

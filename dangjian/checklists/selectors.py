@@ -148,7 +148,8 @@ def task_matrix(actor, root: Org, year: int, today: date | None = None) -> TaskM
         .values("task_id", "col")
         .annotate(
             total=Count("pk"),
-            done=Count("pk", filter=DONE),
+            # not "done": Assignment has a property of that name, which an annotation may not shadow
+            done_n=Count("pk", filter=DONE),
             late=Count("pk", filter=late_q(today)),
             submitted=Count("pk", filter=Q(state=AssignmentState.SUBMITTED)),
         )
@@ -156,7 +157,7 @@ def task_matrix(actor, root: Org, year: int, today: date | None = None) -> TaskM
     )
     cells: dict[tuple[int, str], Cell] = {}
     for g in grouped:
-        cells[(g["task_id"], g["col"])] = Cell(g["total"], g["done"], g["late"], g["submitted"])
+        cells[(g["task_id"], g["col"])] = Cell(g["total"], g["done_n"], g["late"], g["submitted"])
     task_ids = {t for t, _ in cells}
     paths = sorted({c for _, c in cells})
     orgs = {o.path: o for o in Org.objects.filter(path__in=[p for p in paths if p != root.path])}
@@ -294,13 +295,13 @@ def group_board(group: LiaisonGroup, year: int, today: date | None = None) -> li
         Assignment.objects.filter(under, task__year=year, task__status=TaskStatus.PUBLISHED)
         .values("org__path")
         .annotate(
-            n=Count("pk"), done=Count("pk", filter=DONE), late=Count("pk", filter=open_overdue_q(today))
+            n=Count("pk"), done_n=Count("pk", filter=DONE), late=Count("pk", filter=open_overdue_q(today))
         )
     ):
         row = owner(a["org__path"])
         if row:
             row.tasks += a["n"]
-            row.tasks_done += a["done"]
+            row.tasks_done += a["done_n"]
             row.tasks_overdue += a["late"]
     return list(rows.values())
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -258,7 +258,7 @@ def update_task(
 class Upload:
     """A checked upload, ready to store: what ``_check_upload`` found it to be."""
 
-    source: object
+    source: File
     kind: str
     content_type: str
     ext: str
@@ -266,7 +266,7 @@ class Upload:
     size: int
 
 
-def _sniff(upload) -> tuple[str, str, str, object]:
+def _sniff(upload) -> tuple[str, str, str, File]:
     """(evidence kind, content type, extension, what to store) from the file's bytes, never its name."""
     upload.seek(0)
     head = upload.read(8)

@@ -6,13 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.ledgers import all_record_kinds, get_record_kind
 from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
@@ -86,7 +86,7 @@ def _errors(request, exc: ValidationError) -> None:
 
 @require_GET
 @requires("checklists.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The year's key tasks as seen from one org: the list with completion in its subtree, its own tasks,
     what is overdue and what waits for review."""
     org = _default_org(request)
@@ -150,7 +150,7 @@ def _chosen_orgs(request, capability: str) -> list[Org]:
 
 @require_http_methods(["GET", "POST"])
 @requires("checklists.manage")
-def task_new(request: HttpRequest) -> HttpResponse:
+def task_new(request: AuthedRequest) -> HttpResponse:
     zone = _default_org(request, "checklists.manage")
     if zone is None or zone.depth != 1:
         raise Http404
@@ -196,7 +196,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("checklists.manage")
-def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     if not has_capability(request.user, "checklists.manage", task.zone):
         raise Http404
@@ -238,7 +238,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("checklists.manage")
-def task_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def task_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     try:
         services.publish_task(actor=request.user, task=task)
@@ -251,13 +251,13 @@ def task_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("checklists.view")
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     assignments = list(selectors.assignments_visible_to(request.user).filter(task=task).order_by("org__path"))
     today = timezone.localdate()
     for a in assignments:
-        a.status_text = ledgers.assignment_status(a, today)
-        a.is_overdue = a.overdue_on(today)
+        # Display-only attributes for the template, outside the model's fields (hence vars()).
+        vars(a).update(status_text=ledgers.assignment_status(a, today), is_overdue=a.overdue_on(today))
     return _render(
         request,
         "checklists/task.html",
@@ -279,7 +279,7 @@ def _assignment(request, pk: int, code: str) -> Assignment:
 
 @require_GET
 @requires("checklists.view")
-def assignment(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def assignment(request: AuthedRequest, pk: int, code: str) -> HttpResponse:
     """One owner's page for a task: its reports with evidence, the report form, the review buttons."""
     a = _assignment(request, pk, code)
     return _render(request, "checklists/assignment.html", _assignment_context(request, a))
@@ -294,7 +294,9 @@ def _assignment_context(request, a: Assignment, form: ReportForm | None = None) 
     )
     can_review = has_capability(user, "checklists.review", a.org)
     for r in reports:
-        r.reviewable = can_review and r.state == ReportState.SUBMITTED and r.submitted_by_id != user.pk
+        vars(r)["reviewable"] = (
+            can_review and r.state == ReportState.SUBMITTED and r.submitted_by_id != user.pk
+        )
     can_report = (
         has_capability(user, "checklists.report", a.org)
         and a.state != AssignmentState.DONE
@@ -325,7 +327,7 @@ def _links(request) -> list[tuple[str, int]]:
 
 @require_POST
 @requires("checklists.report")
-def report_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def report_submit(request: AuthedRequest, pk: int, code: str) -> HttpResponse:
     a = _assignment(request, pk, code)
     form = ReportForm(request.POST, task=a.task)
     if form.is_valid():
@@ -352,7 +354,7 @@ def report_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @require_POST
 @requires("checklists.review")
-def report_review(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_review(request: AuthedRequest, report_id: int) -> HttpResponse:
     report = get_scoped_or_404(
         Report.objects.select_related("assignment__task", "assignment__org"),
         request.user,
@@ -376,7 +378,7 @@ def report_review(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_GET
 @requires("checklists.view")
-def evidence_file(request: HttpRequest, evidence_id: int) -> FileResponse:
+def evidence_file(request: AuthedRequest, evidence_id: int) -> FileResponse:
     item = get_scoped_or_404(
         Evidence.objects.exclude(file=""), request.user, "checklists.view", pk=evidence_id
     )
@@ -390,14 +392,14 @@ def evidence_file(request: HttpRequest, evidence_id: int) -> FileResponse:
 
 @require_GET
 @requires("checklists.review")
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthedRequest) -> HttpResponse:
     pending = list(selectors.pending_reviews(request.user).prefetch_related("evidence")[:200])
     return _render(request, "checklists/reviews.html", {"reports": pending})
 
 
 @require_GET
 @requires("checklists.view")
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: AuthedRequest) -> HttpResponse:
     org = _default_org(request)
     if org is None:
         raise Http404
@@ -419,7 +421,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("checklists.view")
-def supervision(request: HttpRequest) -> HttpResponse:
+def supervision(request: AuthedRequest) -> HttpResponse:
     groups = list(selectors.groups_for(request.user))
     if len(groups) == 1 and not request.GET.get("all"):
         return redirect(
@@ -427,7 +429,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
         )
     names = selectors.group_rows(LiaisonGroup.objects.filter(pk__in=[g.pk for g in groups]))
     for g in groups:
-        g.org_names = names.get(g.pk, [])
+        vars(g)["org_names"] = names.get(g.pk, [])  # display-only, outside the model's fields
     return _render(
         request,
         "checklists/supervision.html",
@@ -444,7 +446,7 @@ def _group(request, pk: int) -> LiaisonGroup:
 
 @require_http_methods(["GET", "POST"])
 @requires("checklists.view")
-def group(request: HttpRequest, pk: int) -> HttpResponse:
+def group(request: AuthedRequest, pk: int) -> HttpResponse:
     """The group leader's page: every supervised org's visits, problems and tasks, and the visit plan."""
     g = _group(request, pk)
     year = _year(request)
@@ -494,7 +496,7 @@ def _visit(request, pk: int, capability: str = "checklists.view") -> Supervision
 
 @require_http_methods(["GET", "POST"])
 @requires("checklists.view")
-def visit(request: HttpRequest, pk: int) -> HttpResponse:
+def visit(request: AuthedRequest, pk: int) -> HttpResponse:
     v = _visit(request, pk)
     can_supervise = has_capability(request.user, "orgs.supervise", v.org)
     record_form = RecordVisitForm(
@@ -532,7 +534,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     problems = list(v.problems.order_by("rectify_by", "id"))
     for p in problems:
-        p.is_overdue = p.state == ProblemState.OPEN and p.rectify_by < today
+        vars(p)["is_overdue"] = p.state == ProblemState.OPEN and p.rectify_by < today  # display-only
     return _render(
         request,
         "checklists/visit.html",
@@ -553,7 +555,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("checklists.view")
-def ledger_list(request: HttpRequest) -> HttpResponse:
+def ledger_list(request: AuthedRequest) -> HttpResponse:
     """The zone's ledger catalogue, each printable for the chosen org and year."""
     org = _default_org(request)
     if org is None:
@@ -567,7 +569,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
             raise Http404
         entry = None
         if request.POST.get("entry"):
-            entry = LedgerEntry.objects.filter(zone=zone, pk=request.POST.get("entry")).first()
+            entry = LedgerEntry.objects.filter(zone=zone, pk=request.POST["entry"]).first()
             if entry is None:
                 raise Http404
         if form.is_valid():
@@ -580,8 +582,12 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('checklists:ledgers')}?org={org.code}&year={year}")
     entries = list(LedgerEntry.objects.filter(zone=zone).order_by("order", "id"))
     for e in entries:
-        e.ledger = ledgers.resolve(e)
-        e.printable = e.ledger is not None and has_capability(request.user, e.ledger.capability, org)
+        ledger = ledgers.resolve(e)
+        # Display-only attributes for the template, outside the model's fields (hence vars()).
+        vars(e).update(
+            ledger=ledger,
+            printable=ledger is not None and has_capability(request.user, ledger.capability, org),
+        )
     return _render(
         request,
         "checklists/ledgers.html",
@@ -604,7 +610,7 @@ def _printable(request, entry_id: int, code: str, year: int):
 
 @require_POST
 @requires("checklists.view")
-def ledgers_zip(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def ledgers_zip(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     """Every ledger of the catalogue for the org and year, as one zip written by the worker."""
     org = _org(request, code)
     if parse_year(year) is None:
@@ -618,7 +624,7 @@ def ledgers_zip(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @require_GET
 @requires("checklists.view")
-def ledger_print(request: HttpRequest, entry_id: int, code: str, year: int) -> HttpResponse:
+def ledger_print(request: AuthedRequest, entry_id: int, code: str, year: int) -> HttpResponse:
     printed = _printable(request, entry_id, code, year)
     links = {
         "back": f"{reverse('checklists:ledgers')}?org={code}&year={year}",
@@ -630,7 +636,7 @@ def ledger_print(request: HttpRequest, entry_id: int, code: str, year: int) -> H
 
 @require_GET
 @requires("checklists.view")
-def ledger_xlsx(request: HttpRequest, entry_id: int, code: str, year: int) -> HttpResponse:
+def ledger_xlsx(request: AuthedRequest, entry_id: int, code: str, year: int) -> HttpResponse:
     printed = _printable(request, entry_id, code, year)
     response = HttpResponse(
         ledgers.to_xlsx(printed),
@@ -642,7 +648,7 @@ def ledger_xlsx(request: HttpRequest, entry_id: int, code: str, year: int) -> Ht
 
 @require_GET
 @requires("checklists.view")
-def ledger_pdf(request: HttpRequest, entry_id: int, code: str, year: int) -> HttpResponse:
+def ledger_pdf(request: AuthedRequest, entry_id: int, code: str, year: int) -> HttpResponse:
     printed = _printable(request, entry_id, code, year)
     try:
         content = ledgers.to_pdf(printed)
@@ -658,7 +664,7 @@ def ledger_pdf(request: HttpRequest, entry_id: int, code: str, year: int) -> Htt
 
 @require_GET
 @requires("checklists.view")
-def pick_org(request: HttpRequest) -> HttpResponse:
+def pick_org(request: AuthedRequest) -> HttpResponse:
     """Orgs matching a typed name, as buttons that add the org to a form field (or open its page)."""
     capability = request.GET.get("cap") or "checklists.view"
     if capability not in PICK_CAPABILITIES:
@@ -681,7 +687,7 @@ def pick_org(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("checklists.manage")
-def pick_person(request: HttpRequest) -> HttpResponse:
+def pick_person(request: AuthedRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     people = []
     if text:
@@ -700,7 +706,7 @@ def pick_person(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("checklists.report")
-def pick_record(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def pick_record(request: AuthedRequest, pk: int, code: str) -> HttpResponse:
     """Records of the owner's org that a report may cite, found by kind and a word of their title."""
     a = _assignment(request, pk, code)
     kind = get_record_kind(request.GET.get("kind", ""))
@@ -712,7 +718,7 @@ def pick_record(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @require_GET
 @requires("checklists.view")
-def pick_chosen(request: HttpRequest) -> HttpResponse:
+def pick_chosen(request: AuthedRequest) -> HttpResponse:
     """The chip of a picked value (a checked box the form submits), labelled from the records in scope."""
     what, value, field = (
         request.GET.get("what", ""),
@@ -730,7 +736,7 @@ def pick_chosen(request: HttpRequest) -> HttpResponse:
         kind_key, _, pk = value.rpartition(":")
         kind = get_record_kind(kind_key)
         ref = kind.get(request.user, pk) if kind and pk.isdigit() else None
-        label = f"{kind.label}：{ref.label}" if ref else ""
+        label = f"{kind.label}：{ref.label}" if kind and ref else ""
     if not label or not field.isidentifier():
         raise Http404
     return _render(

@@ -47,6 +47,9 @@ __all__ = [
     "error_summary",
     "length_message",
     "limit_choices",
+    "choice_field",
+    "model_choice_field",
+    "choices_of",
 ]
 
 ISO_DATE = "%Y-%m-%d"
@@ -213,3 +216,23 @@ def limit_choices(field: forms.Field, queryset: QuerySet[Any]) -> None:
     if not isinstance(field, forms.ModelChoiceField):
         raise TypeError(f"{field!r} is not a model choice field")
     field.queryset = queryset
+
+
+def choice_field(field: forms.Field) -> forms.ChoiceField:
+    """``form.fields[name]`` as the choice field it is (``form.fields`` types every field as ``Field``)."""
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{field!r} is not a choice field")
+    return field
+
+
+def model_choice_field(field: forms.Field) -> forms.ModelChoiceField[Any]:
+    """``form.fields[name]`` as the model choice field it is."""
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{field!r} is not a model choice field")
+    return field
+
+
+def choices_of(field: forms.ChoiceField) -> list[Any]:
+    """A choice field's choices as Django keeps them: normalized to a list of pairs (the stubs give
+    the getter the setter's wider type)."""
+    return list(field.choices)  # type: ignore[arg-type]

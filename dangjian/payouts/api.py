@@ -1,6 +1,7 @@
 """Payouts API: programmes, entitlements, and paying one entitlement exactly once."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.http import Http404
@@ -12,6 +13,9 @@ from dangjian.core.scoping import get_scoped_or_404
 
 from . import selectors, services
 from .models import Entitlement, Programme
+
+if TYPE_CHECKING:
+    from .selectors import PaidEntitlement
 
 router = Router(tags=["资金发放"])
 CONFLICTS = {"already_paid", "not_approved", "idempotency_key_reused", "frozen", "same_person"}
@@ -104,7 +108,7 @@ def _programme_out(p: Programme) -> dict:
     }
 
 
-def _entitlement_out(e: Entitlement) -> dict:
+def _entitlement_out(e: "PaidEntitlement") -> dict:
     return {
         "id": e.pk,
         "programme_id": e.programme_id,

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import limit_choices
+from dangjian.core.forms import limit_choices, model_choice_field
 from dangjian.core.money import yuan_to_fen
 
 from .models import Kind, Rule, Step
@@ -39,7 +41,9 @@ class StyledForm(core_forms.Form):
 
 
 class ProgrammeForm(StyledForm):
-    org = forms.ModelChoiceField(queryset=None, label="发放单位", empty_label=None)
+    org: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, label="发放单位", empty_label=None
+    )
     name = forms.CharField(label="项目名称", max_length=100)
     kind = forms.ChoiceField(label="类别", choices=Kind.choices)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
@@ -49,7 +53,7 @@ class ProgrammeForm(StyledForm):
     rule_age_on = forms.DateField(
         label="年龄计算日", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    rule_campaign = forms.ModelChoiceField(
+    rule_campaign: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, label="评选活动（按评选结果发放时）", required=False, empty_label="——"
     )
     amount_fen = YuanField(label="每人金额（元）", required=False)
@@ -60,9 +64,10 @@ class ProgrammeForm(StyledForm):
     def __init__(self, *args, orgs, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         limit_choices(self.fields["org"], orgs)
-        self.fields["org"].label_from_instance = lambda o: o.name
+        # Django's documented hook, set per form: mypy takes the instance attribute for the bound method.
+        model_choice_field(self.fields["org"]).label_from_instance = lambda o: o.name  # type: ignore[assignment]
         limit_choices(self.fields["rule_campaign"], campaigns)
-        self.fields["rule_campaign"].label_from_instance = lambda c: (
+        model_choice_field(self.fields["rule_campaign"]).label_from_instance = lambda c: (  # type: ignore[assignment]
             f"{c.year}年 {c.name}（{c.get_status_display()}）"
         )
 

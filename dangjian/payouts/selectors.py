@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -24,12 +25,23 @@ from .models import (
     is_paid,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Paid(TypedDict):
+        paid: bool
+
+    # An entitlement as the pages and the API read it: ``paid`` annotated (``is_paid()``).
+    PaidEntitlement = WithAnnotations[Entitlement, _Paid]
+
+_E = TypeVar("_E", bound=Entitlement)
+
 
 def programmes_visible_to(actor, capability: str = "payouts.view") -> QuerySet[Programme]:
     return scoped(Programme.objects.select_related("org"), actor, capability, "org__path")
 
 
-def entitlements_visible_to(actor, capability: str = "payouts.view") -> QuerySet[Entitlement]:
+def entitlements_visible_to(actor, capability: str = "payouts.view") -> QuerySet[PaidEntitlement]:
     return scoped(Entitlement.objects.select_related("programme__org"), actor, capability).annotate(
         paid=is_paid()
     )
@@ -53,7 +65,7 @@ def unpaid_entitlements(programme: Programme) -> QuerySet[Entitlement]:
     return programme.entitlements.annotate(paid=is_paid()).filter(paid=False).order_by("line_no")
 
 
-def search_entitlements(qs: QuerySet[Entitlement], text: str) -> QuerySet[Entitlement]:
+def search_entitlements(qs: QuerySet[_E], text: str) -> QuerySet[_E]:
     """Find a resident by name, pinyin initials or full ID number (through the blind index)."""
     text = (text or "").strip()
     if not text:

@@ -182,6 +182,8 @@ def _eligible(programme: Programme) -> list[Line]:
     """The lines a rule gives today (the registry as it is now; approval freezes the copy)."""
     persons = persons_under(programme.org).order_by("org__path", "name", "pk")
     if programme.rule == Rule.AGE:
+        # create_programme refuses an age rule without both
+        assert programme.rule_age_on is not None and programme.rule_min_age is not None
         born_by = _years_before(programme.rule_age_on, programme.rule_min_age)
         return [Line(p, programme.amount_fen) for p in persons.filter(birth_date__lte=born_by)]
     if programme.rule == Rule.SHAREHOLDERS:
@@ -199,6 +201,7 @@ def _campaign_lines(programme: Programme, persons) -> list[Line]:
     """One line per individual winner of the published campaign, in rank order.
 
     Collective winners (a 示范集体) are not people: their reward is paid by a listed programme."""
+    assert programme.rule_campaign_id is not None  # create_programme refuses a campaign rule without one
     winners = ratings_selectors.campaign_winners(programme.rule_campaign_id)
     if not winners:
         raise PayoutError("该评选活动尚未公布结果，或没有获奖者。", code="no_winners")
@@ -282,11 +285,12 @@ def advance_list(*, actor, programme: Programme) -> Programme:
     if user is None:
         raise PayoutError("编制、审核、审批须由登录的工作人员完成。", code="person_required")
     now = timezone.now()
-    step = {
+    steps: dict[str, tuple[str, str, str]] = {
         ListStatus.DRAFT: ("payouts.prepare", ListStatus.PREPARED, "prepared"),
         ListStatus.PREPARED: ("payouts.verify", ListStatus.VERIFIED, "verified"),
         ListStatus.VERIFIED: ("payouts.approve", ListStatus.APPROVED, "approved"),
-    }.get(programme.status)
+    }
+    step = steps.get(programme.status)
     if step is None:
         raise PayoutError("名单已审批冻结。", code="frozen")
     capability, new_status, field = step

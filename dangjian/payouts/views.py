@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import importing
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, requested_year
 from dangjian.orgs.selectors import orgs_visible_to
@@ -27,6 +29,7 @@ from .models import (
     Entitlement,
     Kind,
     ListStatus,
+    Method,
     Payment,
     Programme,
     ReversalRequest,
@@ -57,7 +60,7 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 @requires("payouts.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     year = requested_year(request)
     kind = request.GET.get("kind", "")
     qs = selectors.programmes_visible_to(request.user).filter(year=year)
@@ -76,8 +79,9 @@ def index(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"), t=Sum("amount_fen"))
     }
     for p in programmes:
-        row = totals.get(p.pk, {})
-        p.paid_n, p.paid_t = row.get("n", 0), row.get("t", 0) or 0
+        row: Mapping[str, Any] = totals.get(p.pk, {})
+        # Display-only, outside the model's fields (hence vars()).
+        vars(p).update(paid_n=row.get("n", 0), paid_t=row.get("t", 0) or 0)
     return render(
         request,
         "payouts/index.html",
@@ -94,13 +98,13 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("payouts.prepare")
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: AuthedRequest) -> HttpResponse:
     orgs = orgs_visible_to(request.user, "payouts.prepare").order_by("path")
     campaigns = ratings_selectors.campaigns_visible_to(request.user, "payouts.prepare").order_by(
         "-year", "name"
     )
     # A link from a published campaign pre-fills the rule ("为获奖者发放奖励").
-    initial = {"year": default_year()}
+    initial: dict[str, int | str] = {"year": default_year()}
     initial.update({k: request.GET[k] for k in ("rule", "rule_campaign", "kind", "name") if k in request.GET})
     form = ProgrammeForm(request.POST or None, orgs=orgs, campaigns=campaigns, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +119,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("payouts.view")
-def programme(request: HttpRequest, pk: int) -> HttpResponse:
+def programme(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk)
     qs = prog.entitlements.annotate(paid=is_paid()).order_by("line_no")
     q = request.GET.get("q", "").strip()
@@ -128,11 +132,12 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
     steps = list(plan.steps.all()) if plan else []
     user = request.user
     org = prog.org
-    next_cap = {
+    next_caps: dict[str, str] = {
         ListStatus.DRAFT: "payouts.prepare",
         ListStatus.PREPARED: "payouts.verify",
         ListStatus.VERIFIED: "payouts.approve",
-    }.get(prog.status)
+    }
+    next_cap = next_caps.get(prog.status)
     return render(
         request,
         "payouts/programme.html",
@@ -194,7 +199,7 @@ def _plan_initial(plan: DividendPlan | None) -> dict:
 
 @require_POST
 @requires("payouts.view")
-def advance(request: HttpRequest, pk: int) -> HttpResponse:
+def advance(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk)
     try:
         prog = services.advance_list(actor=request.user, programme=prog)
@@ -206,7 +211,7 @@ def advance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.verify")
-def send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def send_back(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk)
     form = ReasonForm(request.POST)
     try:
@@ -221,7 +226,7 @@ def send_back(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.prepare")
-def generate(request: HttpRequest, pk: int) -> HttpResponse:
+def generate(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk, "payouts.prepare")
     try:
         n = services.generate_list(actor=request.user, programme=prog)
@@ -233,7 +238,7 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.prepare")
-def import_list(request: HttpRequest, pk: int) -> HttpResponse:
+def import_list(request: AuthedRequest, pk: int) -> HttpResponse:
     """An imported list goes to the worker; the programme page follows its progress."""
     prog = _programme(request, pk, "payouts.prepare")
     form = ListImportForm(request.POST, request.FILES)
@@ -250,7 +255,7 @@ def import_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("payouts.view")
-def list_job(request: HttpRequest, pk: int) -> HttpResponse:
+def list_job(request: AuthedRequest, pk: int) -> HttpResponse:
     """The list import's progress (polled by the programme page while it runs)."""
     prog = _programme(request, pk)
     return render(request, "payouts/_list_job.html", {"p": prog, "list_job": jobs.latest_list_job(prog)})
@@ -258,7 +263,7 @@ def list_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.prepare")
-def plan(request: HttpRequest, pk: int) -> HttpResponse:
+def plan(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk, "payouts.prepare")
     form = PlanForm(request.POST)
     if form.is_valid():
@@ -278,7 +283,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.prepare")
-def step(request: HttpRequest, pk: int) -> HttpResponse:
+def step(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk, "payouts.prepare")
     plan_ = DividendPlan.objects.filter(programme=prog).first()
     form = StepForm(request.POST)
@@ -315,19 +320,19 @@ def _printed_list(request: HttpRequest, pk: int, exporter, title: str, template:
 
 @require_GET
 @requires("payouts.view")
-def publicity(request: HttpRequest, pk: int) -> HttpResponse:
+def publicity(request: AuthedRequest, pk: int) -> HttpResponse:
     return _printed_list(request, pk, exporters.PublicityExporter, "公示名单", "payouts/publicity.html")
 
 
 @require_GET
 @requires("payouts.view")
-def sign_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_sheet(request: AuthedRequest, pk: int) -> HttpResponse:
     return _printed_list(request, pk, exporters.SignSheetExporter, "签领表", "payouts/sign_sheet.html")
 
 
 @require_GET
 @requires("payouts.view")
-def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
+def reconciliation(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk)
     return render(
         request,
@@ -335,7 +340,7 @@ def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "p": prog,
             "r": selectors.reconcile(prog),
-            "method_labels": dict(Payment._meta.get_field("method").choices),
+            "method_labels": dict(Method.choices),
         },
     )
 
@@ -345,7 +350,7 @@ def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("payouts.pay")
-def counter(request: HttpRequest) -> HttpResponse:
+def counter(request: AuthedRequest) -> HttpResponse:
     """The counter: find a resident, let them sign on the tablet, pay once."""
     programmes = (
         selectors.programmes_visible_to(request.user, "payouts.pay")
@@ -370,7 +375,7 @@ def counter(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("payouts.pay")
-def counter_pay(request: HttpRequest, pk: int) -> JsonResponse:
+def counter_pay(request: AuthedRequest, pk: int) -> JsonResponse:
     """The counter page's pay call: the same service and idempotency as the API, over the session."""
     get_scoped_or_404(Entitlement.objects.all(), request.user, "payouts.pay", pk=pk)
     try:
@@ -405,7 +410,7 @@ def counter_pay(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_POST
 @requires("payouts.reverse")
-def request_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
+def request_reversal(request: AuthedRequest, payment_id: int) -> HttpResponse:
     payment = get_scoped_or_404(
         Payment.objects.select_related("entitlement"), request.user, "payouts.reverse", pk=payment_id
     )
@@ -420,7 +425,7 @@ def request_reversal(request: HttpRequest, payment_id: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.reverse")
-def decide_reversal(request: HttpRequest, request_id: int) -> HttpResponse:
+def decide_reversal(request: AuthedRequest, request_id: int) -> HttpResponse:
     req = get_scoped_or_404(
         ReversalRequest.objects.select_related("payment__entitlement"),
         request.user,
@@ -438,7 +443,7 @@ def decide_reversal(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_GET
 @requires("payouts.view")
-def entitlement(request: HttpRequest, pk: int) -> HttpResponse:
+def entitlement(request: AuthedRequest, pk: int) -> HttpResponse:
     e = get_scoped_or_404(
         Entitlement.objects.select_related("programme__org"), request.user, "payouts.view", pk=pk
     )
@@ -458,7 +463,7 @@ def entitlement(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.pay")
-def upload_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_sheet(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk, "payouts.pay")
     form = SheetForm(request.POST, request.FILES)
     try:
@@ -478,7 +483,7 @@ def upload_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("payouts.scans")
-def view_sheet(request: HttpRequest, sheet_id: int) -> HttpResponse:
+def view_sheet(request: AuthedRequest, sheet_id: int) -> HttpResponse:
     sheet = get_scoped_or_404(
         SignedSheet.objects.select_related("programme__org"), request.user, "payouts.scans", pk=sheet_id
     )
@@ -494,7 +499,7 @@ def view_sheet(request: HttpRequest, sheet_id: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.pay")
-def bank_batch(request: HttpRequest, pk: int) -> HttpResponse:
+def bank_batch(request: AuthedRequest, pk: int) -> HttpResponse:
     prog = _programme(request, pk, "payouts.pay")
     try:
         batch = services.create_bank_batch(actor=request.user, programme=prog)
@@ -506,7 +511,7 @@ def bank_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("payouts.pay")
-def bank_file(request: HttpRequest, batch_id: int) -> HttpResponse:
+def bank_file(request: AuthedRequest, batch_id: int) -> HttpResponse:
     batch = get_scoped_or_404(
         BankBatch.objects.select_related("programme__org"), request.user, "payouts.pay", pk=batch_id
     )
@@ -517,7 +522,7 @@ def bank_file(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @require_POST
 @requires("payouts.pay")
-def bank_result(request: HttpRequest, batch_id: int) -> HttpResponse:
+def bank_result(request: AuthedRequest, batch_id: int) -> HttpResponse:
     batch = get_scoped_or_404(
         BankBatch.objects.select_related("programme__org"), request.user, "payouts.pay", pk=batch_id
     )

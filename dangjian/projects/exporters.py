@@ -4,6 +4,7 @@ an xlsx with the same print settings. Derived from the project records, never ty
 from __future__ import annotations
 
 import io
+from typing import TypeVar
 
 import xlsxwriter
 from django.db.models import Count, Q
@@ -13,7 +14,7 @@ from dangjian.core.money import fmt_yuan
 from dangjian.core.printing import setup_sheet_printing
 
 from . import selectors
-from .models import AreaUnit, Initiative, ProjectKind, ProjectStatus
+from .models import AreaUnit, Initiative, Project, ProjectKind, ProjectStatus
 
 HEADERS = [
     "序号",
@@ -33,6 +34,8 @@ HEADERS = [
 ]
 WIDTHS = [5, 26, 16, 10, 14, 20, 6, 12, 12, 11, 11, 6, 8, 6]
 
+_P = TypeVar("_P", bound=Project)
+
 
 WAN_FEN = 100 * 10_000  # 1万元 in 分
 INVESTMENT_COL, PROGRESS_COL = HEADERS.index("总投资（万元）"), HEADERS.index("进度")
@@ -46,7 +49,7 @@ def _wan(fen: int) -> str:
     return f"{whole:,}.{rest * 10_000 // (100 * 10_000):04d}".rstrip("0").rstrip(".")
 
 
-def _parents_then_children(projects: list) -> list:
+def _parents_then_children(projects: list[_P]) -> list[_P]:
     """Each project followed by its own sub-projects, so a village of the 示范带 is read under the
     示范带 even when the village's branch sorts before the project's owner."""
     ids = {p.pk for p in projects}
@@ -90,7 +93,7 @@ def ledger_data(actor, org, year: int) -> dict:
             [
                 i,
                 p.name,
-                p.parent.name if p.parent_id else "",
+                p.parent.name if p.parent else "",
                 kinds.get(p.kind, ""),
                 initiatives.get(p.initiative, "") if p.initiative else "",
                 p.org.name,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import RecordDateField, limit_choices
+from dangjian.core.forms import RecordDateField, choice_field, choices_of, limit_choices
 from dangjian.core.money import fmt_yuan, yuan_to_fen
 
 from .models import MAX_INVESTMENT_FEN, CommandoTeam, Enterprise, Initiative, Project, ServicePlace
@@ -13,13 +15,15 @@ from .models import MAX_INVESTMENT_FEN, CommandoTeam, Enterprise, Initiative, Pr
 DATE = {"type": "date"}
 
 
-def _style(form: forms.Form) -> None:
+def _style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         # Django's "---------" placeholder is not a word a secretary reads as "pick one".
         if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
             field.empty_label = "请选择"
-        elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0] == ("", "---------"):
-            field.choices = [("", "请选择"), *field.choices[1:]]
+        elif isinstance(field, forms.ChoiceField) and field.choices:
+            choices = choices_of(field)
+            if choices[0] == ("", "---------"):
+                field.choices = [("", "请选择"), *choices[1:]]
         if isinstance(field.widget, forms.CheckboxInput):
             field.widget.attrs.setdefault("class", "form-check-input")
         else:
@@ -52,7 +56,7 @@ class YuanField(forms.CharField):
 
 class ProjectForm(core_forms.ModelForm):
     org = OrgChoiceField(label="责任组织", queryset=None)
-    parent = forms.ModelChoiceField(
+    parent: forms.ModelChoiceField[Project] = forms.ModelChoiceField(
         label="上级项目", queryset=None, required=False, empty_label="（无，独立项目）"
     )
     investment_yuan = YuanField(label="总投资（元）", required=False)
@@ -83,8 +87,9 @@ class ProjectForm(core_forms.ModelForm):
         super().__init__(*args, **kwargs)
         limit_choices(self.fields["org"], orgs)
         limit_choices(self.fields["parent"], parents)
-        self.fields["initiative"].choices = Initiative.choices
-        self.fields["area_unit"].choices = [("", "（无）"), *self.fields["area_unit"].choices[1:]]
+        choice_field(self.fields["initiative"]).choices = Initiative.choices
+        area_unit = choice_field(self.fields["area_unit"])
+        area_unit.choices = [("", "（无）"), *choices_of(area_unit)[1:]]
         if self.instance.pk:
             self.fields["investment_yuan"].initial = fmt_yuan(self.instance.investment)
         self.order_fields(["org", "name", "kind", "initiative", "status", "investment_yuan"])
@@ -99,7 +104,7 @@ class ProjectForm(core_forms.ModelForm):
 class ProgressForm(core_forms.Form):
     progress = forms.IntegerField(label="当前进度（%）", min_value=0, max_value=100)
     reported_on = forms.DateField(label="填报日期", widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
-    milestone = forms.ModelChoiceField(
+    milestone: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="对应节点", queryset=None, required=False, empty_label="（不对应节点）"
     )
     note = forms.CharField(
@@ -134,7 +139,9 @@ class MilestoneForm(core_forms.Form):
 
 class TeamForm(core_forms.ModelForm):
     org = OrgChoiceField(label="所属党组织", queryset=None)
-    project = forms.ModelChoiceField(label="承担项目", queryset=None, required=False, empty_label="（暂无）")
+    project: forms.ModelChoiceField[Project] = forms.ModelChoiceField(
+        label="承担项目", queryset=None, required=False, empty_label="（暂无）"
+    )
 
     class Meta:
         model = CommandoTeam

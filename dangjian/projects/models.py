@@ -75,6 +75,9 @@ class Project(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not a column: the rolled-up progress (%) a page or the API sets from selectors.rolled_progress.
+    rolled: int
+
     class Meta:
         ordering = ["org__path", "name", "id"]
         verbose_name = "项目"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from django.db.models import Case, Count, Q, QuerySet, Sum, When
@@ -60,7 +61,7 @@ def active_in(qs: QuerySet, year: int, start: str = "started_on", end: str = "fi
     )
 
 
-def rolled_progress(projects: list[Project]) -> dict[int, int]:
+def rolled_progress(projects: Sequence[Project]) -> dict[int, int]:
     """Each project's progress (%): a leaf's own, a parent's the weighted progress of its children.
 
     One query per level of sub-projects (two at most), whatever the number of projects."""
@@ -116,4 +117,4 @@ def ledger_projects(actor, org, year: int) -> QuerySet[Project]:
 
 def initiative_label(value: str) -> str:
     """The 专项行动's name, or "" for a project in none (never the form's "（无）" placeholder)."""
-    return dict(Initiative.choices).get(value, "") if value else ""
+    return str(dict(Initiative.choices).get(value, "")) if value else ""

@@ -118,7 +118,7 @@ MAX_DEPTH = 3  # a project, its sub-projects and theirs: "子项目最多两级"
 def _depth(project: Project) -> int:
     """1 for a top-level project, 2 for its sub-project, and so on."""
     depth, node = 1, project
-    while node.parent_id is not None and depth <= MAX_DEPTH:
+    while node.parent is not None and depth <= MAX_DEPTH:
         node, depth = node.parent, depth + 1
     return depth
 

@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import Org
@@ -90,7 +90,7 @@ def _version(request) -> int | None:
 
 @require_GET
 @requires("projects.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     org, year = _org(request), requested_year(request)
     if org is None:
         raise Http404
@@ -165,7 +165,7 @@ def _project_form(request, instance: Project | None):
 
 @require_http_methods(["GET", "POST"])
 @requires("projects.edit")
-def project_new(request: HttpRequest) -> HttpResponse:
+def project_new(request: AuthedRequest) -> HttpResponse:
     form = _project_form(request, None)
     org = _org(request, "projects.edit")
     if request.method == "GET" and org is not None:
@@ -188,7 +188,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("projects.edit")
-def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def project_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_scoped_or_404(
         selectors.projects_visible_to(request.user), request.user, "projects.edit", pk=pk
     )
@@ -221,7 +221,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_scoped_or_404(
         selectors.projects_visible_to(request.user), request.user, "projects.view", pk=pk
     )
@@ -248,7 +248,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("projects.edit")
-def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def project_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_scoped_or_404(Project.objects.all(), request.user, "projects.edit", pk=pk)
     form = ProgressForm(request.POST, request.FILES, project=project)
     if form.is_valid():
@@ -262,7 +262,9 @@ def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             "；".join(
-                f"{form.fields[f].label}：{'，'.join(e)}" if f in form.fields else "，".join(e)
+                f"{form.fields[f].label}：{'，'.join(map(str, e))}"
+                if f in form.fields
+                else "，".join(map(str, e))
                 for f, e in form.errors.items()
             ),
         )
@@ -271,16 +273,16 @@ def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def report_photo(request: HttpRequest, pk: int) -> FileResponse:
+def report_photo(request: AuthedRequest, pk: int) -> FileResponse:
     """A progress report's site photo, for whoever may see the project."""
     report = get_scoped_or_404(ProgressReport.objects.exclude(photo=""), request.user, "projects.view", pk=pk)
-    content_type = "image/png" if report.photo.name.endswith(".png") else "image/jpeg"
+    content_type = "image/png" if (report.photo.name or "").endswith(".png") else "image/jpeg"
     return FileResponse(report.photo.open("rb"), content_type=content_type)
 
 
 @require_POST
 @requires("projects.edit")
-def project_milestone(request: HttpRequest, pk: int) -> HttpResponse:
+def project_milestone(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_scoped_or_404(Project.objects.all(), request.user, "projects.edit", pk=pk)
     form = MilestoneForm(request.POST)
     if form.is_valid():
@@ -300,7 +302,7 @@ def project_milestone(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: AuthedRequest) -> HttpResponse:
     org, year = _org(request), requested_year(request)
     if org is None:
         raise Http404
@@ -322,7 +324,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("projects.edit")
-def team_new(request: HttpRequest) -> HttpResponse:
+def team_new(request: AuthedRequest) -> HttpResponse:
     projects = (
         selectors.projects_visible_to(request.user).filter(parent__isnull=True).exclude(status="planning")
     )
@@ -345,7 +347,7 @@ def team_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def team_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     team = get_scoped_or_404(selectors.teams_visible_to(request.user), request.user, "projects.view", pk=pk)
     can_edit = has_capability(request.user, "projects.edit", team.org)
     q = request.GET.get("q", "").strip()[:30]
@@ -373,7 +375,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("projects.edit")
-def team_member(request: HttpRequest, pk: int) -> HttpResponse:
+def team_member(request: AuthedRequest, pk: int) -> HttpResponse:
     team = get_scoped_or_404(CommandoTeam.objects.select_related("org"), request.user, "projects.edit", pk=pk)
     try:
         member = (
@@ -394,7 +396,7 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @requires("projects.edit")
-def team_deed(request: HttpRequest, pk: int) -> HttpResponse:
+def team_deed(request: AuthedRequest, pk: int) -> HttpResponse:
     team = get_scoped_or_404(CommandoTeam.objects.select_related("org"), request.user, "projects.edit", pk=pk)
     form = DeedForm(request.POST)
     if form.is_valid():
@@ -414,7 +416,7 @@ def team_deed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def enterprises(request: HttpRequest) -> HttpResponse:
+def enterprises(request: AuthedRequest) -> HttpResponse:
     org, year = _org(request), requested_year(request)
     if org is None:
         raise Http404
@@ -439,7 +441,7 @@ def enterprises(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("projects.edit")
-def enterprise_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def enterprise_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     enterprise = None
     if pk is not None:
         enterprise = get_scoped_or_404(
@@ -472,7 +474,7 @@ def enterprise_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @requires("projects.view")
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     enterprise = get_scoped_or_404(
         selectors.enterprises_visible_to(request.user), request.user, "projects.view", pk=pk
     )
@@ -505,7 +507,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def places(request: HttpRequest) -> HttpResponse:
+def places(request: AuthedRequest) -> HttpResponse:
     org = _org(request)
     if org is None:
         raise Http404
@@ -520,7 +522,7 @@ def places(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("projects.edit")
-def place_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def place_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     place = None
     if pk is not None:
         place = get_scoped_or_404(
@@ -552,7 +554,7 @@ def place_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_GET
 @requires("projects.view")
-def ledger(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def ledger(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     org = get_scoped_or_404(Org.objects.all(), request.user, "projects.view", code=code)
     if parse_year(year) is None:
         raise Http404

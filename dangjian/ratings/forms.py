@@ -1,6 +1,7 @@
 from django import forms
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import choice_field
 
 from .models import Choice
 
@@ -31,7 +32,7 @@ class AppealForm(core_forms.Form):
 
     def __init__(self, *args, stars: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["star_name"].choices = [(s, s) for s in stars]
+        choice_field(self.fields["star_name"]).choices = [(s, s) for s in stars]
         _style(self)
 
 

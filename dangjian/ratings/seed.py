@@ -95,6 +95,7 @@ def _ratings(ctx: SeedContext, zone: Org) -> int:
             responsible="党组织书记",
         )
         scheme = scheme_for(org, year)
+        assert scheme is not None  # the zone's schemes are seeded first
         for star in scheme.stars.all():
             for ind in star.indicators.all():
                 if ind.source != E:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -85,13 +87,14 @@ def schemes_of_year(zone: Org, year: int) -> tuple[list[StarScheme], list[StarSc
     for scheme in found:
         for star in scheme.stars.all():
             for ind in star.indicators.all():
-                ind.metric_label = labels.get(ind.metric_key, "")
+                # Display-only, outside the model's fields (hence vars()).
+                vars(ind)["metric_label"] = labels.get(ind.metric_key, "")
     present = {s.kind for s in found}
     earlier: dict[str, StarScheme] = {}
     for s in StarScheme.objects.filter(zone=zone, year__lt=year).order_by("kind", "-year"):
         if s.kind not in present:
             earlier.setdefault(s.kind, s)
-    missing = [label for kind, label in SchemeKind.choices if kind not in present]
+    missing = [str(label) for kind, label in SchemeKind.choices if kind not in present]
     return found, list(earlier.values()), missing
 
 
@@ -167,14 +170,18 @@ def evaluation_results(commitments: list[Commitment], today: date | None = None)
         .annotate(n=Count("id"))
     ):
         ballots[pk][choice] = n
-    codes = {
+    codes: dict[int, Mapping[str, Any]] = {
         row["commitment_id"]: row
         for row in VotingCode.objects.filter(commitment_id__in=ids)
         .values("commitment_id")
         .annotate(total=Count("id"), used=Count("id", filter=Q(used_on__isnull=False)))
     }
     rule = settings.DANGJIAN_EVALUATION_RULE
-    weights = {Choice.SATISFIED: 100, Choice.FAIRLY: rule["fairly_points"], Choice.DISSATISFIED: 0}
+    weights: dict[str, int] = {
+        Choice.SATISFIED: 100,
+        Choice.FAIRLY: rule["fairly_points"],
+        Choice.DISSATISFIED: 0,
+    }
     out = {}
     for c in commitments:
         counts = ballots[c.pk]
@@ -221,7 +228,7 @@ def published_list(campaign: Campaign) -> list[dict]:
     ]
 
 
-def campaign_winners(campaign_id: int) -> list[dict]:
+def campaign_winners(campaign_id: int) -> list[Mapping[str, Any]]:
     """For payouts: the winners of a published campaign (person id when a person won).
 
     Empty until the campaign is published: nobody is paid on a provisional ranking."""

@@ -602,7 +602,7 @@ def issue_voting_codes(
         for _ in range(n):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             rows.append(VotingCode(commitment=commitment, digest=_digest(code), voter_kind=kind))
-            out.append((kind.label, code))
+            out.append((str(kind.label), code))
     VotingCode.objects.bulk_create(rows)
     log_action(
         actor=actor,

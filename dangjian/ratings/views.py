@@ -6,13 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.actors import PUBLIC
+from dangjian.core.http import AuthedRequest, Request
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import parse_year, requested_year
 from dangjian.orgs.models import Org
@@ -47,7 +48,7 @@ def _errors(request, exc: ValidationError) -> None:
 
 @require_GET
 @requires("ratings.view")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     top, year = _zone(request), requested_year(request)
     orgs = (
         [
@@ -81,7 +82,7 @@ def _int(value) -> int:
 
 @require_http_methods(["GET", "POST"])
 @requires("ratings.view")
-def schemes(request: HttpRequest) -> HttpResponse:
+def schemes(request: AuthedRequest) -> HttpResponse:
     """The zone's star schemes of a year: stars, thresholds and indicators, edited in place (each edit
     moves the scheme's version on; ratings published before keep the version they were computed with)."""
     top, year = _zone(request), requested_year(request)
@@ -128,7 +129,7 @@ def schemes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("ratings.manage")
-def publish_all(request: HttpRequest) -> HttpResponse:
+def publish_all(request: AuthedRequest) -> HttpResponse:
     top, year = _zone(request), requested_year(request)
     done, problems = 0, []
     for org in selectors.ratable_orgs(Org.objects.get(path=top.path[: Org.steplen])):
@@ -148,7 +149,7 @@ def publish_all(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("ratings.view")
-def org_rating(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def org_rating(request: AuthedRequest, code: str, year: int) -> HttpResponse:
     org = get_scoped_or_404(Org.objects.all(), request.user, "ratings.view", code=code)
     if parse_year(year) is None or not selectors.is_ratable(org):
         raise Http404
@@ -194,7 +195,7 @@ def org_rating(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @require_POST
 @requires("ratings.manage")
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthedRequest, pk: int) -> HttpResponse:
     appeal = get_scoped_or_404(
         Appeal.objects.select_related("rating__org"), request.user, "ratings.manage", pk=pk
     )
@@ -216,7 +217,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("ratings.view")
-def campaigns(request: HttpRequest) -> HttpResponse:
+def campaigns(request: AuthedRequest) -> HttpResponse:
     year = requested_year(request)
     qs = selectors.campaigns_visible_to(request.user).filter(year=year).order_by("purpose", "pk")
     return render(request, "ratings/campaigns.html", {"campaigns": qs, "year": year})
@@ -230,7 +231,7 @@ def _reward_url(user, item: Campaign) -> str:
         and has_capability(user, "payouts.prepare", item.zone)
     ):
         return ""
-    query = {
+    query: dict[str, str | int] = {
         "rule": "campaign",
         "rule_campaign": item.pk,
         "kind": "reward",
@@ -241,7 +242,7 @@ def _reward_url(user, item: Campaign) -> str:
 
 @require_http_methods(["GET", "POST"])
 @requires("ratings.view")
-def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign(request: AuthedRequest, pk: int) -> HttpResponse:
     item = selectors.campaigns_visible_to(request.user).filter(pk=pk).first()
     if item is None:
         raise Http404
@@ -305,7 +306,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @require_GET
-def campaign_public(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_public(request: Request, pk: int) -> HttpResponse:
     """The published list of winners, open to residents: personal names masked."""
     item = Campaign.objects.filter(pk=pk, status=CampaignStatus.PUBLISHED).select_related("zone").first()
     if item is None:
@@ -320,7 +321,7 @@ def campaign_public(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires("ratings.view")
-def commitments(request: HttpRequest) -> HttpResponse:
+def commitments(request: AuthedRequest) -> HttpResponse:
     year = requested_year(request)
     items = list(selectors.commitments_visible_to(request.user).filter(year=year).order_by("org__path"))
     results = selectors.evaluation_results(items)
@@ -330,7 +331,7 @@ def commitments(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires("ratings.view")
-def commitment(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_scoped_or_404(
         selectors.commitments_visible_to(request.user), request.user, "ratings.view", pk=pk
     )
@@ -388,13 +389,13 @@ def _client_ip(request) -> str:
 
 @public
 @require_http_methods(["GET", "POST"])
-def vote(request: HttpRequest) -> HttpResponse:
+def vote(request: Request) -> HttpResponse:
     """The anonymous ballot: a one-time code and a choice. No login; a few tries per address an hour."""
     form = VoteForm(request.POST or None)
     done = False
     if request.method == "POST":
         key = f"ratings.vote.{_client_ip(request)}"
-        tries = cache.get_or_set(key, 0, 3600)
+        tries: int = cache.get_or_set(key, 0, 3600) or 0
         if tries >= getattr(settings, "DANGJIAN_VOTE_TRIES_PER_HOUR", VOTE_TRIES_PER_HOUR):
             form.add_error(None, "尝试次数过多，请一小时后再试。")
         elif form.is_valid():
@@ -414,7 +415,7 @@ def vote(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("ratings.view")
-def points(request: HttpRequest) -> HttpResponse:
+def points(request: AuthedRequest) -> HttpResponse:
     top = _zone(request)
     rules = selectors.point_rules(top)
     entries = selectors.points_visible_to(request.user).order_by("-done_on", "-pk")[:200]

@@ -23,7 +23,15 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import figures as marks
-from dangjian.core.metrics import BaseMetric, ComputedMetric, all_metrics, distinct_field, is_stored, rate
+from dangjian.core.metrics import (
+    BaseMetric,
+    ComputedMetric,
+    QueryMetric,
+    all_metrics,
+    distinct_field,
+    is_stored,
+    rate,
+)
 from dangjian.core.models import Figure, FigureBuild, FigureDirty
 from dangjian.core.years import default_year
 from dangjian.orgs.models import Org
@@ -75,6 +83,7 @@ def own_rows(
                 if metric.breakdown:
                     totals[(path, SPLIT + str(label))][0] += int(n)
     else:
+        assert isinstance(metric, QueryMetric)  # the two kinds of metric
         field = metric.path_field
         qs = metric.facts(year)
         if paths is not None:
@@ -161,13 +170,13 @@ def refresh() -> int:
             wanted[key] |= paths
     orgs: dict[str, Org] = {}
     for metric in stored_metrics():
-        paths = wanted.get(metric.key)
-        if not paths or not built.get(metric.key):
+        marked = wanted.get(metric.key)
+        if not marked or not built.get(metric.key):
             continue
-        if "" in paths:
+        if "" in marked:
             rebuild([metric], built[metric.key])
             continue
-        chosen = sorted(paths)
+        chosen = sorted(marked)
         if isinstance(metric, ComputedMetric):
             # Subtrees: a path under another marked path is recomputed with it.
             chosen = [p for p in chosen if not any(p != q and p.startswith(q) for q in chosen)]

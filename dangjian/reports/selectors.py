@@ -7,7 +7,9 @@ the size of the tree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import BooleanField, QuerySet
 from django.http import Http404
@@ -263,10 +265,14 @@ def _field_of(model, lookup: str):
     return field_obj
 
 
-def _cell_formatters(model, lookups: list[str]) -> dict[int, object]:
+def _label_or_value(labels: dict[Any, str]) -> Callable[[Any], Any]:
+    return lambda v: labels.get(v, v)
+
+
+def _cell_formatters(model, lookups: list[str]) -> dict[int, Callable[[Any], Any]]:
     """Per column, how a stored value becomes what a person reads: a choice's Chinese label (never its
     code such as ``te_office``), 是/否 for a flag, and a mask for an encrypted (personal) field."""
-    formatters: dict[int, object] = {}
+    formatters: dict[int, Callable[[Any], Any]] = {}
     for index, lookup in enumerate(lookups):
         field_obj = _field_of(model, lookup)
         if field_obj is None:
@@ -275,7 +281,7 @@ def _cell_formatters(model, lookups: list[str]) -> dict[int, object]:
             formatters[index] = lambda v: mask_id(v) if v else ""
         elif getattr(field_obj, "choices", None):
             labels = {k: str(v) for k, v in field_obj.flatchoices}
-            formatters[index] = lambda v, labels=labels: labels.get(v, v)
+            formatters[index] = _label_or_value(labels)
         elif isinstance(field_obj, BooleanField):
             formatters[index] = lambda v: "" if v is None else ("是" if v else "否")
     return formatters

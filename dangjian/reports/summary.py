@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,6 +21,9 @@ from dangjian.core.metrics import all_metrics, get_examples, get_or_none
 from . import figures
 from .phrasing import figure_text
 from .summary_sections import DEFAULT_SECTIONS, TITLE_KEY, SectionTemplate
+
+if TYPE_CHECKING:
+    from dangjian.orgs.models import Org
 
 PLACEHOLDER = re.compile(r"\{([^{}|]+)((?:\|[^{}|]+)*)\}")
 METRIC_KEY = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")
@@ -51,7 +55,7 @@ class RenderedSection:
 
 @dataclass
 class Summary:
-    org: object
+    org: Org
     year: int
     title: str
     subtitle: str

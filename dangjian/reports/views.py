@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dangjian.core.http import disposition
+from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.metrics import all_examples, all_metrics, get_or_none
 from dangjian.core.scoping import has_capability, requires
 from dangjian.core.years import default_year, parse_year
@@ -62,7 +64,7 @@ def _wants_xlsx(request: HttpRequest) -> bool:
 
 @require_GET
 @requires("reports.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
     year = _year(request, request.GET.get("year"))
     metrics = all_metrics()
@@ -73,7 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rollup_metrics, rollup_rows, tiles = selectors.rollup(org, year, [m for m in metrics if m.tile])
     charts = selectors.charts(org, year, metrics)
     shown, hidden = selectors.level_tiles(org, year, tiles)
-    context = {
+    context: dict[str, Any] = {
         "org": org,
         "year": year,
         "years": _years(),
@@ -115,7 +117,7 @@ WALL_TILES = 12
 
 @require_GET
 @requires("reports.view")
-def wall(request: HttpRequest) -> HttpResponse:
+def wall(request: AuthedRequest) -> HttpResponse:
     """The 大屏: the dashboard's key figures and charts, dark and large, reloading itself every five
     minutes (a meta refresh: no script needed); the figures come from the same store as the dashboard."""
     org = selectors.org_for_report(request.user, request.GET.get("org"))
@@ -123,7 +125,9 @@ def wall(request: HttpRequest) -> HttpResponse:
     metrics = all_metrics()
     shown, _ = selectors.level_tiles(org, year, selectors.tiles(org, year, metrics))
     # One figure per area first (the areas' leading figures), then the rest, skipping zeros.
-    leading, rest, seen = [], [], set()
+    leading: list[Any] = []
+    rest: list[Any] = []
+    seen: set[str] = set()
     for tile in shown:
         if not tile.value:
             continue
@@ -177,7 +181,7 @@ def _dashboard_export(request, org, year, metrics, table: str) -> HttpResponse:
 
 @require_GET
 @requires("reports.view")
-def drill(request: HttpRequest, key: str) -> HttpResponse:
+def drill(request: AuthedRequest, key: str) -> HttpResponse:
     metric = get_or_none(key)
     if metric is None:
         raise Http404
@@ -198,14 +202,16 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
     child_rows = [(child, by_child.get(child.path, 0)) for child in children]
     if _wants_xlsx(request):
         title = f"{org.name} {year}年 {metric.label} 下级分布"
-        rows = ([[f"{org.name}（本级）", own]] if own else []) + [[c.name, v] for c, v in child_rows]
-        rows = [[name, selectors.export_value(metric, v)] for name, v in rows]
+        named: list[tuple[str, int]] = ([(f"{org.name}（本级）", own)] if own else []) + [
+            (c.name, v) for c, v in child_rows
+        ]
+        rows = [[name, selectors.export_value(metric, v)] for name, v in named]
         exporter = TableExporter(
             actor=request.user, name="下级分布", title=title, headers=["组织", _header(metric)], rows=rows
         )
         return xlsx_response(exporter, title)
     page = Paginator(selectors.records(request.user, metric, org, year), 50).get_page(request.GET.get("page"))
-    context = {
+    context: dict[str, Any] = {
         "metric": metric,
         "org": org,
         "year": year,
@@ -216,7 +222,8 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
         "child_rows": [(child, dashboard_text(metric, v)) for child, v in child_rows],
         "columns": [h for _, h in columns],
         "page": page,
-        "rows": selectors.record_rows(page.object_list, metric),
+        # A page of a queryset is a (sliced) queryset; the paginator's type only promises a sequence.
+        "rows": selectors.record_rows(cast(QuerySet, page.object_list), metric),
         "q": _query(org=org.code, year=year),
     }
     context["freshness"] = figures.freshness(context["org"], context["year"])
@@ -225,7 +232,7 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 @requires("reports.view")
-def compare_years(request: HttpRequest) -> HttpResponse:
+def compare_years(request: AuthedRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
     year_b = _year(request, request.GET.get("b"))
     year_a = parse_year(request.GET.get("a")) or year_b - 1
@@ -242,7 +249,7 @@ def compare_years(request: HttpRequest) -> HttpResponse:
         return xlsx_response(
             TableExporter(actor=request.user, name="年度对比", title=title, headers=headers, rows=data), title
         )
-    context = {
+    context: dict[str, Any] = {
         "org": org,
         "a": year_a,
         "b": year_b,
@@ -261,7 +268,7 @@ LEVEL_CHOICES = [(lv.value, lv.label) for lv in Level if lv in GRASSROOTS_LEVELS
 
 @require_GET
 @requires("reports.view")
-def compare_peers(request: HttpRequest) -> HttpResponse:
+def compare_peers(request: AuthedRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
     year = _year(request, request.GET.get("year"))
     kind = request.GET.get("kind") or Kind.VILLAGE
@@ -305,12 +312,12 @@ def compare_peers(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("reports.view")
-def summary(request: HttpRequest) -> HttpResponse:
+def summary(request: AuthedRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
     year = _year(request, request.GET.get("year"))
     built = build_summary(org, year, selectors.summary_overrides(org, year))
     metrics = all_metrics()
-    context = {
+    context: dict[str, Any] = {
         "org": org,
         "year": year,
         "years": _years(),
@@ -331,7 +338,7 @@ def summary(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @requires("reports.view")
-def summary_download(request: HttpRequest) -> HttpResponse:
+def summary_download(request: AuthedRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.GET.get("org"))
     year = _year(request, request.GET.get("year"))
     fmt = request.GET.get("format", "docx")
@@ -345,7 +352,7 @@ def summary_download(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("reports.edit")
-def summary_edit(request: HttpRequest) -> HttpResponse:
+def summary_edit(request: AuthedRequest) -> HttpResponse:
     org = selectors.org_for_report(request.user, request.POST.get("org"), "reports.edit")
     year = _year(request, request.POST.get("year"))
     section = request.POST.get("section", "")
@@ -367,7 +374,7 @@ def summary_edit(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @requires("reports.edit")
-def summary_preview(request: HttpRequest) -> HttpResponse:
+def summary_preview(request: AuthedRequest) -> HttpResponse:
     """The edited text of one section rendered with the records' figures, without saving (htmx)."""
     org = selectors.org_for_report(request.user, request.POST.get("org"), "reports.edit")
     year = _year(request, request.POST.get("year"))

@@ -7,6 +7,7 @@ import io
 import math
 import shutil
 import subprocess
+from typing import Any
 
 from django.template.loader import render_to_string
 
@@ -117,7 +118,7 @@ def _set_fonts(rpr, face: str) -> None:
         fonts.set(qn(attr), face)
 
 
-def _chinese_styles(document) -> dict[str, object]:
+def _chinese_styles(document) -> dict[str, Any]:
     """Strip python-docx's template down to a few styles, all named in Chinese, and add the 公文 ones.
 
     The template carries ~160 English-named styles and a latent-style table that Word lists; a
