@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.core.actors import Actor
 from dangjian.core.audit import verify_chain
 from dangjian.core.checkpoints import verify_checkpoints
 from dangjian.core.http import AuthedRequest
@@ -26,7 +27,7 @@ from .services import set_second_factor_for_everyone
 SOON_DAYS = 14
 
 
-def security_overview(actor) -> dict:
+def security_overview(actor: Actor) -> dict:
     from axes.models import AccessAttempt
 
     from dangjian.people.registration import oracle_alerts

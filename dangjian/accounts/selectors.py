@@ -1,12 +1,13 @@
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import scoped
 
 from .models import RoleAssignment, User
 
 
-def users_visible_to(actor) -> QuerySet[User]:
+def users_visible_to(actor: Actor) -> QuerySet[User]:
     today = timezone.localdate()
     active = RoleAssignment.objects.active_on(today).select_related("role", "org")
     return (

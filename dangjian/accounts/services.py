@@ -39,7 +39,7 @@ def _active_roles(user: User) -> set[str]:
     return held
 
 
-def _granter_roles(actor, org: Org) -> set[str]:
+def _granter_roles(actor: Actor, org: Org) -> set[str]:
     """The actor's roles whose assignment covers ``org`` today (what they may grant there follows)."""
     today = timezone.localdate()
     return {
@@ -49,7 +49,7 @@ def _granter_roles(actor, org: Org) -> set[str]:
     }
 
 
-def check_grant(actor, *, user: User, role: Role, org: Org, revoke: bool = False) -> None:
+def check_grant(actor: Actor, *, user: User, role: Role, org: Org, revoke: bool = False) -> None:
     """Separation of duties (``roles.GRANT_RULES``): may ``actor`` grant (revoke) ``role`` on ``org``?"""
     verb = "撤销" if revoke else "授予"
     if actor is not SYSTEM:
@@ -213,7 +213,7 @@ def issue_token(*, actor: Actor, user: User, name: str = "", days: int | None = 
 
 
 @transaction.atomic
-def revoke_token(*, actor, token: ApiToken) -> ApiToken:
+def revoke_token(*, actor: Actor, token: ApiToken) -> ApiToken:
     """A user revokes their own token; an account manager any token of a user in their scope."""
     if getattr(actor, "pk", None) != token.user_id:
         _require_manage(actor, token.user.home_org)
@@ -259,7 +259,7 @@ def change_own_password(*, actor: User, old_password: str, new_password: str) ->
 
 
 @transaction.atomic
-def reset_password(*, actor, user: User, new_password: str) -> User:
+def reset_password(*, actor: Actor, user: User, new_password: str) -> User:
     """An administrator sets a new password; the user must change it at their next login."""
     if getattr(actor, "pk", None) == user.pk:
         raise AccountError("请通过“修改密码”修改自己的密码。", code="self")
@@ -276,7 +276,7 @@ def reset_password(*, actor, user: User, new_password: str) -> User:
 
 
 @transaction.atomic
-def set_user_active(*, actor, user: User, active: bool) -> User:
+def set_user_active(*, actor: Actor, user: User, active: bool) -> User:
     """Disable (or re-enable) a login. Disabling ends its sessions and revokes its API tokens at once."""
     if getattr(actor, "pk", None) == user.pk:
         raise AccountError("不能停用自己的账号。", code="self")

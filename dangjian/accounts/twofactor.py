@@ -24,6 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.core import forms as core_forms
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.http import AuthedRequest, safe_next
 from dangjian.core.scoping import authenticated, get_scoped_or_404, requires
@@ -87,7 +88,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 @transaction.atomic
-def reset_second_factor(*, actor, user: User) -> None:
+def reset_second_factor(*, actor: Actor, user: User) -> None:
     """An account manager removes a user's authenticator (lost phone); they enrol again at next login."""
     if getattr(actor, "pk", None) == user.pk:
         raise AccountError("不能重置自己的二次验证。", code="self")

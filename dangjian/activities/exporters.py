@@ -12,6 +12,7 @@ import xlsxwriter
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
+from dangjian.core.actors import Actor
 from dangjian.core.printing import html_to_pdf, setup_sheet_printing
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Org
@@ -20,7 +21,7 @@ from . import selectors
 from .models import Activity, Appraisal, Attendance, Grade, Kind, Participation, Status
 
 
-def ledger_data(org: Org, year: int, *, actor) -> dict:
+def ledger_data(org: Org, year: int, *, actor: Actor) -> dict:
     """Everything the ledger shows, in a fixed number of queries whatever the number of meetings.
 
     Only people in the actor's scope appear: a zone-wide meeting's absentees (with their reasons) are
@@ -125,7 +126,7 @@ def _note(a) -> str:
     return ""
 
 
-def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
+def ledger_xlsx(org: Org, year: int, *, actor: Actor) -> bytes:
     data = ledger_data(org, year, actor=actor)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -229,7 +230,7 @@ def ledger_xlsx(org: Org, year: int, *, actor) -> bytes:
     return buffer.getvalue()
 
 
-def ledger_pdf(org: Org, year: int, *, actor) -> bytes:
+def ledger_pdf(org: Org, year: int, *, actor: Actor) -> bytes:
     html = render_to_string(
         "activities/ledger.html", {**ledger_data(org, year, actor=actor), "screen": False}
     )

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Q
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.ledgers import Column, RecordRef, Section
 from dangjian.core.scoping import scoped
 
@@ -33,7 +34,7 @@ def _year_range(year: int) -> Q:
     return Q(date__gte=date(year, 1, 1), date__lt=date(year + 1, 1, 1))
 
 
-def _meeting_rows(actor, org, year: int):
+def _meeting_rows(actor: Actor, org, year: int):
     activities = selectors.with_counts(
         scoped(Activity.objects.all(), actor, "activities.view")
         .filter(_year_range(year), org__path__startswith=org.path)
@@ -63,7 +64,7 @@ def _compliance_rows(org, year: int):
         yield [row.name, *[COMPLIANCE_STATES.get(c.state, "") for c in row.cells]]
 
 
-def _appraisal_rows(actor, org, year: int):
+def _appraisal_rows(actor: Actor, org, year: int):
     for a in (
         scoped(Appraisal.objects.all(), actor, "activities.view")
         .filter(org__path__startswith=org.path, year=year)
@@ -73,7 +74,7 @@ def _appraisal_rows(actor, org, year: int):
         yield [a.org.short_name or a.org.name, a.member.person.name, a.get_grade_display()]
 
 
-def org_life_sections(actor, org, year: int) -> list[Section]:
+def org_life_sections(actor: Actor, org, year: int) -> list[Section]:
     return [
         Section("会议活动一览", MEETING_COLUMNS, _meeting_rows(actor, org, year)),
         Section(
@@ -99,7 +100,7 @@ def _ref(a: Activity) -> RecordRef:
     )
 
 
-def search_meetings(actor, org, text: str, year: int | None = None) -> list[RecordRef]:
+def search_meetings(actor: Actor, org, text: str, year: int | None = None) -> list[RecordRef]:
     """Held meetings of ``org``'s subtree (and those it took part in) the actor may see, newest first."""
     qs = scoped(Activity.objects.select_related("org"), actor, "activities.view").filter(
         org__path__startswith=org.path, status=Status.HELD
@@ -111,6 +112,6 @@ def search_meetings(actor, org, text: str, year: int | None = None) -> list[Reco
     return [_ref(a) for a in qs.order_by("-date", "-id")[:20]]
 
 
-def get_meeting(actor, pk) -> RecordRef | None:
+def get_meeting(actor: Actor, pk) -> RecordRef | None:
     a = scoped(Activity.objects.select_related("org"), actor, "activities.view").filter(pk=pk).first()
     return _ref(a) if a is not None else None

@@ -2,12 +2,13 @@
 
 from django.template.loader import render_to_string
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import has_capability
 
 from . import selectors
 
 
-def render_attendance(person, actor) -> str:
+def render_attendance(person, actor: Actor) -> str:
     member = getattr(person, "membership", None)
     if member is None or not has_capability(actor, "activities.view"):
         return ""

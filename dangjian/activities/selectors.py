@@ -13,6 +13,7 @@ from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Level, Org
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     CountedActivity = WithAnnotations[Activity, _Counts]
 
 
-def activities_visible_to(actor, capability: str = "activities.view") -> QuerySet[Activity]:
+def activities_visible_to(actor: Actor, capability: str = "activities.view") -> QuerySet[Activity]:
     return scoped(Activity.objects.select_related("org", "theme_category", "lecturer"), actor, capability)
 
 
@@ -248,7 +249,7 @@ def theme_category_names(org: Org, year: int) -> list[str]:
     )
 
 
-def member_attendance(member, actor, limit: int = 50) -> QuerySet[Attendance]:
+def member_attendance(member, actor: Actor, limit: int = 50) -> QuerySet[Attendance]:
     return scoped(
         Attendance.objects.filter(member=member).select_related("activity", "activity__org"),
         actor,
@@ -256,7 +257,7 @@ def member_attendance(member, actor, limit: int = 50) -> QuerySet[Attendance]:
     ).order_by("-activity__date")[:limit]
 
 
-def member_attendance_totals(member, actor) -> dict[str, int]:
+def member_attendance_totals(member, actor: Actor) -> dict[str, int]:
     return scoped(Attendance.objects.filter(member=member), actor, "activities.view").aggregate(
         total=Count("pk"), present=Count("pk", filter=Q(status=Participation.PRESENT))
     )
@@ -520,7 +521,7 @@ def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix
     return Matrix(root=root, year=year, today=today, rows=rows)
 
 
-def compliance_for(actor, roots: list[Org], year: int, today: date | None = None) -> Matrix:
+def compliance_for(actor: Actor, roots: list[Org], year: int, today: date | None = None) -> Matrix:
     """The matrix over each of ``roots`` (a liaison group's assigned orgs, say), keeping only branches the
     actor may see: a grant on a committee alone (not its subtree) shows none of its branches."""
     visible = set(
@@ -548,7 +549,7 @@ def trainees_of(activity: Activity) -> QuerySet[Trainee]:
     return activity.trainees.order_by("id")
 
 
-def congresses_of(actor, org_ids: list[int], since: date) -> dict[int, list[Activity]]:
+def congresses_of(actor: Actor, org_ids: list[int], since: date) -> dict[int, list[Activity]]:
     """Held 支部党员大会 of these branches since ``since``, newest first, per org (for decision forms)."""
     rows = activities_visible_to(actor).filter(
         org_id__in=set(org_ids), kind=Kind.PARTY_CONGRESS, status=Status.HELD, date__gte=since

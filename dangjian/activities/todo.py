@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.registry import TodoItem
 from dangjian.core.scoping import has_capability
 from dangjian.orgs.models import Org
@@ -40,7 +41,7 @@ def _period_text(period: str, number: int, year: int) -> str:
     return f"{year}年"
 
 
-def meeting_items(actor, org: Org, today: date) -> list[TodoItem]:
+def meeting_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """Required meetings not yet held in the periods running now (due at the period's end), and those
     missed earlier this year (one line per branch and kind, naming the periods)."""
     if not has_capability(actor, "activities.view"):
@@ -154,7 +155,7 @@ def _names(names: list[str], shown: int = 3) -> str:
     return f"{head}等{len(names)}个支部" if len(names) > shown else head
 
 
-def attendance_items(actor, org: Org, today: date) -> list[TodoItem]:
+def attendance_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """Meetings of the last two months held (or dated) on or before today whose attendance nobody has
     recorded: 应到/实到 and the quorum are derived from it. One query."""
     if not has_capability(actor, "activities.edit"):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.exporting import ListExporter
 from dangjian.orgs.models import Org
 
@@ -24,7 +25,7 @@ class _Ledger(ListExporter):
     name = ""
     landscape = True
 
-    def __init__(self, *, actor, org: Org, year: int, reveal: bool = False):
+    def __init__(self, *, actor: Actor, org: Org, year: int, reveal: bool = False):
         super().__init__(actor=actor, reveal=reveal)
         self.org, self.year = org, year
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import forms as core_forms
+from dangjian.core.actors import Actor
 from dangjian.core.forms import RecordDateField, choice_field, limit_choices
 
 from .models import Category, DayKind, OutputKind, Satisfaction, Source, TargetReason, VisiteeKind
@@ -15,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StyledForm(core_forms.Form):
-    def __init__(self, *args, actor=None, **kwargs):
+    def __init__(self, *args, actor: Actor | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if actor is not None:
             bind_pickers(self, actor)

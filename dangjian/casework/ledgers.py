@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from dangjian.core.actors import Actor
 from dangjian.core.ledgers import Column, RecordRef, Section
 
 from . import selectors
@@ -12,7 +13,7 @@ from .exporters import RequestLedger, VisitLedger
 
 
 def _sections(exporter_cls):
-    def build(actor, org, year: int) -> list[Section]:
+    def build(actor: Actor, org, year: int) -> list[Section]:
         ledger = exporter_cls(actor=actor, org=org, year=year)
         columns = tuple(Column(h, ledger.column_widths.get(i, 12)) for i, h in enumerate(ledger.headers))
         return [Section(ledger.name, columns, list(ledger.iterate_rows()), note=ledger.summary())]
@@ -28,7 +29,7 @@ def _ref(v) -> RecordRef:
     return RecordRef(pk=v.pk, label=f"{v.date:%Y-%m-%d} 走访{v.visitee}（{v.visitor}）", org_path=v.org.path)
 
 
-def search_visits(actor, org, text: str, year: int | None = None) -> list[RecordRef]:
+def search_visits(actor: Actor, org, text: str, year: int | None = None) -> list[RecordRef]:
     """Visits in ``org``'s subtree the actor may see, newest first (a key-task report cites them)."""
     qs = selectors.visits_visible_to(actor).select_related("org").filter(org__path__startswith=org.path)
     if year:
@@ -39,6 +40,6 @@ def search_visits(actor, org, text: str, year: int | None = None) -> list[Record
     return [_ref(v) for v in qs.order_by("-date", "-id")[:20]]
 
 
-def get_visit(actor, pk) -> RecordRef | None:
+def get_visit(actor: Actor, pk) -> RecordRef | None:
     v = selectors.visits_visible_to(actor).select_related("org").filter(pk=pk).first()
     return _ref(v) if v is not None else None

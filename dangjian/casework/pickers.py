@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import orgs_visible_to
 from dangjian.people.models import Person
@@ -20,7 +21,7 @@ from dangjian.people.selectors import persons_visible_to, search_q
 MODES = {"view": "casework.view", "edit": "casework.edit"}
 
 
-def org_choices(actor, mode: str = "view") -> QuerySet[Org]:
+def org_choices(actor: Actor, mode: str = "view") -> QuerySet[Org]:
     """``view``/``edit``: organizations in scope with that capability; ``zone``: every active
     organization of the zones where the actor handles requests (a transfer may go to a branch the
     sender does not manage — only names are listed)."""
@@ -36,11 +37,11 @@ def org_choices(actor, mode: str = "view") -> QuerySet[Org]:
     return orgs_visible_to(actor, MODES.get(mode, "casework.view")).filter(active=True)
 
 
-def person_choices(actor) -> QuerySet[Person]:
+def person_choices(actor: Actor) -> QuerySet[Person]:
     return persons_visible_to(actor, "casework.view")
 
 
-def search(actor, kind: str, mode: str, text: str, limit: int = 15) -> list[tuple[int, str, str]]:
+def search(actor: Actor, kind: str, mode: str, text: str, limit: int = 15) -> list[tuple[int, str, str]]:
     """(id, label, hint) of the first matches."""
     text = text.strip()
     if not text:
@@ -52,7 +53,7 @@ def search(actor, kind: str, mode: str, text: str, limit: int = 15) -> list[tupl
     return [(p.pk, p.name, p.org.name) for p in people.order_by("name", "pk")[:limit]]
 
 
-def label_for(actor, kind: str, mode: str, pk) -> str:
+def label_for(actor: Actor, kind: str, mode: str, pk) -> str:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -66,10 +67,15 @@ def label_for(actor, kind: str, mode: str, pk) -> str:
 class PickerWidget(forms.Widget):
     def __init__(self, kind: str, mode: str = "view", attrs=None):
         super().__init__(attrs)
-        self.kind, self.mode, self.actor = kind, mode, None
+        self.kind, self.mode = kind, mode
+        self.actor: Actor | None = None  # bound by bind_pickers; unbound, nothing is in scope
 
     def render(self, name, value, attrs=None, renderer=None):
-        label = label_for(self.actor, self.kind, self.mode, value) if value not in (None, "") else ""
+        label = (
+            label_for(self.actor, self.kind, self.mode, value)
+            if self.actor is not None and value not in (None, "")
+            else ""
+        )
         return render_to_string(
             "casework/_picker.html", picker_context(self.kind, self.mode, name, value if label else "", label)
         )
@@ -92,7 +98,7 @@ class OrgField(forms.ModelChoiceField):
         super().__init__(queryset=Org.objects.none(), widget=PickerWidget("org", mode), **kwargs)
         self.mode = mode
 
-    def bind(self, actor) -> None:
+    def bind(self, actor: Actor) -> None:
         self.queryset = org_choices(actor, self.mode)
         self.widget.actor = actor
 
@@ -101,12 +107,12 @@ class PersonField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(queryset=Person.objects.none(), widget=PickerWidget("person"), **kwargs)
 
-    def bind(self, actor) -> None:
+    def bind(self, actor: Actor) -> None:
         self.queryset = person_choices(actor)
         self.widget.actor = actor
 
 
-def bind_pickers(form: forms.Form, actor) -> None:
+def bind_pickers(form: forms.Form, actor: Actor) -> None:
     for field in form.fields.values():
         if isinstance(field, OrgField | PersonField):
             field.bind(actor)

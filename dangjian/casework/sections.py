@@ -2,12 +2,13 @@
 
 from django.template.loader import render_to_string
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import has_capability
 
 from . import selectors
 
 
-def render_person_casework(person, actor) -> str:
+def render_person_casework(person, actor: Actor) -> str:
     if not has_capability(actor, "casework.view"):
         return ""
     visits = selectors.person_visits(person, actor)

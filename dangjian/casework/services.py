@@ -128,7 +128,7 @@ def public_zone() -> Org:
 
 
 def _step(
-    request: Request, actor, action: str, *, note: str = "", from_org=None, to_org=None, at=None
+    request: Request, actor: Actor, action: str, *, note: str = "", from_org=None, to_org=None, at=None
 ) -> Step:
     user = acting_user(actor)
     return Step.objects.create(
@@ -245,7 +245,7 @@ def create_request(
     return request, code
 
 
-def _new_request(actor, *, org: Org, category: Category, description: str, source: str, **extra):
+def _new_request(actor: Actor, *, org: Org, category: Category, description: str, source: str, **extra):
     if not category.zone.path == org.path[: Org.steplen] or not category.active:
         raise CaseworkError("所选诉求类别不属于本区或已停用。", code="category")
     if source not in Source.values:

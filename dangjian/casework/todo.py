@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Min
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.registry import TodoItem
 from dangjian.core.scoping import has_capability
 from dangjian.orgs.models import Org
@@ -19,7 +20,7 @@ def _url(org: Org, tab: str) -> str:
     return reverse("casework:index") + "?" + urlencode({"org": org.code, "tab": tab})
 
 
-def request_items(actor, org: Org, today: date) -> list[TodoItem]:
+def request_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """Overdue requests, those due within two working days, and new ones waiting to be taken up — the
     secretary's queue (``selectors.queue_for``), counted in three queries; the date is the earliest
     deadline among them."""

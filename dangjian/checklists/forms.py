@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core import forms as core_forms
+from dangjian.core.actors import Actor
 from dangjian.core.forms import RecordDateField, choice_field
 from dangjian.orgs.models import Kind, Org
 from dangjian.people.models import Person
@@ -152,7 +153,7 @@ class LedgerEntryForm(core_forms.Form):
         _style(self)
 
 
-def orgs_from_codes(actor, codes: list[str], capability: str) -> list[Org]:
+def orgs_from_codes(actor: Actor, codes: list[str], capability: str) -> list[Org]:
     """The picked orgs, each within the actor's scope (an unknown or foreign code is dropped)."""
     from dangjian.orgs.selectors import orgs_visible_to
 
@@ -160,7 +161,7 @@ def orgs_from_codes(actor, codes: list[str], capability: str) -> list[Org]:
     return list(orgs_visible_to(actor, capability).filter(code__in=codes).order_by("path"))
 
 
-def person_from_id(actor, value: str) -> Person | None:
+def person_from_id(actor: Actor, value: str) -> Person | None:
     from dangjian.people.selectors import persons_visible_to
 
     try:

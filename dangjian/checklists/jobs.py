@@ -9,6 +9,7 @@ import zipfile
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import require
 from dangjian.jobs.exports import finish_export, start_export
 from dangjian.jobs.models import Job
@@ -19,7 +20,7 @@ from . import ledgers
 LEDGERS_ZIP_KIND = "checklists.ledgers_zip"
 
 
-def start_ledgers_zip(*, actor, org, year: int) -> Job:
+def start_ledgers_zip(*, actor: Actor, org, year: int) -> Job:
     require(actor, "checklists.view", org)
     return start_export(
         actor=actor, org=org, kind=LEDGERS_ZIP_KIND, title=f"{org.name}{year}年台账", params={"year": year}

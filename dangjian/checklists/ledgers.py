@@ -13,6 +13,7 @@ import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.ledgers import Column, Ledger, Section, get_ledger, ledger_named, register_ledger
 from dangjian.core.printing import html_to_pdf, setup_sheet_printing
 from dangjian.core.scoping import has_capability, scoped
@@ -55,7 +56,7 @@ def assignment_status(a: Assignment, today: date) -> str:
     return str(AssignmentState(a.state).label)
 
 
-def _task_rows(actor, org, year: int, category: str | None = None):
+def _task_rows(actor: Actor, org, year: int, category: str | None = None):
     today = timezone.localdate()
     qs = (
         scoped(Assignment.objects.all(), actor, "checklists.view")
@@ -88,7 +89,7 @@ def _task_rows(actor, org, year: int, category: str | None = None):
 
 
 def _category_rows(category: str):
-    def rows(actor, org, year: int):
+    def rows(actor: Actor, org, year: int):
         return _task_rows(actor, org, year, category)
 
     return rows
@@ -115,7 +116,7 @@ PROBLEM_COLUMNS = (
 )
 
 
-def _visit_rows(actor, org, year: int):
+def _visit_rows(actor: Actor, org, year: int):
     visits = (
         scoped(SupervisionVisit.objects.all(), actor, "checklists.view")
         .filter(org__path__startswith=org.path, status=VisitStatus.DONE, visited_on__year=year)
@@ -129,7 +130,7 @@ def _visit_rows(actor, org, year: int):
         yield [v.visited_on, v.group.name, v.org.name, v.topic, v.visitors, counts[v.pk], v.summary]
 
 
-def _problem_rows(actor, org, year: int):
+def _problem_rows(actor: Actor, org, year: int):
     today = timezone.localdate()
     for p in (
         scoped(Problem.objects.all(), actor, "checklists.view")
@@ -152,7 +153,7 @@ def _problem_rows(actor, org, year: int):
         ]
 
 
-def supervision_sections(actor, org, year: int) -> list[Section]:
+def supervision_sections(actor: Actor, org, year: int) -> list[Section]:
     return [
         Section("督导情况", VISIT_COLUMNS, _visit_rows(actor, org, year)),
         Section("问题整改", PROBLEM_COLUMNS, _problem_rows(actor, org, year)),
@@ -271,7 +272,7 @@ class PrintedLedger:
         return sum(len(s.rows) for s in self.sections)
 
 
-def may_print(actor, ledger: Ledger, org) -> bool:
+def may_print(actor: Actor, ledger: Ledger, org) -> bool:
     """A ledger reads the org's whole subtree: the actor needs its capability on every org of it
     (a grant on the org alone may not print it)."""
 
@@ -281,7 +282,7 @@ def may_print(actor, ledger: Ledger, org) -> bool:
     return scoped(subtree, actor, ledger.capability).count() == subtree.count()
 
 
-def printable_entries(actor, org, year: int) -> list[tuple[LedgerEntry, Ledger]]:
+def printable_entries(actor: Actor, org, year: int) -> list[tuple[LedgerEntry, Ledger]]:
     """The zone's active catalogue entries this actor may print for ``org``, in catalogue order."""
     found = []
     for entry in LedgerEntry.objects.filter(zone__path=org.path[: Org.steplen], active=True).order_by(
@@ -293,7 +294,7 @@ def printable_entries(actor, org, year: int) -> list[tuple[LedgerEntry, Ledger]]
     return found
 
 
-def draw(ledger: Ledger, actor, org, year: int, name: str | None = None) -> PrintedLedger:
+def draw(ledger: Ledger, actor: Actor, org, year: int, name: str | None = None) -> PrintedLedger:
     sections = [
         PrintedSection(s.title, tuple(s.columns), [list(r) for r in s.rows], s.note)
         for s in ledger.build(actor, org, year)

@@ -13,6 +13,7 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.ledgers import RecordRef
 from dangjian.core.scoping import grants_for, scope_q, scoped
 from dangjian.orgs.models import GRASSROOTS_LEVELS, LiaisonGroup, Org
@@ -49,11 +50,11 @@ def open_overdue_q(today: date) -> Q:
 # --- tasks -----------------------------------------------------------------------------------------------
 
 
-def assignments_visible_to(actor, capability: str = "checklists.view") -> QuerySet[Assignment]:
+def assignments_visible_to(actor: Actor, capability: str = "checklists.view") -> QuerySet[Assignment]:
     return scoped(Assignment.objects.select_related("task", "org"), actor, capability)
 
 
-def tasks_visible_to(actor) -> QuerySet[KeyTask]:
+def tasks_visible_to(actor: Actor) -> QuerySet[KeyTask]:
     """Tasks of a zone the actor oversees (drafts only for those who manage the list), and published
     tasks the actor's orgs own."""
     owned = scoped(Assignment.objects.filter(task=OuterRef("pk")), actor, "checklists.view")
@@ -66,7 +67,7 @@ def tasks_visible_to(actor) -> QuerySet[KeyTask]:
     ).select_related("zone")
 
 
-def zones_for(actor, capability: str = "checklists.view") -> QuerySet[Org]:
+def zones_for(actor: Actor, capability: str = "checklists.view") -> QuerySet[Org]:
     """The zones (党工委) where the actor's scope lies, for the list's "publisher" choice."""
     prefixes = {
         g.path[: Org.steplen]
@@ -135,7 +136,7 @@ class TaskMatrix:
     grand: Cell
 
 
-def task_matrix(actor, root: Org, year: int, today: date | None = None) -> TaskMatrix:
+def task_matrix(actor: Actor, root: Org, year: int, today: date | None = None) -> TaskMatrix:
     """Published tasks of ``year`` owned in ``root``'s subtree × ``root``'s children (and ``root`` itself),
     each cell counting owners done, late and waiting review in that child's subtree. Two queries for the
     cells plus one each for the tasks and the column orgs, whatever the size of the tree."""
@@ -179,7 +180,7 @@ def task_matrix(actor, root: Org, year: int, today: date | None = None) -> TaskM
     return TaskMatrix(root, year, today, columns, rows, totals, grand)
 
 
-def my_assignments(actor, org: Org, year: int) -> QuerySet[Assignment]:
+def my_assignments(actor: Actor, org: Org, year: int) -> QuerySet[Assignment]:
     """What an owner must do: its published tasks of the year, overdue and open first."""
     return (
         assignments_visible_to(actor)
@@ -188,7 +189,9 @@ def my_assignments(actor, org: Org, year: int) -> QuerySet[Assignment]:
     )
 
 
-def overdue_assignments(actor, root: Org, year: int, today: date | None = None) -> QuerySet[Assignment]:
+def overdue_assignments(
+    actor: Actor, root: Org, year: int, today: date | None = None
+) -> QuerySet[Assignment]:
     today = today or timezone.localdate()
     return (
         assignments_visible_to(actor)
@@ -198,7 +201,7 @@ def overdue_assignments(actor, root: Org, year: int, today: date | None = None) 
     )
 
 
-def reports_visible_to(actor, capability: str = "checklists.view") -> QuerySet[Report]:
+def reports_visible_to(actor: Actor, capability: str = "checklists.view") -> QuerySet[Report]:
     return scoped(
         Report.objects.select_related("assignment__task", "assignment__org", "submitted_by", "milestone"),
         actor,
@@ -206,28 +209,29 @@ def reports_visible_to(actor, capability: str = "checklists.view") -> QuerySet[R
     )
 
 
-def pending_reviews(actor, root: Org | None = None) -> QuerySet[Report]:
+def pending_reviews(actor: Actor, root: Org | None = None) -> QuerySet[Report]:
     """Reports waiting for review that the actor may review (never their own)."""
     qs = reports_visible_to(actor, "checklists.review").filter(state=ReportState.SUBMITTED)
     if root is not None:
         qs = qs.filter(assignment__org__path__startswith=root.path)
-    if getattr(actor, "pk", None):
-        qs = qs.exclude(submitted_by=actor)
+    user = acting_user(actor)
+    if user is not None and user.pk:
+        qs = qs.exclude(submitted_by=user)
     return qs.order_by("submitted_at")
 
 
 # --- supervision -----------------------------------------------------------------------------------------
 
 
-def visits_visible_to(actor, capability: str = "checklists.view") -> QuerySet[SupervisionVisit]:
+def visits_visible_to(actor: Actor, capability: str = "checklists.view") -> QuerySet[SupervisionVisit]:
     return scoped(SupervisionVisit.objects.select_related("group", "org"), actor, capability)
 
 
-def problems_visible_to(actor, capability: str = "checklists.view") -> QuerySet[Problem]:
+def problems_visible_to(actor: Actor, capability: str = "checklists.view") -> QuerySet[Problem]:
     return scoped(Problem.objects.select_related("visit__org", "visit__group"), actor, capability)
 
 
-def groups_for(actor) -> QuerySet[LiaisonGroup]:
+def groups_for(actor: Actor) -> QuerySet[LiaisonGroup]:
     """Liaison groups whose page the actor may open: their own, or every group of a zone they oversee."""
     mine = Q(members=actor) if getattr(actor, "pk", None) else Q(pk__in=[])
     return (
@@ -316,7 +320,7 @@ def _visit_ref(v: SupervisionVisit) -> RecordRef:
     )
 
 
-def search_visits(actor, org: Org, text: str, year: int | None = None) -> list[RecordRef]:
+def search_visits(actor: Actor, org: Org, text: str, year: int | None = None) -> list[RecordRef]:
     qs = visits_visible_to(actor).filter(org__path__startswith=org.path, status=VisitStatus.DONE)
     if year:
         qs = qs.filter(visited_on__year=year)
@@ -325,7 +329,7 @@ def search_visits(actor, org: Org, text: str, year: int | None = None) -> list[R
     return [_visit_ref(v) for v in qs.order_by("-visited_on", "-id")[:20]]
 
 
-def get_visit_ref(actor, pk) -> RecordRef | None:
+def get_visit_ref(actor: Actor, pk) -> RecordRef | None:
     v = visits_visible_to(actor).filter(pk=pk).first()
     return _visit_ref(v) if v is not None else None
 
@@ -349,7 +353,12 @@ def ledger_names(org: Org, year: int) -> list[str]:
 
 
 def pick_orgs(
-    actor, text: str, capability: str, within: Org | None = None, limit: int = 15, grassroots: bool = False
+    actor: Actor,
+    text: str,
+    capability: str,
+    within: Org | None = None,
+    limit: int = 15,
+    grassroots: bool = False,
 ) -> list[Org]:
     """Orgs in scope whose name contains ``text`` (or whose code starts with it), for the name pickers;
     ``grassroots`` keeps only 党委/党总支/党支部 (the orgs a key task can be given to)."""

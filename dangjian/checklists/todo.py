@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.dates import add_months, month_start
 from dangjian.core.registry import TodoItem
 from dangjian.core.scoping import has_capability
@@ -20,7 +21,7 @@ from .selectors import assignments_visible_to, pending_reviews
 LISTED = 5
 
 
-def task_items(actor, org: Org, today: date) -> list[TodoItem]:
+def task_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """Published tasks of ``org``'s subtree not yet done whose deadline has passed or falls this month
     (one line each for an owner who reports, a count for one who only watches), and progress reports
     waiting for the actor's review. Three queries."""

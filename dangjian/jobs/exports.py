@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from dangjian.core.actors import Actor, acting_user
 from dangjian.core.audit import log_action
 
 from . import files
@@ -33,12 +34,12 @@ def is_big(rows: int) -> bool:
     return rows > settings.EXPORT_INLINE_MAX_ROWS
 
 
-def start_export(*, actor, org, kind: str, title: str, params: dict[str, Any]) -> Job:
+def start_export(*, actor: Actor, org, kind: str, title: str, params: dict[str, Any]) -> Job:
     """Queue the export ``kind`` of ``org`` for ``actor``; the caller has checked the actor's scope."""
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
-            user=actor,
+            user=acting_user(actor),
             org=org,
             params={**params, "title": title[:100], "export": True},
             step="run",

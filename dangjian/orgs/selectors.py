@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import grants_for, scoped
 
 from .models import (
@@ -16,18 +17,18 @@ from .models import (
 )
 
 
-def orgs_visible_to(actor, capability: str = "orgs.view") -> QuerySet[Org]:
+def orgs_visible_to(actor: Actor, capability: str = "orgs.view") -> QuerySet[Org]:
     return scoped(Org.objects.all(), actor, capability)
 
 
-def top_orgs_for(actor, capability: str = "orgs.view") -> QuerySet[Org]:
+def top_orgs_for(actor: Actor, capability: str = "orgs.view") -> QuerySet[Org]:
     """The highest orgs of the actor's scope: where their tree starts."""
     paths = {g.path for g in grants_for(actor) if capability in g.capabilities or "*" in g.capabilities}
     tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
     return Org.objects.filter(path__in=tops).order_by("path")
 
 
-def children_in_scope(actor, org: Org, capability: str = "orgs.view") -> QuerySet[Org]:
+def children_in_scope(actor: Actor, org: Org, capability: str = "orgs.view") -> QuerySet[Org]:
     return (
         orgs_visible_to(actor, capability)
         .filter(path__startswith=org.path, depth=org.depth + 1)
@@ -43,7 +44,7 @@ def grassroots_count(org: Org) -> int:
     )
 
 
-def ancestors_in_scope(actor, org: Org, capability: str = "orgs.view") -> list[Org]:
+def ancestors_in_scope(actor: Actor, org: Org, capability: str = "orgs.view") -> list[Org]:
     """The org's ancestors the actor may see with ``capability``, top first (for breadcrumbs)."""
     paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
     if not paths:
@@ -59,7 +60,7 @@ def current_term(org: Org) -> CommitteeTerm | None:
     return org.terms.prefetch_related(Prefetch("posts", queryset=posts)).order_by("-elected_on").first()
 
 
-def terms_due_soon(actor, days: int = TERM_WARNING_DAYS, limit: int = 20) -> list[CommitteeTerm]:
+def terms_due_soon(actor: Actor, days: int = TERM_WARNING_DAYS, limit: int = 20) -> list[CommitteeTerm]:
     """Current (latest) terms in scope falling due (换届) within ``days`` or overdue, soonest first."""
     horizon = timezone.localdate() + timedelta(days=days)
     newer = CommitteeTerm.objects.filter(org=OuterRef("org"), elected_on__gt=OuterRef("elected_on"))
@@ -69,7 +70,7 @@ def terms_due_soon(actor, days: int = TERM_WARNING_DAYS, limit: int = 20) -> lis
     )
 
 
-def liaison_groups_visible_to(actor) -> QuerySet[LiaisonGroup]:
+def liaison_groups_visible_to(actor: Actor) -> QuerySet[LiaisonGroup]:
     return scoped(LiaisonGroup.objects.select_related("zone"), actor, "orgs.view").prefetch_related(
         Prefetch("orgs", queryset=Org.objects.order_by("path")), "members"
     )

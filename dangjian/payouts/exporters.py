@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from dangjian.core.actors import Actor
 from dangjian.core.exporting import ListExporter
 from dangjian.core.money import fmt_yuan
 from dangjian.core.pii import mask_id
@@ -30,7 +31,7 @@ class SignSheetExporter(ListExporter):
     ]
     column_widths = {1: 10, 2: 22, 4: 12, 5: 16, 6: 10, 7: 24, 8: 12}
 
-    def __init__(self, *, actor, programme: Programme, reveal: bool = False):
+    def __init__(self, *, actor: Actor, programme: Programme, reveal: bool = False):
         super().__init__(actor=actor, reveal=reveal)
         self.programme = programme
 
@@ -52,7 +53,7 @@ class PublicityExporter(ListExporter):
     headers = ["序号", "姓名", "身份证号", "金额（元）"]
     column_widths = {1: 10, 2: 22, 3: 14}
 
-    def __init__(self, *, actor, programme: Programme):
+    def __init__(self, *, actor: Actor, programme: Programme):
         super().__init__(actor=actor, reveal=False)
         self.programme = programme
 
@@ -73,7 +74,7 @@ class BankBatchExporter(ListExporter):
     headers = ["明细号", "姓名", "身份证号", "金额（元）", "结果（成功/失败）", "说明"]
     column_widths = {1: 10, 2: 22, 3: 14, 4: 16, 5: 20}
 
-    def __init__(self, *, actor, batch: BankBatch, reveal: bool = False):
+    def __init__(self, *, actor: Actor, batch: BankBatch, reveal: bool = False):
         super().__init__(actor=actor, reveal=reveal)
         self.batch = batch
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core.actors import SYSTEM
+from dangjian.core.actors import SYSTEM, Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 from dangjian.jobs import files
@@ -24,7 +24,7 @@ from .models import ListStatus, Programme
 LIST_KIND = "payouts.import_list"
 
 
-def start_list_import(*, actor, programme: Programme, data: bytes, filename: str) -> Job:
+def start_list_import(*, actor: Actor, programme: Programme, data: bytes, filename: str) -> Job:
     require(actor, "payouts.prepare", programme.org)
     if programme.status != ListStatus.DRAFT:
         raise services.PayoutError("名单已提交或已审批冻结，不能重新导入。", code="frozen")
@@ -38,7 +38,7 @@ def start_list_import(*, actor, programme: Programme, data: bytes, filename: str
         upload = files.save(data, folder="uploads", suffix=Path(filename).suffix)
         job = Job.objects.create(
             kind=LIST_KIND,
-            user=None if actor is SYSTEM else actor,
+            user=acting_user(actor),
             org=programme.org,
             params={"programme": programme.pk, "filename": Path(filename).name[:200]},
             upload=upload,

@@ -2,12 +2,13 @@
 
 from django.template.loader import render_to_string
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import has_capability
 
 from . import selectors
 
 
-def render_payouts(person, actor) -> str:
+def render_payouts(person, actor: Actor) -> str:
     if not has_capability(actor, "payouts.view"):
         return ""
     rows = list(selectors.person_entitlements(person, actor)[:30])

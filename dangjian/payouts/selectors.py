@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from dangjian.core.actors import Actor
 from dangjian.core.money import fmt_yuan
 from dangjian.core.pii import blind_index, normalize
 from dangjian.core.scoping import scoped
@@ -37,23 +38,23 @@ if TYPE_CHECKING:
 _E = TypeVar("_E", bound=Entitlement)
 
 
-def programmes_visible_to(actor, capability: str = "payouts.view") -> QuerySet[Programme]:
+def programmes_visible_to(actor: Actor, capability: str = "payouts.view") -> QuerySet[Programme]:
     return scoped(Programme.objects.select_related("org"), actor, capability, "org__path")
 
 
-def entitlements_visible_to(actor, capability: str = "payouts.view") -> QuerySet[PaidEntitlement]:
+def entitlements_visible_to(actor: Actor, capability: str = "payouts.view") -> QuerySet[PaidEntitlement]:
     return scoped(Entitlement.objects.select_related("programme__org"), actor, capability).annotate(
         paid=is_paid()
     )
 
 
-def payments_visible_to(actor, capability: str = "payouts.view") -> QuerySet[Payment]:
+def payments_visible_to(actor: Actor, capability: str = "payouts.view") -> QuerySet[Payment]:
     return scoped(
         Payment.objects.select_related("entitlement__programme__org", "reversal"), actor, capability
     )
 
 
-def reversal_requests_visible_to(actor, capability: str = "payouts.view") -> QuerySet[ReversalRequest]:
+def reversal_requests_visible_to(actor: Actor, capability: str = "payouts.view") -> QuerySet[ReversalRequest]:
     return scoped(
         ReversalRequest.objects.select_related("payment__entitlement__programme", "requested_by"),
         actor,
@@ -75,7 +76,7 @@ def search_entitlements(qs: QuerySet[_E], text: str) -> QuerySet[_E]:
     return qs.filter(Q(name__contains=text) | Q(person__name_initials__startswith=text.upper()))
 
 
-def person_entitlements(person, actor) -> QuerySet[Entitlement]:
+def person_entitlements(person, actor: Actor) -> QuerySet[Entitlement]:
     return (
         entitlements_visible_to(actor).filter(person=person).order_by("-programme__year", "programme__name")
     )

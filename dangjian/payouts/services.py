@@ -23,7 +23,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dangjian.core import idcard
-from dangjian.core.actors import acting_user, actor_label
+from dangjian.core.actors import Actor, acting_user, actor_label
 from dangjian.core.audit import log_action
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
@@ -66,7 +66,7 @@ class PayoutError(ValidationError):
     pass
 
 
-def _user(actor):
+def _user(actor: Actor):
     return acting_user(actor)
 
 
@@ -83,7 +83,7 @@ def _years_before(day: date, years: int) -> date:
 @transaction.atomic
 def create_programme(
     *,
-    actor,
+    actor: Actor,
     org: Org,
     name: str,
     kind: str,
@@ -217,7 +217,7 @@ def _campaign_lines(programme: Programme, persons) -> list[Line]:
 
 
 @transaction.atomic
-def generate_list(*, actor, programme: Programme, lines: list[Line] | None = None) -> int:
+def generate_list(*, actor: Actor, programme: Programme, lines: list[Line] | None = None) -> int:
     """(Re)build the draft list from the rule, or from ``lines`` for an imported list.
 
     Refused once the list is prepared: re-importing into a frozen list changes nothing."""
@@ -278,7 +278,7 @@ def _signers(programme: Programme) -> set[int]:
 
 
 @transaction.atomic
-def advance_list(*, actor, programme: Programme) -> Programme:
+def advance_list(*, actor: Actor, programme: Programme) -> Programme:
     """Prepare → verify → approve, each by a different person; approval freezes the list."""
     programme = Programme.objects.select_for_update().select_related("org").get(pk=programme.pk)
     user = _user(actor)
@@ -323,7 +323,7 @@ def advance_list(*, actor, programme: Programme) -> Programme:
 
 
 @transaction.atomic
-def return_list(*, actor, programme: Programme, reason: str) -> Programme:
+def return_list(*, actor: Actor, programme: Programme, reason: str) -> Programme:
     """Send a prepared or verified (not approved) list back to draft, clearing the sign-offs."""
     programme = Programme.objects.select_for_update().select_related("org").get(pk=programme.pk)
     require(actor, "payouts.verify", programme.org)
@@ -359,7 +359,7 @@ PLAN_FIELDS = (
 
 
 @transaction.atomic
-def save_dividend_plan(*, actor, programme: Programme, **values) -> DividendPlan:
+def save_dividend_plan(*, actor: Actor, programme: Programme, **values) -> DividendPlan:
     require(actor, "payouts.prepare", programme.org)
     if programme.kind != Kind.DIVIDEND:
         raise PayoutError("只有集体经济分红项目有分红方案。", code="not_dividend")
@@ -408,7 +408,7 @@ def assembly_passed(plan: DividendPlan) -> bool:
 @transaction.atomic
 def record_plan_step(
     *,
-    actor,
+    actor: Actor,
     plan: DividendPlan,
     step: str,
     held_on: date,
@@ -499,7 +499,7 @@ def current_payment(entitlement: Entitlement) -> Payment | None:
 @transaction.atomic
 def pay_entitlement(
     *,
-    actor,
+    actor: Actor,
     entitlement: Entitlement,
     method: str,
     signature_png: str | bytes | None = None,
@@ -529,7 +529,7 @@ def pay_entitlement(
 
 def _record_payment(
     *,
-    actor,
+    actor: Actor,
     entitlement: Entitlement,
     method: str,
     signature_png: str | bytes | None,
@@ -599,7 +599,7 @@ def _record_payment(
     return payment
 
 
-def _log_payment(actor, payment: Payment) -> None:
+def _log_payment(actor: Actor, payment: Payment) -> None:
     # The audit chain's head is locked from here to the commit (core.audit), so this is the
     # transaction's last statement: every payment of every zone queues on that one lock.
     entitlement = payment.entitlement
@@ -637,7 +637,7 @@ def request_hash(entitlement_id: int, payload: dict) -> str:
 
 
 @transaction.atomic
-def pay_with_key(*, actor, entitlement_id: int, key: str, payload: dict) -> tuple[int, dict]:
+def pay_with_key(*, actor: Actor, entitlement_id: int, key: str, payload: dict) -> tuple[int, dict]:
     """Pay once per ``Idempotency-Key``: the first answer (201 and the payment) is stored in the same
     transaction as the payment and replayed for the same key; refusals are not stored, so a request
     refused for a list not yet approved can be retried with its key after approval."""
@@ -685,7 +685,7 @@ def pay_with_key(*, actor, entitlement_id: int, key: str, payload: dict) -> tupl
 
 
 @transaction.atomic
-def request_reversal(*, actor, payment: Payment, reason: str) -> ReversalRequest:
+def request_reversal(*, actor: Actor, payment: Payment, reason: str) -> ReversalRequest:
     payment = Payment.objects.select_related("entitlement__programme__org").get(pk=payment.pk)
     org = payment.entitlement.programme.org
     require(actor, "payouts.reverse", org)
@@ -714,7 +714,7 @@ def request_reversal(*, actor, payment: Payment, reason: str) -> ReversalRequest
 
 
 @transaction.atomic
-def decide_reversal(*, actor, request: ReversalRequest, approve: bool) -> Reversal | None:
+def decide_reversal(*, actor: Actor, request: ReversalRequest, approve: bool) -> Reversal | None:
     """A second person approves (the reversing entry is written) or rejects the request."""
     req = (
         ReversalRequest.objects.select_for_update()
@@ -770,7 +770,7 @@ def _sniff(raw: bytes) -> str | None:
 
 
 @transaction.atomic
-def upload_sheet(*, actor, programme: Programme, data: bytes, title: str = "") -> SignedSheet:
+def upload_sheet(*, actor: Actor, programme: Programme, data: bytes, title: str = "") -> SignedSheet:
     """Store a scan of a signed sheet, encrypted before it touches storage."""
     require(actor, "payouts.pay", programme.org)
     if not data or len(data) > MAX_SCAN_BYTES:
@@ -807,7 +807,7 @@ def upload_sheet(*, actor, programme: Programme, data: bytes, title: str = "") -
 
 
 @transaction.atomic
-def open_sheet(*, actor, sheet: SignedSheet) -> bytes:
+def open_sheet(*, actor: Actor, sheet: SignedSheet) -> bytes:
     """The decrypted scan; every opening is an audit entry (biometric data)."""
     require(actor, "payouts.scans", sheet.programme.org)
     if sheet.purged_at:
@@ -820,7 +820,7 @@ def open_sheet(*, actor, sheet: SignedSheet) -> bytes:
 
 
 @transaction.atomic
-def purge_expired_sheets(*, actor, today: date | None = None) -> int:
+def purge_expired_sheets(*, actor: Actor, today: date | None = None) -> int:
     """Delete scans past their programme's retention period (the row stays, marked purged)."""
     require(actor, "payouts.scans")
     today = today or timezone.localdate()
@@ -837,7 +837,7 @@ def purge_expired_sheets(*, actor, today: date | None = None) -> int:
 
 
 @transaction.atomic
-def create_bank_batch(*, actor, programme: Programme) -> BankBatch:
+def create_bank_batch(*, actor: Actor, programme: Programme) -> BankBatch:
     """A batch of every unpaid line not already waiting in another batch."""
     programme = Programme.objects.select_related("org").get(pk=programme.pk)
     require(actor, "payouts.pay", programme.org)
@@ -864,7 +864,7 @@ def create_bank_batch(*, actor, programme: Programme) -> BankBatch:
 
 
 @transaction.atomic
-def import_bank_result(*, actor, batch: BankBatch, results: dict[int, tuple[bool, str]]) -> dict:
+def import_bank_result(*, actor: Actor, batch: BankBatch, results: dict[int, tuple[bool, str]]) -> dict:
     """Apply the bank's result: a successful line becomes a payment, a failed one stays unpaid.
 
     ``results`` maps line id → (succeeded, message); every line of the batch must be answered."""

@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import Q
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.registry import TodoItem
 from dangjian.core.scoping import has_capability, scope_q
 from dangjian.orgs.models import Org
@@ -17,7 +18,7 @@ from .selectors import programmes_visible_to
 LISTED = 5
 
 
-def list_items(actor, org: Org, today: date) -> list[TodoItem]:
+def list_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """Lists at the step this actor may sign — 审核 a prepared list, 审批 a verified one — and not
     already signed by them (prepare, verify and approve are three people). One query."""
     steps = [

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core.actors import SYSTEM
+from dangjian.core.actors import SYSTEM, Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.importing import (
     MAX_UNCOMPRESSED,
@@ -43,7 +43,7 @@ ISSUES_PER_FILE = 50
 TITLE_ROWS = 3
 
 
-def start_batch_import(*, actor, org: Org, uploads: list[tuple[str, bytes]]) -> Job:
+def start_batch_import(*, actor: Actor, org: Org, uploads: list[tuple[str, bytes]]) -> Job:
     """Store the uploaded files (zips as they are) and queue the matching and checking."""
     require(actor, "members.import", org)
     if not uploads:
@@ -62,7 +62,7 @@ def start_batch_import(*, actor, org: Org, uploads: list[tuple[str, bytes]]) -> 
             )
         job = Job.objects.create(
             kind=BATCH_KIND,
-            user=None if actor is SYSTEM else actor,
+            user=acting_user(actor),
             org=org,
             params={"uploads": stored, "assign": {}},
             step="check",
@@ -78,7 +78,7 @@ def start_batch_import(*, actor, org: Org, uploads: list[tuple[str, bytes]]) -> 
     return job
 
 
-def assign_branch(*, actor, job: Job, name: str, code: str) -> Job:
+def assign_branch(*, actor: Actor, job: Job, name: str, code: str) -> Job:
     """The user's pick for a file the batch could not match; the batch is checked again."""
     require(actor, "members.import", job.org)
     branch = (
@@ -105,7 +105,7 @@ def assign_branch(*, actor, job: Job, name: str, code: str) -> Job:
     return job
 
 
-def commit_batch_import(*, actor, job: Job) -> Job:
+def commit_batch_import(*, actor: Actor, job: Job) -> Job:
     require(actor, "members.import", job.org)
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)

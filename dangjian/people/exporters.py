@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.dates import whole_years
 from dangjian.core.exporting import ListExporter
 from dangjian.core.pii import mask_id, mask_phone
@@ -43,7 +44,13 @@ class RosterExporter(ListExporter):
     column_widths = {0: 6, 1: 10, 7: 11, 8: 11, 10: 22, 12: 14, 13: 21}
 
     def __init__(
-        self, *, actor, members: QuerySet[Member], title: str, reveal: bool = False, today: date | None = None
+        self,
+        *,
+        actor: Actor,
+        members: QuerySet[Member],
+        title: str,
+        reveal: bool = False,
+        today: date | None = None,
     ):
         super().__init__(actor=actor, reveal=reveal)
         self.members = members
@@ -145,7 +152,7 @@ class RejectedRowsExporter(ListExporter):
     identifier = "people.rejected_rows"
     verbose_name = "问题行"
 
-    def __init__(self, *, actor, report):
+    def __init__(self, *, actor: Actor, report):
         super().__init__(actor=actor, reveal=True)
         self.report = report
         self.width = max((len(r) for r in [*report.head, *(r.raw for r in report.bad_rows)]), default=0)

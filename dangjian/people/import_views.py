@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.actors import Actor
 from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import get_scoped_or_404, requires
 from dangjian.jobs import files
@@ -26,7 +27,7 @@ from .jobs import IMPORT_KIND, commit_member_import, is_clean, start_member_impo
 MAX_BRANCH_CHOICES = 200
 
 
-def _branch_choices(actor) -> list[Org] | None:
+def _branch_choices(actor: Actor) -> list[Org] | None:
     branches = list(
         orgs_visible_to(actor, "members.import")
         .filter(level=Level.BRANCH)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core.actors import SYSTEM
+from dangjian.core.actors import SYSTEM, Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.importing import Report
 from dangjian.core.scoping import require
@@ -32,7 +32,7 @@ EXPORT_KIND = "people.export_roster"
 MAX_STORED_ISSUES = 1000  # a 100,000-row file of errors keeps the first thousand; the xlsx has them all
 
 
-def start_member_import(*, actor, org: Org, data: bytes, filename: str) -> Job:
+def start_member_import(*, actor: Actor, org: Org, data: bytes, filename: str) -> Job:
     """Store the upload and queue its check; the job is what pages and the API follow."""
     require(actor, "members.import", org)
     if org.level != Level.BRANCH:
@@ -45,7 +45,7 @@ def start_member_import(*, actor, org: Org, data: bytes, filename: str) -> Job:
         upload = files.save(data, folder="uploads", suffix=Path(filename).suffix)
         job = Job.objects.create(
             kind=IMPORT_KIND,
-            user=None if actor is SYSTEM else actor,
+            user=acting_user(actor),
             org=org,
             params={"filename": Path(filename).name[:200]},
             upload=upload,
@@ -66,7 +66,7 @@ def is_clean(job: Job) -> bool:
     return job.status == JobStatus.CHECKED and bool(job.result.get("clean"))
 
 
-def commit_member_import(*, actor, job: Job) -> Job:
+def commit_member_import(*, actor: Actor, job: Job) -> Job:
     """Queue the commit of a clean check; anything else is refused with code ``not_clean``."""
     require(actor, "members.import", job.org)
     with transaction.atomic():
@@ -134,7 +134,7 @@ register_kind(IMPORT_KIND, _run_import)
 # ---------------------------------------------------------------- the roster export
 
 
-def roster_export_plan(actor, params: dict[str, str]) -> tuple[Any, str, bool, Org | None]:
+def roster_export_plan(actor: Actor, params: dict[str, str]) -> tuple[Any, str, bool, Org | None]:
     """What an export of the roll with these filters holds, for this actor: (members, title, reveal, org).
 
     The request and the worker both ask here, so a background export is scoped exactly as an

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
 from dangjian.core.models import AuditEntry
 from dangjian.core.pii import mask_id
@@ -37,7 +38,7 @@ ORACLE_ALERT_THRESHOLD = 20
 TRANSFER_REASONS = ("转出",)
 
 
-def person_in_scope(actor, capability: str, person_path: str, member_path: str | None) -> bool:
+def person_in_scope(actor: Actor, capability: str, person_path: str, member_path: str | None) -> bool:
     """The person's record (and their membership, if any) lie inside the actor's scope."""
     if not covers_path(actor, capability, person_path):
         return False
@@ -49,7 +50,9 @@ def left_by_transfer(reason: str) -> bool:
 
 
 @transaction.atomic
-def record_out_of_scope_matches(*, actor, source: str, org: Org, id_numbers: list[str], rows=()) -> None:
+def record_out_of_scope_matches(
+    *, actor: Actor, source: str, org: Org, id_numbers: list[str], rows=()
+) -> None:
     """Audit that an import or transfer-in named persons recorded outside the actor's scope.
 
     Only masked numbers are kept: the audit log itself must not become a list of ID numbers.
@@ -93,7 +96,7 @@ def oracle_alerts(
 
 
 @transaction.atomic
-def readmit_member(*, actor, member: Member, org: Org, on: date, reason: str) -> Member:
+def readmit_member(*, actor: Actor, member: Member, org: Org, on: date, reason: str) -> Member:
     """恢复党籍: put a member taken off the roll back on a branch's roll, with the decision recorded.
 
     Only a zone admin holds ``members.readmit``; the member's last branch and the new one must both be

@@ -10,6 +10,7 @@ from datetime import date
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.dates import add_years, month_start, months_back
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Org
@@ -62,7 +63,9 @@ def member_for_user(user) -> Member | None:
     return Member.objects.filter(person__user=user, left_on__isnull=True).select_related("person").first()
 
 
-def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool = True) -> QuerySet[Member]:
+def members_visible_to(
+    actor: Actor, capability: str = "members.view", *, on_roll: bool = True
+) -> QuerySet[Member]:
     """Members in the actor's scope (on the roll today unless ``on_roll`` is False)."""
     # Scope as a semi-join on the orgs in scope: the planner can then walk the (org, person) index
     # in order and stop after a page, instead of joining and sorting the whole roll.
@@ -73,11 +76,11 @@ def members_visible_to(actor, capability: str = "members.view", *, on_roll: bool
     return qs
 
 
-def persons_visible_to(actor, capability: str = "members.view") -> QuerySet[Person]:
+def persons_visible_to(actor: Actor, capability: str = "members.view") -> QuerySet[Person]:
     return Person.objects.filter(org__in=orgs_visible_to(actor, capability).values("pk"))
 
 
-def households_visible_to(actor, capability: str = "members.view") -> QuerySet[Household]:
+def households_visible_to(actor: Actor, capability: str = "members.view") -> QuerySet[Household]:
     return scoped(Household.objects.all(), actor, capability)
 
 
@@ -136,7 +139,7 @@ def search_q(text: str) -> Q:
     return Q(name__contains=text)
 
 
-def roster(actor, f: RosterFilter, today: date | None = None) -> QuerySet[Member]:
+def roster(actor: Actor, f: RosterFilter, today: date | None = None) -> QuerySet[Member]:
     """The roster rows for a filter: one query with person and org joined in, index-driven."""
     today = today or timezone.localdate()
     on_person = Q()
@@ -179,23 +182,23 @@ def member_history(member: Member) -> QuerySet[MembershipPeriod]:
     return member.periods.select_related("org").order_by("started_on", "id")
 
 
-def transfers_visible_to(actor, capability: str = "members.view") -> QuerySet[Transfer]:
+def transfers_visible_to(actor: Actor, capability: str = "members.view") -> QuerySet[Transfer]:
     # Both the sending and the receiving side see a transfer between two branches on the platform
     # (Transfer.SCOPE_PATH names both keys).
     return scoped(Transfer.objects.select_related("member__person", "from_org", "to_org"), actor, capability)
 
 
-def open_transfers(actor) -> QuerySet[Transfer]:
+def open_transfers(actor: Actor) -> QuerySet[Transfer]:
     return transfers_visible_to(actor).filter(
         state__in=[TransferState.APPLIED, TransferState.APPROVED, TransferState.IN_TRANSIT]
     )
 
 
-def development_visible_to(actor, capability: str = "members.view") -> QuerySet[DevelopmentCase]:
+def development_visible_to(actor: Actor, capability: str = "members.view") -> QuerySet[DevelopmentCase]:
     return scoped(DevelopmentCase.objects.select_related("person", "org"), actor, capability)
 
 
-def conversions_due(actor, within_days: int = 60, today: date | None = None) -> list[DevelopmentCase]:
+def conversions_due(actor: Actor, within_days: int = 60, today: date | None = None) -> list[DevelopmentCase]:
     """Probationary members whose 转正 falls due within ``within_days`` (or is overdue)."""
     from datetime import timedelta
 
@@ -213,7 +216,7 @@ def _on_roll_since(day: date):
     return Exists(MembershipPeriod.objects.filter(period_on_q(day), member=OuterRef("pk")))
 
 
-def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
+def unpaid_dues(actor: Actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
     """Members on the roll with no dues paid for the last ``months`` full months (自行脱党 warning,
     党章 Article 9). Months under an approved 免交/少交 are not unpaid; members who were not yet on a
     roll of the platform when the window began (joined, or transferred in from outside, since) are
@@ -234,7 +237,7 @@ def unpaid_dues(actor, months: int = 6, today: date | None = None) -> QuerySet[M
     )
 
 
-def waivers_in_force(actor, month: date) -> QuerySet[DuesWaiver]:
+def waivers_in_force(actor: Actor, month: date) -> QuerySet[DuesWaiver]:
     """免交/少交 in force in ``month`` for members in the actor's scope, branch by branch."""
     month = month_start(month)
     return (
@@ -246,7 +249,7 @@ def waivers_in_force(actor, month: date) -> QuerySet[DuesWaiver]:
     )
 
 
-def without_organizational_life(actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
+def without_organizational_life(actor: Actor, months: int = 6, today: date | None = None) -> QuerySet[Member]:
     """Members on the roll who took part in no organizational life for the last ``months`` full months
     (党章 Article 9) — at their branch, or where a temporary relationship placed them. Flagged, not
     decided."""
@@ -287,7 +290,7 @@ class LapseFlags:
 
 
 def lapse_flags(
-    actor, root, months: int = 6, today: date | None = None, names: int = 5
+    actor: Actor, root, months: int = 6, today: date | None = None, names: int = 5
 ) -> dict[int, LapseFlags]:
     """org id → LapseFlags for branches under ``root`` in the actor's scope; two grouped counts and two
     short name lists, whatever the size of the subtree."""
@@ -367,7 +370,7 @@ def hosted_on(paths: list[str], day: date):
     )
 
 
-def under_watch_in(actor, org, year: int) -> QuerySet[Member]:
+def under_watch_in(actor: Actor, org, year: int) -> QuerySet[Member]:
     """Members of ``org``'s subtree whose 留党察看 began in ``year`` (the 奖惩台账's 处分 part)."""
     return (
         members_visible_to(actor, on_roll=False)

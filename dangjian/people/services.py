@@ -250,7 +250,7 @@ def reveal_person_pii(*, actor: Actor, person: Person, field: str = "id_number")
 
 
 @transaction.atomic
-def find_person_by_id(*, actor, id_number: str) -> Person | None:
+def find_person_by_id(*, actor: Actor, id_number: str) -> Person | None:
     """A search by full ID number is a reveal: it needs ``pii.reveal`` and is audited (masked).
 
     Only persons the actor may reveal are found; anyone else answers None, as if not on file.

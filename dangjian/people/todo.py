@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.dates import add_months, month_start
 from dangjian.core.registry import TodoItem
 from dangjian.core.scoping import has_capability
@@ -46,7 +47,7 @@ def _month_end(today: date) -> date:
     return add_months(month_start(today), 1) - timedelta(days=1)
 
 
-def dues_items(actor, org: Org, today: date) -> list[TodoItem]:
+def dues_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """This month's dues not yet paid (months under an approved 免交/少交 excepted), and the members
     flagged under 党章 Article 9 (six months without paying, six without organizational life)."""
     if not has_capability(actor, "members.view"):
@@ -100,7 +101,7 @@ def dues_items(actor, org: Org, today: date) -> list[TodoItem]:
     return items
 
 
-def transfer_items(actor, org: Org, today: date) -> list[TodoItem]:
+def transfer_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """Transfers waiting for this side: to approve or issue (the sending branch), to receive (the
     receiving branch), and letters past their validity still 在途. One query."""
     if not has_capability(actor, "members.edit"):
@@ -149,7 +150,7 @@ def _day(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def development_items(actor, org: Org, today: date) -> list[TodoItem]:
+def development_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
     """发展党员 steps with a time limit falling due: the talk within a month of the application, the
     half-yearly review of an activist, the higher committee's approval within three months of the
     vote, and 转正 at the end of probation. Two queries; one line per person (they are few)."""

@@ -78,7 +78,7 @@ def request_transfer_out(
     return transfer
 
 
-def _incoming_refusal(actor, to_org: Org, name: str, id_index: str) -> PeopleError | None:
+def _incoming_refusal(actor: Actor, to_org: Org, name: str, id_index: str) -> PeopleError | None:
     """Why the person with this ID may not come in to ``to_org`` by transfer, or None.
 
     Someone recorded outside the actor's scope gets the neutral refusal and nothing else; inside it,
@@ -102,7 +102,7 @@ def _incoming_refusal(actor, to_org: Org, name: str, id_index: str) -> PeopleErr
     return None
 
 
-def _refuse(actor, to_org: Org, id_number: str, error: PeopleError, source: str) -> None:
+def _refuse(actor: Actor, to_org: Org, id_number: str, error: PeopleError, source: str) -> None:
     if error.code == registration.NOT_HERE_CODE:
         registration.record_out_of_scope_matches(
             actor=actor, source=source, org=to_org, id_numbers=[id_number]
@@ -166,7 +166,7 @@ def request_transfer_in(
 @transaction.atomic
 def _request_transfer_in(
     *,
-    actor,
+    actor: Actor,
     to_org: Org,
     probe: Person,
     outside_org_name: str,
@@ -233,7 +233,7 @@ def _close_period(member: Member, on: date, reason: str) -> None:
     MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on, reason=reason)
 
 
-def receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
+def receive_transfer(*, actor: Actor, transfer: Transfer, on: date) -> Transfer:
     """The receipt: the member is on the receiving roll from ``on`` (or off the platform's roll).
 
     A transfer in from outside is checked again at receipt, as at request: the person it names may
@@ -249,7 +249,7 @@ def receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
 
 
 @transaction.atomic
-def _receive_transfer(*, actor, transfer: Transfer, on: date) -> Transfer:
+def _receive_transfer(*, actor: Actor, transfer: Transfer, on: date) -> Transfer:
     _state(transfer, TransferState.IN_TRANSIT, TransferState.EXPIRED)
     if transfer.to_org is not None:
         _side(actor, transfer, "to")

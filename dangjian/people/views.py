@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.actors import Actor
 from dangjian.core.forms import error_summary
 from dangjian.core.http import AuthedRequest, disposition, safe_next
 from dangjian.core.money import yuan_to_fen
@@ -72,7 +73,7 @@ def _branch(request, code: str, capability: str) -> Org:
 MAX_BRANCH_CHOICES = 200
 
 
-def _branch_choices(actor, capability: str) -> list[Org] | None:
+def _branch_choices(actor: Actor, capability: str) -> list[Org] | None:
     """Branches for a dropdown, or None when there are too many to list (type the code instead)."""
     branches = list(
         orgs_visible_to(actor, capability)
@@ -340,7 +341,7 @@ def person_watch(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("people:person", pk=person.pk)
 
 
-def _reveal(actor, person: Person, field: str) -> str:
+def _reveal(actor: Actor, person: Person, field: str) -> str:
     from .services import reveal_person_pii
 
     return reveal_person_pii(actor=actor, person=person, field=field)

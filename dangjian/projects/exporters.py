@@ -10,6 +10,7 @@ import xlsxwriter
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from dangjian.core.actors import Actor
 from dangjian.core.money import fmt_yuan
 from dangjian.core.printing import setup_sheet_printing
 
@@ -70,7 +71,7 @@ def _parents_then_children(projects: list[_P]) -> list[_P]:
     return out
 
 
-def ledger_data(actor, org, year: int) -> dict:
+def ledger_data(actor: Actor, org, year: int) -> dict:
     """Rows of the ledger in a fixed number of queries, whatever the number of projects."""
     projects = list(
         selectors.ledger_projects(actor, org, year).annotate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from dangjian.core.actors import Actor
 from dangjian.core.ledgers import Column, RecordRef
 
 from . import exporters, selectors
@@ -12,7 +13,7 @@ from . import exporters, selectors
 COLUMNS = tuple(Column(h, w) for h, w in zip(exporters.HEADERS, exporters.WIDTHS, strict=True))
 
 
-def construction_rows(actor, org, year: int) -> list[list]:
+def construction_rows(actor: Actor, org, year: int) -> list[list]:
     return exporters.ledger_data(actor, org, year)["rows"]
 
 
@@ -25,7 +26,7 @@ def _ref(p) -> RecordRef:
     )
 
 
-def search_projects(actor, org, text: str, year: int | None = None) -> list[RecordRef]:
+def search_projects(actor: Actor, org, text: str, year: int | None = None) -> list[RecordRef]:
     """Projects of ``org``'s subtree the actor may see (a key-task report on 项目建设 cites them)."""
     qs = selectors.projects_visible_to(actor).select_related("org").filter(org__path__startswith=org.path)
     if year:
@@ -35,6 +36,6 @@ def search_projects(actor, org, text: str, year: int | None = None) -> list[Reco
     return [_ref(p) for p in qs.order_by("-pk")[:20]]
 
 
-def get_project(actor, pk) -> RecordRef | None:
+def get_project(actor: Actor, pk) -> RecordRef | None:
     p = selectors.projects_visible_to(actor).select_related("org").filter(pk=pk).first()
     return _ref(p) if p is not None else None

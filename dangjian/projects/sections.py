@@ -2,12 +2,13 @@
 
 from django.template.loader import render_to_string
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import scoped
 
 from .models import TeamMember
 
 
-def render_teams(person, actor) -> str:
+def render_teams(person, actor: Actor) -> str:
     rows = list(
         scoped(TeamMember.objects.filter(person=person), actor, "projects.view")
         .select_related("team__org", "team__project")

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Case, Count, Q, QuerySet, Sum, When
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import scoped
 
 from .models import (
@@ -22,19 +23,19 @@ from .models import (
 )
 
 
-def projects_visible_to(actor, capability: str = "projects.view") -> QuerySet[Project]:
+def projects_visible_to(actor: Actor, capability: str = "projects.view") -> QuerySet[Project]:
     return scoped(Project.objects.select_related("org", "parent"), actor, capability)
 
 
-def teams_visible_to(actor, capability: str = "projects.view") -> QuerySet[CommandoTeam]:
+def teams_visible_to(actor: Actor, capability: str = "projects.view") -> QuerySet[CommandoTeam]:
     return scoped(CommandoTeam.objects.select_related("org", "project"), actor, capability)
 
 
-def enterprises_visible_to(actor, capability: str = "projects.view") -> QuerySet[Enterprise]:
+def enterprises_visible_to(actor: Actor, capability: str = "projects.view") -> QuerySet[Enterprise]:
     return scoped(Enterprise.objects.select_related("org"), actor, capability)
 
 
-def places_visible_to(actor, capability: str = "projects.view") -> QuerySet[ServicePlace]:
+def places_visible_to(actor: Actor, capability: str = "projects.view") -> QuerySet[ServicePlace]:
     return scoped(ServicePlace.objects.select_related("org"), actor, capability)
 
 
@@ -89,7 +90,7 @@ def rolled_progress(projects: Sequence[Project]) -> dict[int, int]:
     return {pk: value(pk, own) for pk, own in progress.items()}
 
 
-def investment_by_kind_and_status(actor, org, year: int) -> list[dict]:
+def investment_by_kind_and_status(actor: Actor, org, year: int) -> list[dict]:
     """Top-level projects in ``org``'s subtree active in ``year``: count and investment (分) per kind × status."""
     qs = active_in(
         projects_visible_to(actor).filter(org__path__startswith=org.path, parent__isnull=True), year
@@ -109,7 +110,7 @@ def investment_by_kind_and_status(actor, org, year: int) -> list[dict]:
     ]
 
 
-def ledger_projects(actor, org, year: int) -> QuerySet[Project]:
+def ledger_projects(actor: Actor, org, year: int) -> QuerySet[Project]:
     """The 项目建设台账 of ``org``'s subtree for ``year``: projects active that year, parents before children."""
     qs = projects_visible_to(actor).filter(org__path__startswith=org.path)
     return active_in(qs, year).order_by("org__path", "parent_id", "name", "pk")

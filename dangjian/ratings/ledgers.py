@@ -3,6 +3,7 @@ org's subtree) and 处分 (留党察看 begun that year), both read from records
 
 from __future__ import annotations
 
+from dangjian.core.actors import Actor
 from dangjian.core.ledgers import Column, Section
 from dangjian.people import selectors as people_selectors
 
@@ -27,7 +28,7 @@ DISCIPLINE_COLUMNS = (
 )
 
 
-def sections(actor, org, year: int) -> list[Section]:
+def sections(actor: Actor, org, year: int) -> list[Section]:
     winners = (
         selectors.nominations_visible_to(actor)
         .filter(

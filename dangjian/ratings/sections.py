@@ -2,12 +2,13 @@
 
 from django.template.loader import render_to_string
 
+from dangjian.core.actors import Actor
 from dangjian.core.scoping import scoped
 
 from .models import Nomination, PointEntry
 
 
-def render_points(person, actor) -> str:
+def render_points(person, actor: Actor) -> str:
     entries = list(
         scoped(PointEntry.objects.filter(member__person=person), actor, "ratings.view")
         .select_related("rule")

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import metrics
+from dangjian.core.actors import Actor
 from dangjian.core.pii import mask_name
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Kind, Org
@@ -35,28 +36,28 @@ from .models import (
 RATABLE_KINDS = (Kind.VILLAGE, Kind.COMMUNITY)
 
 
-def ratings_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Rating]:
+def ratings_visible_to(actor: Actor, capability: str = "ratings.view") -> QuerySet[Rating]:
     return scoped(Rating.objects.select_related("org", "scheme"), actor, capability)
 
 
-def campaigns_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Campaign]:
+def campaigns_visible_to(actor: Actor, capability: str = "ratings.view") -> QuerySet[Campaign]:
     """Campaigns of the zones above the actor's orgs: a branch sees the campaigns it may nominate to."""
     visible = scoped(Org.objects.all(), actor, capability).values_list("path", flat=True)[:1000]
     zones = {p[: Org.steplen] for p in visible}
     return Campaign.objects.filter(zone__path__in=zones).select_related("zone")
 
 
-def commitments_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Commitment]:
+def commitments_visible_to(actor: Actor, capability: str = "ratings.view") -> QuerySet[Commitment]:
     return scoped(Commitment.objects.select_related("org"), actor, capability)
 
 
-def points_visible_to(actor, capability: str = "ratings.view") -> QuerySet[PointEntry]:
+def points_visible_to(actor: Actor, capability: str = "ratings.view") -> QuerySet[PointEntry]:
     return scoped(
         PointEntry.objects.select_related("rule", "member__person", "approved_by"), actor, capability
     )
 
 
-def nominations_visible_to(actor, capability: str = "ratings.view") -> QuerySet[Nomination]:
+def nominations_visible_to(actor: Actor, capability: str = "ratings.view") -> QuerySet[Nomination]:
     return scoped(Nomination.objects.select_related("org", "campaign"), actor, capability)
 
 
@@ -146,7 +147,7 @@ def live_stars(org: Org, year: int, scheme: StarScheme) -> list[dict]:
     return out
 
 
-def star_distribution(actor, zone: Org, year: int) -> dict:
+def star_distribution(actor: Actor, zone: Org, year: int) -> dict:
     """How many branches have 5, 4, 3 … stars, and which star is most often missed (published ratings)."""
     ratings = list(ratings_visible_to(actor).filter(org__path__startswith=zone.path, year=year))
     by_stars = Counter(r.stars for r in ratings)
@@ -244,7 +245,7 @@ def member_points(member, year: int) -> int:
     return PointEntry.objects.filter(member=member, done_on__year=year).aggregate(s=Sum("points"))["s"] or 0
 
 
-def points_evidence(member_ids: list[int], year: int, actor) -> dict[int, str]:
+def points_evidence(member_ids: list[int], year: int, actor: Actor) -> dict[int, str]:
     """For 民主评议: each member's points for the year's approved deeds, as evidence for people to weigh
     (never a ranking). A correction's negative entry counts against the total, not as a deed."""
     rows = (

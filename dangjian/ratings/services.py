@@ -62,7 +62,7 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _user(actor):
+def _user(actor: Actor):
     return acting_user(actor)
 
 

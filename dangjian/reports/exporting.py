@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from dangjian.core.actors import Actor
 from dangjian.core.exporting import ListExporter
 from dangjian.core.http import disposition
 
@@ -19,7 +20,7 @@ class TableExporter(ListExporter):
 
     identifier = "reports_table"
 
-    def __init__(self, *, actor, name: str, title: str, headers: list[str], rows: Iterable[list[Any]]):
+    def __init__(self, *, actor: Actor, name: str, title: str, headers: list[str], rows: Iterable[list[Any]]):
         super().__init__(actor=actor)
         # Excel refuses these characters (and more than 31 of any) in a sheet name.
         self.verbose_name = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "Sheet1"

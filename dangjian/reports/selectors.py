@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import BooleanField, QuerySet
 from django.http import Http404
 
+from dangjian.core.actors import Actor
 from dangjian.core.metrics import BaseMetric as Metric
 from dangjian.core.metrics import all_metrics
 from dangjian.core.pii import EncryptedTextField, mask_id
@@ -30,7 +31,7 @@ from .summary_sections import DEFAULT_SECTIONS
 CAPABILITY = "reports.view"
 
 
-def org_for_report(actor, code: str | None, capability: str = CAPABILITY) -> Org:
+def org_for_report(actor: Actor, code: str | None, capability: str = CAPABILITY) -> Org:
     """The org a report is about: ``code`` if in scope, else the actor's top org; 404 otherwise.
 
     Figures cover the whole subtree, so the actor needs the capability on the subtree, not only on the
@@ -49,7 +50,7 @@ def org_for_report(actor, code: str | None, capability: str = CAPABILITY) -> Org
     return org
 
 
-def ancestors_in_scope(actor, org: Org) -> list[Org]:
+def ancestors_in_scope(actor: Actor, org: Org) -> list[Org]:
     return orgs.ancestors_in_scope(actor, org, CAPABILITY)
 
 
@@ -239,7 +240,7 @@ def rollup(
     return metrics, rows, [Tile(m, total) for m, (total, _, _) in zip(metrics, table, strict=True)]
 
 
-def records(actor, metric: Metric, org: Org, year: int) -> QuerySet:
+def records(actor: Actor, metric: Metric, org: Org, year: int) -> QuerySet:
     """The records behind a figure, scoped like every read."""
     return scoped(metric.records(org, year), actor, CAPABILITY, path_field=metric.path_field)
 

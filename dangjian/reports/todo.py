@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dangjian.core import registry
+from dangjian.core.actors import Actor
 from dangjian.core.dates import add_months, month_start
 from dangjian.core.registry import TodoItem
 from dangjian.orgs.models import Org
@@ -62,7 +63,7 @@ def _urgency(item: TodoItem, today: date, month_end: date) -> str:
     return LATER
 
 
-def todo_list(actor, org: Org, today: date) -> TodoList:
+def todo_list(actor: Actor, org: Org, today: date) -> TodoList:
     """Overdue first, then what falls due this month, then the rest; within each, the earliest date
     first and undated items after dated ones, sources in their registered order."""
     month_end = add_months(month_start(today), 1) - timedelta(days=1)

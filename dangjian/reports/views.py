@@ -95,7 +95,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 @requires("reports.view")
-def todo(request: HttpRequest) -> HttpResponse:
+def todo(request: AuthedRequest) -> HttpResponse:
     """待办: what the org's secretary must do this month — each app's items (``register_todo``),
     overdue first, each a link to the form that does it."""
     from .todo import todo_list
