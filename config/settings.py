@@ -387,6 +387,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 # Spreadsheets are read as a stream under these caps (core/sheets.py): a small file can unpack to
 # hundreds of MB or millions of rows, and a worker's memory must not follow it.
+# How a roster commit writes: "auto" stages new rows in short transactions before a short switch on
+# SQLite (one writer at a time) and writes in one transaction on PostgreSQL; "always" / "never".
+IMPORT_STAGED_COMMIT = env_str("DANGJIAN_IMPORT_STAGED_COMMIT") or "auto"
+if IMPORT_STAGED_COMMIT not in ("auto", "always", "never"):
+    raise ImproperlyConfigured("DANGJIAN_IMPORT_STAGED_COMMIT: use auto, always or never")
 IMPORT_MAX_ROWS = env_int("DANGJIAN_IMPORT_MAX_ROWS", 50_000, minimum=10)
 IMPORT_MAX_COLUMNS = env_int("DANGJIAN_IMPORT_MAX_COLUMNS", 100, minimum=5)
 IMPORT_MAX_CELL_CHARS = env_int("DANGJIAN_IMPORT_MAX_CELL_CHARS", 2_000, minimum=100)

@@ -433,6 +433,12 @@ class Importer:
     def commit(self, rows: list[Row]) -> dict[str, int]:
         raise NotImplementedError
 
+    def stage(self, rows: list[Row]) -> None:
+        """Before ``commit``, outside its transaction: write what can be written unseen (default: nothing)."""
+
+    def unstage(self) -> None:
+        """The commit failed: remove whatever ``stage`` wrote (default: nothing)."""
+
     def count_changes(self, rows: list[Row]) -> dict[str, int]:
         """What a commit would do ("added", "updated", "unchanged"), for the dry run."""
         return {"rows": len(rows)}
@@ -555,8 +561,16 @@ class Importer:
         if dry_run:
             report.counts = self.count_changes(report.rows)
             return report
-        with transaction.atomic():
-            report.counts = self.commit(report.rows)
+        # An importer may write most of its rows before the commit's transaction, in short
+        # transactions of its own where nobody sees them (``stage``), so that the commit holding the
+        # write lock stays short; ``unstage`` takes them away again if anything fails.
+        self.stage(report.rows)
+        try:
+            with transaction.atomic():
+                report.counts = self.commit(report.rows)
+        except BaseException:
+            self.unstage()
+            raise
         report.committed = True
         return report
 

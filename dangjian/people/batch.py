@@ -190,7 +190,7 @@ def _entries(job: Job) -> list[tuple[str, bytes]]:
 
 
 def _run_batch(job: Job, step: str, progress) -> None:
-    from .importers import import_members
+    from .importers import import_members, stage_code_for
     from .jobs import report_result
 
     actor = job.user or SYSTEM
@@ -234,7 +234,13 @@ def _run_batch(job: Job, step: str, progress) -> None:
         try:
             result = report_result(
                 import_members(
-                    actor=actor, org=branch, data=data, filename=name, dry_run=step != "commit", progress=None
+                    actor=actor,
+                    org=branch,
+                    data=data,
+                    filename=name,
+                    dry_run=step != "commit",
+                    progress=None,
+                    stage_code=stage_code_for(job.pk, branch),
                 )
             )
         except ValidationError as exc:

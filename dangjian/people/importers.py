@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import secrets
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from dangjian.core import figures, idcard
@@ -159,11 +161,16 @@ class MemberImporter(Importer):
         org: Org,
         filename: str = "",
         progress: Callable[[int, int], None] | None = None,
+        stage_code: str = "",
     ):
         super().__init__(progress=progress)
         self.actor = actor
         self.org = org
         self.filename = filename
+        # Staged commit (see ``stage``): the hidden org the new rows wait under, and which rows.
+        self.stage_code = stage_code
+        self._stage: Org | None = None
+        self._staged_indexes: set[str] = set()
         self.sha256 = ""
         self._existing: dict[str, dict] | None = None
         # Rows naming persons recorded outside the actor's scope: (row number, ID number).
@@ -171,6 +178,10 @@ class MemberImporter(Importer):
         self._id_index, self._phone_index = blind_indexer("id"), blind_indexer("phone")
 
     def parse(self, data: bytes, filename: str) -> Report:
+        if self.stage_code:
+            # A retried job: what its killed attempt staged goes first, or the check would find
+            # the file's own persons already on file under the hidden org.
+            remove_stage(self.stage_code)
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.filename = self.filename or filename
         token = _TODAY.set(timezone.localdate())
@@ -340,11 +351,11 @@ class MemberImporter(Importer):
 
     # ------------------------------------------------------------ commit
 
-    def _new_person(self, v: dict, now) -> dict:
+    def _new_person(self, v: dict, now, org_id: int) -> dict:
         number = v["id_number"]
         phone = v.get("phone") or ""
         return {
-            "org": self.org.pk,
+            "org": org_id,
             "name": v["name"],
             "name_initials": name_initials(v["name"]),
             "id_number": number,
@@ -363,10 +374,10 @@ class MemberImporter(Importer):
             "updated_at": now,
         }
 
-    def _new_member(self, person_id: int, v: dict, now) -> dict:
+    def _new_member(self, person_id: int, v: dict, now, org_id: int) -> dict:
         values = {
             "person": person_id,
-            "org": self.org.pk,
+            "org": org_id,
             "status": MemberStatus.FULL,
             "joined_on": None,
             "full_on": None,
@@ -388,8 +399,12 @@ class MemberImporter(Importer):
             return self._commit(rows)
 
     def _commit(self, rows: list[Row]) -> dict[str, int]:
-        # Look again inside the transaction: the dry run may be minutes old.
-        self._existing = self._lookup([r.values["_index"] for r in rows])
+        # Look again inside the transaction: the dry run may be minutes old. Rows staged before this
+        # transaction are this import's own (the unique ID index kept anyone else from adding them).
+        indexes = [r.values["_index"] for r in rows]
+        if self._stage is not None:
+            indexes = [i for i in indexes if i not in self._staged_indexes]
+        self._existing = self._lookup(indexes)
         self.validate_file_again(rows)
         plan = self.classify(rows)
         today = timezone.localdate()
@@ -402,19 +417,15 @@ class MemberImporter(Importer):
             done += n
             self.report_progress(done, total, committing=True)
 
-        # Persons new to the platform.
-        for start in range(0, len(plan["added"]), BATCH):
-            chunk = plan["added"][start : start + BATCH]
-            ids = allocate_ids(Person, len(chunk))
-            insert_many(
-                Person,
-                [
-                    {"id": pk, **self._new_person(row.values, now)}
-                    for pk, (row, _) in zip(ids, chunk, strict=True)
-                ],
-            )
-            self._enroll([(pk, row.values) for pk, (row, _) in zip(ids, chunk, strict=True)], today, now)
-            tick(len(chunk))
+        # Persons new to the platform: already written unseen (staged), or written now.
+        if self._stage is not None:
+            self._switch_in(len(plan["added"]))
+            tick(len(plan["added"]))
+        else:
+            for start in range(0, len(plan["added"]), BATCH):
+                chunk = plan["added"][start : start + BATCH]
+                self._insert_added(chunk, today, now, self.org.pk)
+                tick(len(chunk))
         # Persons on file (residents) who join this roll.
         enrolled = plan["enrolled"]
         if enrolled:
@@ -433,7 +444,7 @@ class MemberImporter(Importer):
                 ["ethnicity", "education", "work_post", "phone", "phone_index", "updated_at", "version"],
                 BATCH,
             )
-            self._enroll([(rec["pk"], row.values) for row, rec in enrolled], today, now)
+            self._enroll([(rec["pk"], row.values) for row, rec in enrolled], today, now, self.org.pk)
             tick(len(enrolled))
         # Members of this branch whose row differs.
         updated = plan["updated"]
@@ -495,18 +506,32 @@ class MemberImporter(Importer):
             if problem is not None:
                 raise ValidationError(f"第{row.number}行：{problem[2]}", code=problem[1])
 
-    def _enroll(self, pairs: list[tuple[int, dict]], today: date, now) -> None:
+    def _insert_added(self, chunk: list, today: date, now, org_id: int) -> None:
+        ids = allocate_ids(Person, len(chunk))
+        insert_many(
+            Person,
+            [
+                {"id": pk, **self._new_person(row.values, now, org_id)}
+                for pk, (row, _) in zip(ids, chunk, strict=True)
+            ],
+        )
+        self._enroll([(pk, row.values) for pk, (row, _) in zip(ids, chunk, strict=True)], today, now, org_id)
+
+    def _enroll(self, pairs: list[tuple[int, dict]], today: date, now, org_id: int) -> None:
         ids = allocate_ids(Member, len(pairs))
         insert_many(
             Member,
-            [{"id": pk, **self._new_member(pid, v, now)} for pk, (pid, v) in zip(ids, pairs, strict=True)],
+            [
+                {"id": pk, **self._new_member(pid, v, now, org_id)}
+                for pk, (pid, v) in zip(ids, pairs, strict=True)
+            ],
         )
         insert_many(
             MembershipPeriod,
             [
                 {
                     "member": pk,
-                    "org": self.org.pk,
+                    "org": org_id,
                     "started_on": v.get("joined_on") or today,
                     "ended_on": None,
                     "reason": "花名册导入",
@@ -514,6 +539,107 @@ class MemberImporter(Importer):
                 for pk, (_pid, v) in zip(ids, pairs, strict=True)
             ],
         )
+
+    # ------------------------------------------------------------ the staged commit (SQLite)
+
+    def stage(self, rows: list[Row]) -> None:
+        """Write the new persons before the commit's transaction, in short transactions of their own,
+        under a hidden org outside every zone (inactive, its own root: no scope reaches it), so that
+        SQLite's one write lock is never held for the whole file: 100,000 rows kept every other
+        writer waiting 21 s and refused one. The commit then re-checks the rest and moves the staged
+        rows onto the branch with three UPDATEs, in one short transaction; a failure anywhere removes
+        them (``unstage``). Where writers do not block each other (PostgreSQL) the commit writes
+        everything in its one transaction, unless ``IMPORT_STAGED_COMMIT`` says "always"."""
+        if not uses_staging(connections[router.db_for_write(Person)]):
+            return
+        code = self.stage_code or f"{STAGE_PREFIX}{secrets.token_hex(6)}"
+        self._existing = self._lookup([r.values["_index"] for r in rows])
+        self.validate_file_again(rows)
+        added = self.classify(rows)["added"]
+        if not added:
+            return
+        with transaction.atomic():
+            self._stage = Org.objects.add_root(
+                instance=Org(
+                    code=code, name=STAGE_NAME, level=self.org.level, kind=self.org.kind, active=False
+                )
+            )
+        self._staged_indexes = {row.values["_index"] for row, _ in added}
+        today, now, total = timezone.localdate(), timezone.now(), len(rows)
+        with _large_page_cache(Person):
+            for start in range(0, len(added), STAGE_CHUNK):
+                with transaction.atomic():
+                    self._insert_added(added[start : start + STAGE_CHUNK], today, now, self._stage.pk)
+                self.report_progress(min(start + STAGE_CHUNK, len(added)), total, committing=True)
+
+    def _switch_in(self, expected: int) -> None:
+        """Inside the commit: the staged rows join the branch, all at once, or the commit fails."""
+        assert self._stage is not None
+        conn = connections[router.db_for_write(Person)]
+        with conn.cursor() as cursor:
+            for model in (Person, Member, MembershipPeriod):
+                table, column = model._meta.db_table, model._meta.get_field("org").column
+                cursor.execute(
+                    f"UPDATE {conn.ops.quote_name(table)} SET {conn.ops.quote_name(column)} = %s "  # noqa: S608
+                    f"WHERE {conn.ops.quote_name(column)} = %s",
+                    [self.org.pk, self._stage.pk],
+                )
+                if cursor.rowcount != expected:
+                    raise ValidationError(
+                        "导入期间花名册涉及的人员被他人修改，未导入任何数据，请重新导入。", code="changed"
+                    )
+        Org.objects.filter(pk=self._stage.pk).delete()
+
+    def unstage(self) -> None:
+        if self._stage is not None:
+            remove_stage(self._stage.code)
+            self._stage = None
+
+
+STAGE_PREFIX = "~IMPORT-"
+STAGE_NAME = "花名册导入暂存（导入完成前不可见）"
+STAGE_CHUNK = 2000  # rows per staging transaction: a few tenths of a second of SQLite's write lock
+
+
+def uses_staging(conn) -> bool:
+    mode = settings.IMPORT_STAGED_COMMIT
+    return mode == "always" or (mode == "auto" and conn.vendor == "sqlite")
+
+
+def remove_stage(code: str) -> int:
+    """Delete a staging org and the rows waiting under it, in short transactions; returns the rows."""
+    stage = Org.objects.filter(code=code, active=False).first()
+    if stage is None:
+        return 0
+    removed = 0
+    for model in (MembershipPeriod, Member, Person):
+        while True:
+            with transaction.atomic():
+                ids = list(model.objects.filter(org=stage).values_list("pk", flat=True)[:STAGE_CHUNK])
+                if not ids:
+                    break
+                # Raw: rows nobody could see have nothing that refers to them but each other.
+                model.objects.filter(pk__in=ids)._raw_delete(model.objects.db)
+                removed += len(ids)
+    Org.objects.filter(pk=stage.pk).delete()
+    return removed
+
+
+def stage_code_for(job_id: int, org: Org) -> str:
+    return f"{STAGE_PREFIX}{job_id}-{org.pk}"
+
+
+def purge_stages(active_job_ids: set[int]) -> int:
+    """Staging orgs whose import is over (its worker killed for good, or a command killed): the daily
+    schedule's cleanup. A stage belongs to the job named in its code; one without a job is over."""
+    removed = 0
+    for code in Org.objects.filter(code__startswith=STAGE_PREFIX, active=False).values_list(
+        "code", flat=True
+    ):
+        job = code[len(STAGE_PREFIX) :].split("-", 1)[0]
+        if not (job.isdigit() and int(job) in active_job_ids):
+            removed += remove_stage(code)
+    return removed
 
 
 # SQLite's page cache while an import writes: 100,000 persons add entries at random places in eight
@@ -652,12 +778,18 @@ def import_members(
     filename: str,
     dry_run: bool,
     progress: Callable[[int, int], None] | None = None,
+    stage_code: str = "",
 ) -> Report:
-    """The import service: a dry run reports, a commit writes everything or nothing (one audit entry)."""
+    """The import service: a dry run reports, a commit writes everything or nothing (one audit entry).
+
+    ``stage_code`` names the staging org of a job's commit (``stage_code_for``), so that a retried
+    job finds and removes what its killed attempt staged."""
     require(actor, "members.import", org, message="您无权向该组织导入花名册。")
     if org.level != "branch":
         raise ValidationError("花名册只能导入到党支部。", code="not_a_branch")
-    importer = MemberImporter(actor=actor, org=org, filename=filename, progress=progress)
+    importer = MemberImporter(
+        actor=actor, org=org, filename=filename, progress=progress, stage_code=stage_code
+    )
     report = importer.run(data, filename, dry_run=dry_run)
     if importer.out_of_scope:
         # Its own (nested) transaction: a refused import still leaves this trace.

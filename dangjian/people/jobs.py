@@ -23,7 +23,7 @@ from dangjian.core.importing import Report
 from dangjian.core.scoping import require
 from dangjian.jobs import files
 from dangjian.jobs.models import Job, JobStatus
-from dangjian.jobs.registry import register_kind
+from dangjian.jobs.registry import register_daily, register_kind
 from dangjian.jobs.runner import enqueue
 from dangjian.orgs.models import Level, Org
 
@@ -99,7 +99,7 @@ def report_result(report: Report) -> dict[str, Any]:
 
 def _run_import(job: Job, step: str, progress) -> None:
     from .exporters import RejectedRowsExporter
-    from .importers import import_members
+    from .importers import import_members, stage_code_for
 
     if not job.upload:
         raise ValidationError("上传的文件已过期（超过24小时）并已删除，请重新上传。", code="expired")
@@ -107,7 +107,13 @@ def _run_import(job: Job, step: str, progress) -> None:
     data = files.read(job.upload)
     filename = job.params.get("filename", "花名册.xlsx")
     report = import_members(
-        actor=actor, org=job.org, data=data, filename=filename, dry_run=step != "commit", progress=progress
+        actor=actor,
+        org=job.org,
+        data=data,
+        filename=filename,
+        dry_run=step != "commit",
+        progress=progress,
+        stage_code=stage_code_for(job.pk, job.org),
     )
     job.result = report_result(report)
     if step != "commit":
@@ -173,3 +179,19 @@ def _run_roster_export(job: Job, step: str, progress) -> None:
 
 
 register_kind(EXPORT_KIND, _run_roster_export)
+
+
+def purge_import_stages() -> int:
+    """Daily: remove what imports killed for good had staged (``importers.stage``)."""
+    from dangjian.jobs.models import ACTIVE
+
+    from .batch import BATCH_KIND
+    from .importers import purge_stages
+
+    active = set(
+        Job.objects.filter(kind__in=[IMPORT_KIND, BATCH_KIND], status__in=ACTIVE).values_list("pk", flat=True)
+    )
+    return purge_stages(active)
+
+
+register_daily("people.purge_import_stages", purge_import_stages)
