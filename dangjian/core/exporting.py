@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from django.utils import timezone
+
 from .actors import Actor
 from .printing import setup_sheet_printing
 
@@ -127,6 +129,9 @@ class ListExporter:
                 elif isinstance(value, int | float):
                     write_number(row_no, col, value, cell_fmt)
                 elif isinstance(value, datetime | date):
+                    if isinstance(value, datetime) and value.tzinfo is not None:
+                        # Excel has no time zones: the time is written as read in Beijing.
+                        value = timezone.localtime(value).replace(tzinfo=None)
                     sheet.write_datetime(row_no, col, value, date_fmt)
                 else:
                     write_string(row_no, col, str(value), cell_fmt)

@@ -14,7 +14,7 @@ COLUMNS = (
     ("entitlement__programme__name", "项目"),
     ("entitlement__programme__org__name", "发放单位"),
     ("entitlement__name", "姓名"),
-    ("amount_fen", "金额（分）"),
+    ("amount_fen", "金额（元）"),
     ("paid_at", "发放时间"),
 )
 KIND_LABELS = dict(Kind.choices)

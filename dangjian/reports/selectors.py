@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, IntegerField, QuerySet
 from django.http import Http404
 
 from dangjian.core.actors import Actor
 from dangjian.core.metrics import BaseMetric as Metric
 from dangjian.core.metrics import all_metrics
+from dangjian.core.money import fmt_yuan
 from dangjian.core.pii import EncryptedTextField, mask_id
 from dangjian.core.scoping import get_scoped_or_404, grants_for, scoped
 from dangjian.orgs import selectors as orgs
@@ -251,7 +252,18 @@ def record_columns(metric: Metric) -> list[tuple[str, str]]:
     columns = list(metric.columns) or [("__str__", "记录")]
     if not any(lookup == org_lookup for lookup, _ in columns):
         columns.insert(0, (org_lookup, "所属组织"))
-    return columns
+    # Money is stored in 分 (``*_fen``) and read in 元, as the tiles read it (``_cell_formatters``).
+    return [(lookup, _yuan_header(lookup, header)) for lookup, header in columns]
+
+
+def _is_fen(lookup: str) -> bool:
+    return lookup.endswith("_fen")
+
+
+def _yuan_header(lookup: str, header: str) -> str:
+    if not _is_fen(lookup) or "元" in header:
+        return header
+    return header.replace("（分）", "（元）") if "（分）" in header else f"{header}（元）"
 
 
 def _field_of(model, lookup: str):
@@ -270,15 +282,22 @@ def _label_or_value(labels: dict[Any, str]) -> Callable[[Any], Any]:
     return lambda v: labels.get(v, v)
 
 
-def _cell_formatters(model, lookups: list[str]) -> dict[int, Callable[[Any], Any]]:
+def _sheet_yuan(fen: int | None) -> float | None:
+    return None if fen is None else fen / 100
+
+
+def _cell_formatters(model, lookups: list[str], sheet: bool = False) -> dict[int, Callable[[Any], Any]]:
     """Per column, how a stored value becomes what a person reads: a choice's Chinese label (never its
-    code such as ``te_office``), 是/否 for a flag, and a mask for an encrypted (personal) field."""
+    code such as ``te_office``), 是/否 for a flag, a mask for an encrypted (personal) field, and an
+    amount in 分 as 元 — "1,234.56" on the page, the number 1234.56 in a spreadsheet."""
     formatters: dict[int, Callable[[Any], Any]] = {}
     for index, lookup in enumerate(lookups):
         field_obj = _field_of(model, lookup)
         if field_obj is None:
             continue
-        if isinstance(field_obj, EncryptedTextField):
+        if _is_fen(lookup) and isinstance(field_obj, IntegerField):
+            formatters[index] = _sheet_yuan if sheet else _page_yuan
+        elif isinstance(field_obj, EncryptedTextField):
             formatters[index] = lambda v: mask_id(v) if v else ""
         elif getattr(field_obj, "choices", None):
             labels = {k: str(v) for k, v in field_obj.flatchoices}
@@ -288,11 +307,15 @@ def _cell_formatters(model, lookups: list[str]) -> dict[int, Callable[[Any], Any
     return formatters
 
 
-def record_rows(qs: QuerySet, metric: Metric) -> list[list]:
+def _page_yuan(fen: int | None) -> str:
+    return "" if fen is None else fmt_yuan(fen)
+
+
+def record_rows(qs: QuerySet, metric: Metric, *, sheet: bool = False) -> list[list]:
     columns = record_columns(metric)
     if metric.columns:
         lookups = [lookup for lookup, _ in columns]
-        formatters = _cell_formatters(qs.model, lookups)
+        formatters = _cell_formatters(qs.model, lookups, sheet)
         rows = [list(row) for row in qs.values_list(*lookups)]
         for row in rows:
             for index, fmt in formatters.items():

@@ -192,7 +192,7 @@ def drill(request: AuthedRequest, key: str) -> HttpResponse:
     if _wants_xlsx(request) and table == "records":
         qs = selectors.records(request.user, metric, org, year)
         title = f"{org.name} {year}年 {metric.label} 明细"
-        rows = selectors.record_rows(qs, metric)
+        rows = selectors.record_rows(qs, metric, sheet=True)
         exporter = TableExporter(
             actor=request.user, name="明细", title=title, headers=[h for _, h in columns], rows=rows
         )
