@@ -36,6 +36,8 @@ def test_a_secretary_records_a_whole_branch_present_in_one_tap_on_a_phone(browse
     reason = rows.nth(2).locator(".attendance-reason")
     expect(reason).to_be_visible()
     reason.fill("外出务工")
+    # The count follows the taps: one fewer left for 全部出席.
+    expect(page.locator("[data-all-present]")).to_contain_text(f"其余{total - 1}人")
 
     with page.expect_navigation():
         page.locator("[data-all-present]").tap()

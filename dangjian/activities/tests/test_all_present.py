@@ -80,13 +80,15 @@ def test_the_all_present_button_saves_and_returns_to_the_roll_to_correct_excepti
     secretary_client, theme_day, roll
 ):
     url = reverse("activities:attendance", args=[theme_day.pk])
-    assert "全部出席（其余6人）" in secretary_client.get(url).content.decode()
+    assert (
+        '全部出席（其余<span data-count="unmarked">6</span>人）' in secretary_client.get(url).content.decode()
+    )
     response = secretary_client.post(url, {"all": "1", f"s{roll[3].pk}": "leave", f"r{roll[3].pk}": "病假"})
     assert response.status_code == 302 and response.url == url
     assert statuses(theme_day)["甲村党员3"] == "leave"
     assert list(statuses(theme_day).values()).count("present") == 5
     page = secretary_client.get(url).content.decode()
-    assert "已登记全部出席" in page and "未标记 0 人" in page
+    assert "已登记全部出席" in page and '未标记 <span data-count="unmarked">0</span> 人' in page
 
 
 def test_a_refused_save_shows_the_marks_that_were_posted(secretary_client, theme_day, roll):

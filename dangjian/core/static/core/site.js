@@ -5,9 +5,10 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
-// Disable a submit button once its form is sent, so a double click submits once.
+// Disable a submit button once its form is sent, so a double click submits once (the one pressed,
+// where a form has several: 登记出席's 全部出席 and 保存).
 document.addEventListener("submit", (event) => {
-  const button = event.target.querySelector("button[type=submit], button:not([type])");
+  const button = event.submitter || event.target.querySelector("button[type=submit], button:not([type])");
   if (button) {
     setTimeout(() => { button.disabled = true; }, 0);
   }
@@ -41,4 +42,16 @@ document.addEventListener("change", (event) => {
 });
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("select[data-shows]").forEach(applyShows);
+});
+// 登记出席: the tally and 全部出席's "其余N人" follow the marks as they are tapped (the server counts
+// again when the form is sent; without script the numbers are those of the page as it was drawn).
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-attendance]");
+  if (!form || !event.target.matches(".btn-check")) { return; }
+  const counts = { present: 0, leave: 0, absent: 0, unmarked: 0 };
+  form.querySelectorAll(".attendance-row").forEach((row) => {
+    const checked = row.querySelector(".btn-check:checked");
+    counts[checked ? checked.value : "unmarked"] += 1;
+  });
+  form.querySelectorAll("[data-count]").forEach((part) => { part.textContent = counts[part.dataset.count]; });
 });
