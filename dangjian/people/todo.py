@@ -202,7 +202,15 @@ def development_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:
                 f"召开支部党员大会讨论{name}转正",
                 "党章第七条：预备期满讨论转正",
             )
-        item = TodoItem(label=label, url=url, due=due, overdue=due < today, org=case.org.name, detail=rule)
+        # The list's row of this person (the page scrolls to it and marks it).
+        item = TodoItem(
+            label=label,
+            url=f"{url}#case-{case.pk}",
+            due=due,
+            overdue=due < today,
+            org=case.org.name,
+            detail=rule,
+        )
         by_step.setdefault(step, []).append(item)
     items = []
     for step, listed in by_step.items():

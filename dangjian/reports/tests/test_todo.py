@@ -116,6 +116,9 @@ def test_an_applicant_not_talked_to_within_a_month_is_overdue(secretary_client, 
         )
     entry = next(e for e in items(secretary_client) if e.item.label == "与入党申请人申请人谈话")
     assert entry.item.due == date(2026, 4, 20) and entry.urgency == "overdue"
+    case = applicant.development.get()
+    assert entry.item.url == reverse("people:development") + f"#case-{case.pk}"
+    assert f'id="case-{case.pk}"' in secretary_client.get(reverse("people:development")).content.decode()
 
 
 def test_an_overdue_residents_request_is_overdue_on_the_list(secretary_client, zone, branch, rules):
