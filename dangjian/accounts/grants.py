@@ -8,11 +8,11 @@ from django.utils import timezone
 from dangjian.core.scoping import ALL, Grant
 from dangjian.orgs.models import LiaisonGroup, Org
 
-from .models import RoleAssignment
+from .models import RoleAssignment, User
 from .roles import effective_capabilities, role_capabilities
 
 
-def grants_of(user) -> list[Grant]:
+def grants_of(user: User) -> list[Grant]:
     """A superuser holds everything on every root; anyone else what their assignments give today."""
     if user.is_superuser:
         return [

@@ -5,18 +5,22 @@ Read by ``middleware.LoginPolicyMiddleware`` on every request and by the securit
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
 
 from .roles import ADMIN_DUTIES
 
+if TYPE_CHECKING:
+    from .models import User
+
 # Roles whose holders always need the second factor, besides anyone holding pii.reveal.
 SECOND_FACTOR_ROLES = (*ADMIN_DUTIES, "zone_admin")
 
 
-def demo_exempt(user) -> bool:
+def demo_exempt(user: User) -> bool:
     """In demo mode the logins seed_demo made skip the second factor, first-login change and expiry."""
     if not settings.DANGJIAN_DEMO:
         return False
@@ -34,7 +38,7 @@ def second_factor_for_everyone() -> bool:
     return SecurityPolicy.objects.filter(pk=1, second_factor_for_everyone=True).exists()
 
 
-def needs_second_factor(user) -> bool:
+def needs_second_factor(user: User) -> bool:
     if not getattr(user, "is_authenticated", False) or demo_exempt(user):
         return False
     if settings.OTP_REQUIRED_FOR_ALL or user.is_superuser or second_factor_for_everyone():
@@ -52,18 +56,18 @@ def needs_second_factor(user) -> bool:
     )
 
 
-def has_second_factor(user) -> bool:
+def has_second_factor(user: User) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def password_expires_on(user):
+def password_expires_on(user: User) -> datetime:
     changed = user.password_changed_at or user.date_joined
     return changed + timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
 
 
-def password_change_reason(user) -> str | None:
+def password_change_reason(user: User) -> str | None:
     """Why the user must change their password before anything else, or None."""
     if demo_exempt(user):
         return None

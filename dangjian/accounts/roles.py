@@ -1,5 +1,7 @@
 """Capabilities and the default roles. Roles live in the database (configurable); these are seeds."""
 
+from collections.abc import Iterable
+
 from django.utils.translation import gettext_lazy as _
 
 CAPABILITIES = {
@@ -139,7 +141,7 @@ RESERVED_CAPABILITIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def effective_capabilities(identifier: str, capabilities) -> frozenset[str]:
+def effective_capabilities(identifier: str, capabilities: Iterable[str]) -> frozenset[str]:
     """A role's capabilities with the reserved ones it may not confer taken out."""
     return frozenset(c for c in capabilities if identifier in RESERVED_CAPABILITIES.get(c, (identifier,)))
 

@@ -1,5 +1,8 @@
 """Demo logins: a zone admin, a liaison-group member, two branch secretaries and an auditor."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import transaction
 
 from dangjian.core.actors import SYSTEM
@@ -41,7 +44,7 @@ def run(ctx: SeedContext) -> None:
     log_action(actor=SYSTEM, action="accounts.seed_demo", org=zone, data={"users": added})
 
 
-def _add_users(rows) -> list[str]:
+def _add_users(rows: Iterable[tuple[str, str, str | None, str, Any]]) -> list[str]:
     added = []
     for username, display, role_id, code, _ in rows:
         if User.objects.filter(username=username).exists():

@@ -312,7 +312,7 @@ def end_sessions_of(user: User) -> int:
 
 
 @transaction.atomic
-def record_login(*, user=None, username: str, success: bool, ip: str | None) -> None:
+def record_login(*, user: User | None = None, username: str, success: bool, ip: str | None) -> None:
     """A login or a failed attempt; a failed one is the public's (the username is in the data)."""
     log_action(
         actor=user if success and user is not None else PUBLIC,

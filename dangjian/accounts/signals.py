@@ -1,12 +1,13 @@
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from dangjian.core.net import client_ip
 
 from . import services
 
 
-def _ip(request) -> str | None:
+def _ip(request: HttpRequest | None) -> str | None:
     return (client_ip(request) or None) if request is not None else None
 
 

@@ -19,7 +19,7 @@ class CharacterClassValidator:
             ]
         )
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: object = None) -> None:
         if self._classes(password) < self.min_classes:
             raise ValidationError(
                 f"密码须包含小写字母、大写字母、数字、符号中的至少{self.min_classes}类。",

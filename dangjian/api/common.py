@@ -1,11 +1,17 @@
 """Shared pieces for every app's API: capability declaration, pagination, error schema."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar, cast
 
+from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Query, Schema
 
 from dangjian.core.scoping import declare, has_capability
+
+# A ninja operation: called with the request, answers what its schema says.
+_Op = TypeVar("_Op", bound=Callable[..., Any])
 
 
 class ErrorOut(Schema):
@@ -13,22 +19,23 @@ class ErrorOut(Schema):
     message: str
 
 
-def requires_api(capability: str):
+def requires_api(capability: str) -> Callable[[_Op], _Op]:
     """Declares (for the meta-test) and enforces the capability an operation needs; absent → 404."""
 
-    def decorate(func):
+    def decorate(func: _Op) -> _Op:
         @wraps(func)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:  # ninja's request, with .auth
             if not has_capability(request.auth, capability):
                 raise Http404
             return func(request, *args, **kwargs)
 
-        return declare(wrapped, capability)
+        # ``wraps`` keeps the operation's signature, which ninja reads for its parameters.
+        return declare(cast(_Op, wrapped), capability)
 
     return decorate
 
 
-def public_api(func):
+def public_api(func: _Op) -> _Op:
     """Declares (for the meta-test) an operation open without a token; it must say ``auth=None`` and
     act as ``core.actors.PUBLIC`` in the services it calls."""
     return declare(func, None, is_public=True)
@@ -41,24 +48,24 @@ MAX_OFFSET = 10**9
 MAX_ID = 2**63 - 1
 
 
-def limit_param(default: int = 50):
+def limit_param(default: int = 50) -> Any:
     """``limit`` of a list: 1 … MAX_LIMIT, else 422."""
     return Query(default, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")
 
 
-def offset_param():
+def offset_param() -> Any:
     """``offset`` of a list: 0 … MAX_OFFSET, else 422."""
     return Query(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
 
 
-def year_param(default=None):
+def year_param(default: Any = None) -> Any:
     """A year asked for in a query: within the platform's years (core.years), else 422."""
     from dangjian.core.years import FIRST_YEAR, LAST_YEAR
 
     return Query(default, ge=FIRST_YEAR, le=LAST_YEAR, description=f"年度（{FIRST_YEAR}–{LAST_YEAR}）")
 
 
-def page(qs, limit: int, offset: int, convert=None) -> dict:
+def page(qs: QuerySet[Any], limit: int, offset: int, convert: Callable[[Any], Any] | None = None) -> dict:
     """``{"items": [...], "count": N}`` for one page of ``qs`` (two queries: count and slice)."""
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)

@@ -16,7 +16,7 @@ an export carries the personal data that was chosen for them (masked, or in full
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -28,13 +28,16 @@ from . import files
 from .models import Job, JobStatus
 from .runner import enqueue
 
+if TYPE_CHECKING:
+    from dangjian.orgs.models import Org  # an annotation only: jobs imports no domain app
+
 
 def is_big(rows: int) -> bool:
     """More rows than a request may write while the user waits (``EXPORT_INLINE_MAX_ROWS``)."""
     return rows > settings.EXPORT_INLINE_MAX_ROWS
 
 
-def start_export(*, actor: Actor, org, kind: str, title: str, params: dict[str, Any]) -> Job:
+def start_export(*, actor: Actor, org: Org, kind: str, title: str, params: dict[str, Any]) -> Job:
     """Queue the export ``kind`` of ``org`` for ``actor``; the caller has checked the actor's scope."""
     with transaction.atomic():
         job = Job.objects.create(

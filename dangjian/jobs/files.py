@@ -9,6 +9,7 @@ ID numbers and phones.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import timedelta
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -46,7 +47,7 @@ def purge_older_than(hours: int) -> int:
     cutoff = timezone.now() - timedelta(hours=hours)
     removed = 0
 
-    def walk(path: str):
+    def walk(path: str) -> Iterator[str]:
         try:
             dirs, names = default_storage.listdir(path)
         except FileNotFoundError:

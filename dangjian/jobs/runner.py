@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -136,7 +136,7 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _is_dead(job: Job, host: str, stale_before) -> bool:
+def _is_dead(job: Job, host: str, stale_before: datetime) -> bool:
     worker_host, _, pid = job.worker.rpartition(":")
     if worker_host == host and pid.isdigit() and not _process_alive(int(pid)):
         return True

@@ -113,9 +113,12 @@ def roster_export(request: AuthedRequest) -> HttpResponse:
     members, title, reveal, org = roster_export_plan(request.user, filters)
     record_roster_export(actor=request.user, org=org, filters=filters, full=reveal)
     if is_big(members.count()):
+        job_org = org or top_orgs_for(request.user, "members.view").first()
+        if job_org is None:  # a job belongs to an org (not null): no org in scope, nothing to export
+            raise Http404
         job = start_export(
             actor=request.user,
-            org=org or top_orgs_for(request.user, "members.view").first(),
+            org=job_org,
             kind=EXPORT_KIND,
             title=title,
             params={"filters": filters},

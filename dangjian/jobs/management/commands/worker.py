@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="空闲时查询新任务的间隔（秒）")
         parser.add_argument("--tick", type=float, default=60.0, help="定时任务检查间隔（秒）")
 
-    def handle(self, *args, batch: bool, no_schedule: bool, interval: float, tick: float, **options):
+    def handle(
+        self, *args: Any, batch: bool, no_schedule: bool, interval: float, tick: float, **options: Any
+    ) -> None:
         if options["verbosity"] > 1:
             logging.getLogger("dangjian.jobs").setLevel(logging.INFO)
         # A restarted worker first takes back what its dead predecessor left running.
