@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -323,6 +324,26 @@ def period_on_q(day, prefix: str = "") -> Q:
     """Periods covering ``day``: started on or before it (or start unknown), not ended by it."""
     return (Q(**{f"{prefix}started_on__lte": day}) | Q(**{f"{prefix}started_on__isnull": True})) & (
         Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": day})
+    )
+
+
+def members_placed_on(paths: list[str], day: date) -> QuerySet[Member]:
+    """Members on the roll of an org under any of ``paths`` on ``day`` (membership history, not today's
+    branch), and members whose temporary relationship placed them there that day."""
+    where = Q()
+    for path in paths:
+        where |= Q(org__path__startswith=path)
+    periods = MembershipPeriod.objects.filter(where, period_on_q(day)).values("member_id")
+    return Member.objects.filter(Q(pk__in=periods) | Q(pk__in=hosted_on(paths, day)))
+
+
+def on_roll_during_year(org: Org, year: int, member_ids: Iterable[int]) -> set[int]:
+    """Which of ``member_ids`` were on the roll of ``org``'s subtree at some time in ``year``."""
+    return set(
+        MembershipPeriod.objects.filter(org__path__startswith=org.path, member_id__in=list(member_ids))
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=date(year, 12, 31)))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=date(year, 1, 1)))
+        .values_list("member_id", flat=True)
     )
 
 
