@@ -6,35 +6,32 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core import forms as core_forms
-from dangjian.core.actors import Actor
 from dangjian.core.forms import RecordDateField, choice_field, limit_choices
+from dangjian.core.pickers import OrgField, PersonField, PickField, PickMultipleField
 
 from .models import Category, DayKind, OutputKind, Satisfaction, Source, TargetReason, VisiteeKind
-from .pickers import OrgField, PersonField, bind_pickers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StyledForm(core_forms.Form):
-    def __init__(self, *args, actor: Actor | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if actor is not None:
-            bind_pickers(self, actor)
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(field.widget, forms.Select):
                 field.widget.attrs.setdefault("class", "form-select form-select-sm")
-            elif not isinstance(field, OrgField | PersonField):
+            elif not isinstance(field, PickField | PickMultipleField):
                 field.widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
 class RequestForm(StyledForm):
-    org = OrgField(label="承办组织", mode="edit")
+    org = OrgField(label="承办组织", capability="casework.edit")
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.none())
     source = forms.ChoiceField(label="来源", choices=[c for c in Source.choices if c[0] != Source.PUBLIC])
     description = forms.CharField(label="诉求内容", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
-    person = PersonField(label="提出人（本辖区居民）", required=False)
+    person = PersonField(capability="casework.view", label="提出人（本辖区居民）", required=False)
     name = forms.CharField(label="姓名", max_length=50, required=False)
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     place = forms.CharField(label="地点", max_length=200, required=False)
@@ -45,7 +42,7 @@ class RequestForm(StyledForm):
 
 
 class TransferForm(StyledForm):
-    to_org = OrgField(label="转办给", mode="zone")
+    to_org = OrgField(label="转办给", source="orgs.zone", capability="casework.edit")
     note = forms.CharField(label="转办说明", max_length=500, required=False)
 
 
@@ -65,11 +62,11 @@ class CloseForm(StyledForm):
 
 
 class VisitForm(StyledForm):
-    org = OrgField(label="组织", mode="edit")
+    org = OrgField(label="组织", capability="casework.edit")
     date = RecordDateField(label="走访日期", widget=DATE, initial=timezone.localdate)
-    visitor_person = PersonField(label="走访人", required=False)
+    visitor_person = PersonField(capability="casework.view", label="走访人", required=False)
     visitor = forms.CharField(label="走访人（不在名册时填写姓名）", max_length=100, required=False)
-    person = PersonField(label="走访对象", required=False)
+    person = PersonField(capability="casework.view", label="走访对象", required=False)
     visitee = forms.CharField(label="走访对象（不在名册时填写姓名）", max_length=100, required=False)
     address = forms.CharField(label="住址", max_length=200, required=False)
     target = forms.TypedChoiceField(label="重点帮扶对象", required=False, coerce=int, empty_value=None)
@@ -85,8 +82,8 @@ class VisitForm(StyledForm):
 
 
 class TargetForm(StyledForm):
-    org = OrgField(label="村/社区", mode="edit")
-    person = PersonField(label="人员", required=False)
+    org = OrgField(label="村/社区", capability="casework.edit")
+    person = PersonField(capability="casework.view", label="人员", required=False)
     name = forms.CharField(label="姓名（不在名册时填写）", max_length=50, required=False)
     reason = forms.ChoiceField(label="帮扶原因", choices=TargetReason.choices)
     detail = forms.CharField(label="具体情况", max_length=200, required=False)
@@ -94,13 +91,13 @@ class TargetForm(StyledForm):
 
 
 class ThemeForm(StyledForm):
-    org = OrgField(label="牵头组织", mode="edit")
+    org = OrgField(label="牵头组织", capability="casework.edit")
     title = forms.CharField(label="课题名称", max_length=200)
     lead = forms.CharField(label="牵头领导", max_length=50, required=False)
 
 
 class ResearchVisitForm(StyledForm):
-    org = OrgField(label="走访组织", mode="edit")
+    org = OrgField(label="走访组织", capability="casework.edit")
     date = forms.DateField(label="日期", widget=DATE)
     place = forms.CharField(label="地点", max_length=200, required=False)
     visitors = forms.CharField(label="走访人", max_length=200)

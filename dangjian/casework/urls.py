@@ -24,7 +24,6 @@ urlpatterns = [
     path(
         "ledger/requests/<str:code>/<int:year>/xlsx/", views.request_ledger_xlsx, name="request_ledger_xlsx"
     ),
-    path("pick/<str:kind>/", views.pick, name="pick"),
 ]
 
 # The residents' page lives at /service/ (config/urls.py), outside the staff area.

@@ -1,5 +1,5 @@
 """Casework pages: the queue, a request's page and its workflow, zone totals, visits and key assistance
-targets, research themes, settings (categories and the holiday calendar), ledgers, pickers, and the
+targets, research themes, settings (categories and the holiday calendar), ledgers, and the
 public request page (no login, acting as ``PUBLIC``)."""
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.actors import PUBLIC
 from dangjian.core.http import AuthedRequest, Request, disposition
+from dangjian.core.pickers import render_picker
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import parse_year, requested_year
 from dangjian.orgs.models import Level, Org
 from dangjian.orgs.selectors import top_orgs_for
 
-from . import exporters, pickers, selectors, services
+from . import exporters, selectors, services
 from .forms import (
     CalendarDayForm,
     CategoryForm,
@@ -68,8 +69,8 @@ def _filter_context(request, org: Org | None, year: int | None = None) -> dict:
     return {
         "org": org,
         "year": year,
-        "org_picker": pickers.picker_context(
-            "org", "view", "org", org.pk if org else "", org.name if org else ""
+        "org_picker": render_picker(
+            request.user, source="orgs.org", capability="casework.view", name="org", value=org, box="f-org"
         ),
     }
 
@@ -644,35 +645,6 @@ def ledgers(request: AuthedRequest) -> HttpResponse:
     year = requested_year(request)
     name = "casework:request_ledger" if request.GET.get("which") == "requests" else "casework:visit_ledger"
     return redirect(name, code=org.code, year=year)
-
-
-# --- pickers ----------------------------------------------------------------------------------------
-
-
-@require_GET
-@requires("casework.view")
-def pick(request: AuthedRequest, kind: str) -> HttpResponse:
-    if kind not in ("org", "person"):
-        raise Http404
-    field = request.GET.get("field", "")
-    if not field.replace("_", "").isalnum() or len(field) > 40:
-        raise Http404
-    mode = request.GET.get("mode", "view")
-    if mode not in ("view", "edit", "zone"):
-        raise Http404
-    chosen = request.GET.get("id", "")
-    if chosen or request.GET.get("clear"):
-        label = pickers.label_for(request.user, kind, mode, chosen) if chosen else ""
-        context = pickers.picker_context(kind, mode, field, chosen if label else "", label)
-        return render(request, "casework/_picker.html", context)
-    text = request.GET.get(f"{field}_q", request.GET.get("q", ""))[:50]
-    rows = pickers.search(request.user, kind, mode, text)
-    context = {
-        **pickers.picker_context(kind, mode, field, "", ""),
-        "rows": rows,
-        "searched": bool(text.strip()),
-    }
-    return render(request, "casework/_picker_results.html", context)
 
 
 # --- the public request page -----------------------------------------------------------------------

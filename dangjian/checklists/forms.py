@@ -1,15 +1,14 @@
-"""Forms of the checklists pages. Orgs and people arrive from the name pickers as codes and ids the user
-never types; the forms turn them back into objects within the actor's scope."""
+"""Forms of the checklists pages. Orgs and people are chosen with the one picker (core.pickers): the user
+types a name, the field accepts only what the actor may pick."""
 
 from __future__ import annotations
 
 from django import forms
 
 from dangjian.core import forms as core_forms
-from dangjian.core.actors import Actor
 from dangjian.core.forms import RecordDateField, choice_field
-from dangjian.orgs.models import Kind, Org
-from dangjian.people.models import Person
+from dangjian.core.pickers import OrgsField, PersonField
+from dangjian.orgs.models import Kind
 
 from .models import ALL_EVIDENCE_KINDS, Category, EvidenceKind
 
@@ -45,6 +44,10 @@ class TaskForm(core_forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    responsible = PersonField(label="责任人", required=False)
+    owners = OrgsField(
+        label="责任单位", source="orgs.grassroots", capability="checklists.manage", required=False
+    )
     responsible_name = forms.CharField(label="责任人（不在名册中时填写）", max_length=50, required=False)
     m1_title = forms.CharField(label="节点一", max_length=100, required=False)
     m1_due = forms.DateField(label="节点一时限", required=False, widget=DATE)
@@ -55,7 +58,7 @@ class TaskForm(core_forms.Form):
     def __init__(self, *args, edit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if edit:
-            for name in ("owner_kinds", "m1_title", "m1_due", "m2_title", "m2_due", "publish"):
+            for name in ("owners", "owner_kinds", "m1_title", "m1_due", "m2_title", "m2_due", "publish"):
                 del self.fields[name]
         _style(self)
 
@@ -151,21 +154,3 @@ class LedgerEntryForm(core_forms.Form):
             for item in all_ledgers()
         ]
         _style(self)
-
-
-def orgs_from_codes(actor: Actor, codes: list[str], capability: str) -> list[Org]:
-    """The picked orgs, each within the actor's scope (an unknown or foreign code is dropped)."""
-    from dangjian.orgs.selectors import orgs_visible_to
-
-    codes = [c for c in dict.fromkeys(codes) if c]
-    return list(orgs_visible_to(actor, capability).filter(code__in=codes).order_by("path"))
-
-
-def person_from_id(actor: Actor, value: str) -> Person | None:
-    from dangjian.people.selectors import persons_visible_to
-
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return persons_visible_to(actor).filter(pk=pk).first()

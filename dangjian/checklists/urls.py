@@ -24,7 +24,5 @@ urlpatterns = [
     path("ledgers/<int:entry_id>/<str:code>/<int:year>/", views.ledger_print, name="ledger_print"),
     path("ledgers/<int:entry_id>/<str:code>/<int:year>/xlsx/", views.ledger_xlsx, name="ledger_xlsx"),
     path("ledgers/<int:entry_id>/<str:code>/<int:year>/pdf/", views.ledger_pdf, name="ledger_pdf"),
-    path("pick/orgs/", views.pick_org, name="pick_org"),
-    path("pick/people/", views.pick_person, name="pick_person"),
     path("pick/chosen/", views.pick_chosen, name="pick_chosen"),
 ]

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.ledgers import all_record_kinds, get_record_kind
+from dangjian.core.pickers import render_picker
 from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import LiaisonGroup, Org
-from dangjian.orgs.selectors import ancestors_in_scope, orgs_visible_to, top_orgs_for
-from dangjian.people.selectors import persons_visible_to, search_q
+from dangjian.orgs.selectors import ancestors_in_scope, top_orgs_for
 
 from . import ledgers, selectors, services
 from .forms import (
@@ -30,8 +30,6 @@ from .forms import (
     ReportForm,
     TaskForm,
     VisitForm,
-    orgs_from_codes,
-    person_from_id,
 )
 from .jobs import start_ledgers_zip
 from .models import (
@@ -48,8 +46,6 @@ from .models import (
     TaskStatus,
     VisitStatus,
 )
-
-PICK_CAPABILITIES = {"checklists.view", "checklists.manage", "checklists.report", "orgs.supervise"}
 
 
 def _year(request) -> int:
@@ -74,6 +70,17 @@ def _render(request, template: str, context: dict, status: int = 200) -> HttpRes
     context.setdefault("years", list(range(year + 1, max(year - 5, 2000), -1)))
     context.setdefault("can_review", has_capability(request.user, "checklists.review"))
     context.setdefault("max_mb", settings.EVIDENCE_MAX_BYTES // (1024 * 1024))
+    if "ancestors" in context:  # the org bar (_orgbar.html): switch to another org by its name
+        context["org_switch"] = render_picker(
+            request.user,
+            source="orgs.org",
+            capability="checklists.view",
+            name="org",
+            by="code",
+            submit=True,
+            placeholder="切换组织：输入名称或拼音首字母",
+            box="org-switch",
+        )
     return render(request, template, context, status=status)
 
 
@@ -144,10 +151,6 @@ def _task_values(form: TaskForm) -> dict:
     }
 
 
-def _chosen_orgs(request, capability: str) -> list[Org]:
-    return orgs_from_codes(request.user, request.POST.getlist("owners"), capability)
-
-
 @require_http_methods(["GET", "POST"])
 @requires("checklists.manage")
 def task_new(request: AuthedRequest) -> HttpResponse:
@@ -155,31 +158,30 @@ def task_new(request: AuthedRequest) -> HttpResponse:
     if zone is None or zone.depth != 1:
         raise Http404
     year = _year(request)
-    form = TaskForm(request.POST or None, initial={"start_on": f"{year}-01-01", "due_on": f"{year}-12-31"})
-    owners: list[Org] = []
-    responsible = None
-    if request.method == "POST":
-        owners = _chosen_orgs(request, "checklists.manage")
-        responsible = person_from_id(request.user, request.POST.get("responsible", ""))
-        if form.is_valid():
-            try:
-                task = services.create_task(
-                    actor=request.user,
-                    zone=zone,
-                    year=form.cleaned_data["start_on"].year,
-                    owners=owners,
-                    owner_kinds=form.cleaned_data.get("owner_kinds") or [],
-                    responsible=responsible,
-                    responsible_name=form.cleaned_data.get("responsible_name", ""),
-                    milestones=form.milestones(),
-                    publish=form.cleaned_data.get("publish", False),
-                    **_task_values(form),
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, f"已添加重点任务“{task.title}”。")
-                return redirect("checklists:task", pk=task.pk)
+    form = TaskForm(
+        request.POST or None,
+        actor=request.user,
+        initial={"start_on": f"{year}-01-01", "due_on": f"{year}-12-31"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.create_task(
+                actor=request.user,
+                zone=zone,
+                year=form.cleaned_data["start_on"].year,
+                owners=form.cleaned_data.get("owners") or [],
+                owner_kinds=form.cleaned_data.get("owner_kinds") or [],
+                responsible=form.cleaned_data.get("responsible"),
+                responsible_name=form.cleaned_data.get("responsible_name", ""),
+                milestones=form.milestones(),
+                publish=form.cleaned_data.get("publish", False),
+                **_task_values(form),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已添加重点任务“{task.title}”。")
+            return redirect("checklists:task", pk=task.pk)
     return _render(
         request,
         "checklists/task_form.html",
@@ -187,8 +189,6 @@ def task_new(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "zone": zone,
             "year": year,
-            "owners": owners,
-            "responsible": responsible,
             "task": None,
         },
     )
@@ -209,30 +209,28 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "evidence_required": task.evidence_required,
         "evidence_kinds": task.evidence_kinds,
         "responsible_name": "" if task.responsible_id else task.responsible_name,
+        "responsible": task.responsible_id,
     }
-    form = TaskForm(request.POST or None, initial=initial, edit=True)
-    responsible = task.responsible
-    if request.method == "POST":
-        responsible = person_from_id(request.user, request.POST.get("responsible", ""))
-        if form.is_valid():
-            try:
-                services.update_task(
-                    actor=request.user,
-                    task=task,
-                    version=int(request.POST.get("version") or 0),
-                    responsible=responsible,
-                    responsible_name=form.cleaned_data.get("responsible_name", ""),
-                    **_task_values(form),
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "任务已保存。")
-                return redirect("checklists:task", pk=task.pk)
+    form = TaskForm(request.POST or None, actor=request.user, initial=initial, edit=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_task(
+                actor=request.user,
+                task=task,
+                version=int(request.POST.get("version") or 0),
+                responsible=form.cleaned_data.get("responsible"),
+                responsible_name=form.cleaned_data.get("responsible_name", ""),
+                **_task_values(form),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "任务已保存。")
+            return redirect("checklists:task", pk=task.pk)
     return _render(
         request,
         "checklists/task_form.html",
-        {"form": form, "zone": task.zone, "year": task.year, "task": task, "responsible": responsible},
+        {"form": form, "zone": task.zone, "year": task.year, "task": task},
     )
 
 
@@ -591,7 +589,15 @@ def ledger_list(request: AuthedRequest) -> HttpResponse:
     return _render(
         request,
         "checklists/ledgers.html",
-        {"org": org, "zone": zone, "year": year, "entries": entries, "form": form, "can_manage": can_manage},
+        {
+            "org": org,
+            "zone": zone,
+            "year": year,
+            "entries": entries,
+            "form": form,
+            "can_manage": can_manage,
+            "ancestors": ancestors_in_scope(request.user, org, "checklists.view"),
+        },
     )
 
 
@@ -659,49 +665,7 @@ def ledger_pdf(request: AuthedRequest, entry_id: int, code: str, year: int) -> H
     return response
 
 
-# --- name pickers (htmx) ----------------------------------------------------------------------------------------
-
-
-@require_GET
-@requires("checklists.view")
-def pick_org(request: AuthedRequest) -> HttpResponse:
-    """Orgs matching a typed name, as buttons that add the org to a form field (or open its page)."""
-    capability = request.GET.get("cap") or "checklists.view"
-    if capability not in PICK_CAPABILITIES:
-        raise Http404
-    orgs = selectors.pick_orgs(
-        request.user, request.GET.get("q", ""), capability, grassroots=request.GET.get("grassroots") == "1"
-    )
-    return _render(
-        request,
-        "checklists/_pick.html#orgs",
-        {
-            "orgs": orgs,
-            "field": request.GET.get("field", "org"),
-            "multi": request.GET.get("multi") == "1",
-            "go": request.GET.get("go", ""),
-            "year": request.GET.get("year", ""),
-        },
-    )
-
-
-@require_GET
-@requires("checklists.manage")
-def pick_person(request: AuthedRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()
-    people = []
-    if text:
-        people = list(
-            persons_visible_to(request.user)
-            .filter(search_q(text))
-            .select_related("org")
-            .order_by("name")[:15]
-        )
-    return _render(
-        request,
-        "checklists/_pick.html#people",
-        {"people": people, "field": request.GET.get("field", "responsible")},
-    )
+# --- record picker (htmx) ----------------------------------------------------------------------------------------
 
 
 @require_GET
@@ -719,20 +683,15 @@ def pick_record(request: AuthedRequest, pk: int, code: str) -> HttpResponse:
 @require_GET
 @requires("checklists.view")
 def pick_chosen(request: AuthedRequest) -> HttpResponse:
-    """The chip of a picked value (a checked box the form submits), labelled from the records in scope."""
+    """The chip of a picked record a report cites (a checked box the form submits), labelled from the
+    records in scope. Orgs and people are picked with the one picker (core.pickers)."""
     what, value, field = (
         request.GET.get("what", ""),
         request.GET.get("value", ""),
         request.GET.get("field", ""),
     )
     label = ""
-    if what == "org":
-        org = orgs_visible_to(request.user, "checklists.view").filter(code=value).first()
-        label = org.name if org else ""
-    elif what == "person":
-        person = person_from_id(request.user, value)
-        label = f"{person.name}（{person.org.short_name or person.org.name}）" if person else ""
-    elif what == "record":
+    if what == "record":
         kind_key, _, pk = value.rpartition(":")
         kind = get_record_kind(kind_key)
         ref = kind.get(request.user, pk) if kind and pk.isdigit() else None

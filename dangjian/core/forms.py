@@ -109,9 +109,15 @@ def harmonize(form: forms.BaseForm) -> None:
 
 
 class _Harmonized(_FormBase):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    """``actor=`` binds the form's pickers (``core.pickers``) to what that actor may pick."""
+
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         harmonize(self)
+        if actor is not None:
+            from .pickers import bind_pickers
+
+            bind_pickers(self, actor)
 
     def clean(self) -> dict[str, Any]:
         """Django's own, which returns ``cleaned_data``; typed so (the stubs allow None) for the

@@ -18,6 +18,9 @@ what it contributes::
             registry.register_exporter(exporters.VisitExporter)  # identifier, verbose_name, iterate_rows
             registry.register_todo("casework.requests", "群众诉求", 40, todo.request_items)  # 待办
 
+Picker sources (what the one org/person picker lists, scoped by a capability) have the same shape:
+``registry.register_picker(PickerSource(...))`` (``core.pickers``; orgs and people register theirs).
+
 Ledgers (台账) and the records a key-task report may cite have their own contract, with columns and
 print settings: ``dangjian.core.ledgers`` (``register_ledger``, ``register_record_kind``), called from
 the same ``ready()``.
@@ -83,6 +86,7 @@ _kinds: dict[str, dict[str, Any]] = {
     "blind_index": {},
     "encrypted_files": {},
     "todo": {},
+    "picker": {},
 }
 # Checks that need every app's registrations, e.g. the summary's references to metric keys; each
 # returns a list of problems. Registered by the app that holds the references (reports).
@@ -268,6 +272,33 @@ def register_todo(key: str, label: str, order: int, items: Callable[..., list[To
 
 def todos() -> list[Todo]:
     return sorted(_kinds["todo"].values(), key=lambda t: (t.order, t.key))
+
+
+# ---------------------------------------------------------------- picker sources
+
+
+def register_picker(source: Any) -> Any:
+    """A source the one picker (``core.pickers``) lists from: a ``core.pickers.PickerSource``, keyed
+    "<app label>.<name>" (``orgs.org``, ``people.person``), registered by the app owning the records."""
+    from .pickers import PickerSource
+
+    if not isinstance(source, PickerSource):
+        raise ImproperlyConfigured(f"{source!r} is not a core.pickers.PickerSource")
+    for attribute in ("choices", "search", "label", "hint"):
+        _check_callable("picker", source.key, getattr(source, attribute), attribute)
+    return _add("picker", source.key, source)
+
+
+def picker(key: str) -> Any:
+    """The registered source ``key``; ``ImproperlyConfigured`` if no app registered it."""
+    try:
+        return _kinds["picker"][key]
+    except KeyError:
+        raise ImproperlyConfigured(f"no app registers the picker source {key!r}") from None
+
+
+def picker_or_none(key: str) -> Any | None:
+    return _kinds["picker"].get(key)
 
 
 # ---------------------------------------------------------------- providers and validation

@@ -1,13 +1,15 @@
+import re
 from datetime import date
 from typing import TypedDict
 
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from . import pickers, registry
 from .http import AuthedRequest, Request
 from .models import AuditEntry
 from .scoping import authenticated, has_capability, public, requires, scoped
@@ -162,3 +164,49 @@ def bad_request(request: Request, exception: Exception | None = None) -> HttpRes
         }
         return render(request, "413.html", context, status=413)
     return render(request, "400.html", status=400)
+
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
+_CAPABILITY = re.compile(r"^[a-z_]+\.[a-z_]+$")
+
+
+@require_GET
+@authenticated
+def pick(request: AuthedRequest, source: str) -> HttpResponse:
+    """The one picker's list (``?q=``) or a chosen value's chip (``?choose=``), from what the actor
+    may pick with ``cap``: the same scoped queryset the form field checks a posted value against."""
+    src = registry.picker_or_none(source)
+    params = request.GET
+    capability, field, box, by = (
+        params.get("cap", ""),
+        params.get("field", ""),
+        params.get("box", ""),
+        params.get("by", "pk"),
+    )
+    if (
+        src is None
+        or not _CAPABILITY.match(capability)
+        or not _NAME.match(field)
+        or not _NAME.match(box)
+        or by not in src.values
+    ):
+        raise Http404
+    multiple = params.get("multi") == "1"
+    url = pickers.pick_url(source, capability, field, box, multiple, by)
+    context = {"url": url, "box": box, "name": field, "multiple": multiple}
+    if "choose" in params:
+        try:
+            obj = src.choices(request.user, capability).filter(**{by: params["choose"]}).first()
+        except (ValueError, TypeError):
+            obj = None
+        if obj is None:
+            raise Http404
+        context.update(value=str(getattr(obj, by)), label=pickers.chip_label(src, obj))
+        return render(request, "core/_picker.html#chip", context)
+    text = params.get("q", "")
+    rows = [
+        (getattr(o, by), pickers.chip_label(src, o))
+        for o in pickers.search(src, request.user, capability, text)
+    ]
+    context.update(rows=rows, searched=bool(text.strip()))
+    return render(request, "core/_picker.html#results", context)

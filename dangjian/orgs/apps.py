@@ -15,5 +15,24 @@ class OrgsConfig(AppConfig):
         registry.provide("org_steplen", lambda: Org.steplen)
         registry.provide("org_by_code", lambda code: Org.objects.get(code=code))
 
+        from dangjian.core.pickers import PickerSource
+
+        from . import selectors
+
+        for key, choices in (
+            ("orgs.org", selectors.pickable_orgs),
+            ("orgs.grassroots", selectors.pickable_grassroots),
+            ("orgs.zone", selectors.pickable_zone_orgs),
+        ):
+            registry.register_picker(
+                PickerSource(
+                    key,
+                    choices=choices,
+                    search=selectors.search_orgs,
+                    label=lambda org: org.name,
+                    placeholder="输入组织名称或拼音首字母",
+                    values=("pk", "code"),
+                )
+            )
         registry.register_examples("orgs.brands", "党建品牌", metrics.brands)
         registry.register_examples("orgs.own_brand", "本级党建品牌", metrics.own_brand)

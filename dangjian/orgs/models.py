@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from dangjian.core.dates import add_years
+from dangjian.core.pinyin import name_initials
 
 
 class Level(models.TextChoices):
@@ -47,6 +48,8 @@ class Org(MP_Node):
     code = models.CharField("组织代码", max_length=32, unique=True)
     name = models.CharField("组织名称", max_length=100)
     short_name = models.CharField("简称", max_length=50, blank=True)
+    # Pinyin initials of the name, for the picker (三海社区党委 → shsqdw); kept by save().
+    name_initials = models.CharField("名称拼音首字母", max_length=50, blank=True, editable=False)
     level = models.CharField("层级", max_length=20, choices=Level.choices)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -70,6 +73,14 @@ class Org(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Filled here rather than in a service: treebeard's add_root/add_child save the node themselves.
+        self.name_initials = name_initials(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)
 
     @property
     def is_grassroots(self) -> bool:

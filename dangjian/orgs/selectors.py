@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dangjian.core.actors import Actor
@@ -19,6 +19,40 @@ from .models import (
 
 def orgs_visible_to(actor: Actor, capability: str = "orgs.view") -> QuerySet[Org]:
     return scoped(Org.objects.all(), actor, capability)
+
+
+# --- the picker's sources (core.pickers, registered in apps.py) -----------------------------------------
+
+
+def pickable_orgs(actor: Actor, capability: str) -> QuerySet[Org]:
+    """Active orgs the actor holds ``capability`` on: what an org picker lists and accepts."""
+    return orgs_visible_to(actor, capability).filter(active=True)
+
+
+def pickable_grassroots(actor: Actor, capability: str) -> QuerySet[Org]:
+    """Only 党委/党总支/党支部 (the orgs a key task or a liaison group is given to)."""
+    return pickable_orgs(actor, capability).filter(level__in=GRASSROOTS_LEVELS)
+
+
+def pickable_zone_orgs(actor: Actor, capability: str) -> QuerySet[Org]:
+    """Every active org of the zones where the actor holds ``capability`` anywhere: a transfer may go
+    to a branch the sender does not manage (the picker shows names only)."""
+    zones = {
+        p[: Org.steplen] for p in orgs_visible_to(actor, capability).values_list("path", flat=True)[:1000]
+    }
+    q = Q(pk__in=[])
+    for zone in sorted(zones):
+        q |= Q(path__startswith=zone)
+    return Org.objects.filter(q, active=True)
+
+
+def search_orgs(qs: QuerySet[Org], text: str) -> QuerySet[Org]:
+    """By a fragment of the name or short name, or by pinyin initials anywhere in the name (``shsq``
+    finds 三海社区党委, and so does ``sq``): org names start with their place, often the same one."""
+    text = text.strip()
+    if text.isascii() and text.isalpha():
+        return qs.filter(name_initials__contains=text.lower()).order_by("path")
+    return qs.filter(Q(name__contains=text) | Q(short_name__contains=text)).order_by("path")
 
 
 def top_orgs_for(actor: Actor, capability: str = "orgs.view") -> QuerySet[Org]:

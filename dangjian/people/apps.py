@@ -43,6 +43,21 @@ class PeopleConfig(AppConfig):
         registry.register_todo("people.dues", "党费与党员管理", 20, todo.dues_items)
         registry.register_todo("people.transfers", "组织关系转接", 21, todo.transfer_items)
         registry.register_todo("people.development", "发展党员", 22, todo.development_items)
+        from dangjian.core.pickers import PickerSource
+
+        from . import selectors
+
+        registry.register_picker(
+            PickerSource(
+                "people.person",
+                choices=selectors.persons_visible_to,
+                search=selectors.search_persons,
+                label=lambda person: person.name,
+                # Two people of one name are told apart by their branch.
+                hint=lambda person: person.org.short_name or person.org.name,
+                placeholder="输入姓名或拼音首字母",
+            )
+        )
         # The keyed indexes services.prepare_person keeps; rotate_pii_keys --blind-index rebuilds them.
         registry.register_blind_index(
             "people.person_id",

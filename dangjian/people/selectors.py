@@ -81,6 +81,11 @@ def persons_visible_to(actor: Actor, capability: str = "members.view") -> QueryS
     return Person.objects.filter(org__in=orgs_visible_to(actor, capability).values("pk"))
 
 
+def search_persons(qs: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """The picker's search (core.pickers, registered in apps.py): name or pinyin initials."""
+    return qs.filter(search_q(text)).select_related("org").order_by("name", "pk")
+
+
 def households_visible_to(actor: Actor, capability: str = "members.view") -> QuerySet[Household]:
     return scoped(Household.objects.all(), actor, capability)
 

@@ -7,13 +7,10 @@ here by ``prepare_person``, never in ``save()``, so bulk paths (import, seed) fi
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from pypinyin import Style, lazy_pinyin
-from pypinyin.constants import PHRASES_DICT
 
 from dangjian.core import figures, idcard
 from dangjian.core.actors import Actor
@@ -21,6 +18,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.dates import RecordDateError, check_record_date
 from dangjian.core.phones import PhoneError, clean_phone
 from dangjian.core.pii import blind_index, mask_id
+from dangjian.core.pinyin import name_initials
 from dangjian.core.scoping import require
 from dangjian.core.versioning import check_version, save_versioned
 from dangjian.orgs.models import Level, Org
@@ -30,34 +28,6 @@ from .models import Household, Member, MembershipPeriod, MemberStatus, Person
 
 class PeopleError(ValidationError):
     pass
-
-
-@lru_cache(maxsize=8192)
-def _char_initials(char: str) -> str:
-    return "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default", strict=False))
-
-
-_LONGEST_PHRASE = max(map(len, PHRASES_DICT), default=1)
-
-
-@lru_cache(maxsize=65536)
-def name_initials(name: str) -> str:
-    """王凤侠 → "wfx": the first letter of each syllable (non-Chinese characters kept as they are).
-
-    pypinyin reads a word from its phrase list apart from its characters (曾国藩 is zeng, not ceng);
-    a name with no such word inside is read character by character from a cache, which gives the
-    same letters (tested over generated names) at a tenth of the cost — an import's 100,000 names.
-    """
-    text = name or ""
-    size = len(text)
-    if any(
-        text[i:j] in PHRASES_DICT
-        for i in range(size)
-        for j in range(i + 2, min(size, i + _LONGEST_PHRASE) + 1)
-    ):
-        letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False)
-        return "".join(letters).lower()[:50]
-    return "".join(_char_initials(char) for char in text).lower()[:50]
 
 
 def prepare_person(person: Person) -> Person:

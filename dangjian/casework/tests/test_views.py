@@ -87,7 +87,7 @@ def test_transfer_picks_the_receiving_branch_by_name_and_the_sender_keeps_readin
     secretary_client, item, other_branch
 ):
     found = secretary_client.get(
-        "/casework/pick/org/", {"field": "to_org", "mode": "zone", "to_org_q": "乙村"}
+        "/pick/orgs.zone/", {"field": "to_org", "box": "id_to_org", "cap": "casework.edit", "q": "乙村"}
     )
     assert "乙村党支部" in found.content.decode() and "T-B" not in found.content.decode()
     response = secretary_client.post(
@@ -99,7 +99,9 @@ def test_transfer_picks_the_receiving_branch_by_name_and_the_sender_keeps_readin
 
 
 def test_the_org_picker_lists_only_orgs_in_scope(secretary_client, other_branch):
-    html = secretary_client.get("/casework/pick/org/", {"field": "org", "q": "村"}).content.decode()
+    html = secretary_client.get(
+        "/pick/orgs.org/", {"field": "org", "box": "f-org", "cap": "casework.view", "q": "村"}
+    ).content.decode()
     assert "甲村党支部" in html and "乙村党支部" not in html
 
 

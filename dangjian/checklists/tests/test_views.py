@@ -65,20 +65,43 @@ def test_the_matrix_rolls_completion_up_to_the_zones_children(
     assert "甲村党支部" in page and "丙社区党委" in page and "33%" in page
 
 
-def test_the_owner_picker_offers_grassroots_orgs_by_name_not_the_zone(admin_client, task):
-    page = admin_client.get(
-        reverse("checklists:pick_org") + "?q=测试&grassroots=1&field=owners"
-    ).content.decode()
-    assert "测试区党工委" not in page
-    page = admin_client.get(
-        reverse("checklists:pick_org") + "?q=甲村&grassroots=1&field=owners"
-    ).content.decode()
+def _owner_search(client, text: str) -> str:
+    params = {"cap": "checklists.manage", "field": "owners", "box": "id_owners", "multi": "1", "q": text}
+    return client.get(reverse("core:pick", args=["orgs.grassroots"]), params).content.decode()
+
+
+def test_the_task_form_offers_grassroots_owners_by_name_not_the_zone(admin_client, task):
+    page = admin_client.get(reverse("checklists:task_new") + "?org=T&year=2023").content.decode()
+    assert "/pick/orgs.grassroots/" in page and "/pick/people.person/" in page
+    assert "测试区党工委" not in _owner_search(admin_client, "测试")
+    page = _owner_search(admin_client, "甲村")
     assert "甲村党支部" in page and "第一党小组" not in page
 
 
-def test_the_org_picker_lists_only_orgs_in_scope(secretary_client, task):
-    page = secretary_client.get(reverse("checklists:pick_org") + "?q=村").content.decode()
-    assert "甲村党支部" in page and "乙村党支部" not in page
+def test_the_org_switch_lists_only_orgs_in_scope(secretary_client, task):
+    page = secretary_client.get(reverse("checklists:index") + "?year=2023").content.decode()
+    assert "/pick/orgs.org/?cap=checklists.view" in page
+    params = {"cap": "checklists.view", "field": "org", "box": "org-switch", "by": "code", "q": "村"}
+    page = secretary_client.get(reverse("core:pick", args=["orgs.org"]), params).content.decode()
+    assert "甲村党支部" in page and "乙村党支部" not in page and "T-A" in page
+
+
+def test_a_task_given_to_an_org_out_of_scope_is_refused(admin_client, task):
+    outside = Org.objects.add_root(
+        instance=Org(code="X", name="外区党工委", level="working_committee", kind="zone")
+    )
+    response = admin_client.post(
+        reverse("checklists:task_new") + "?org=T&year=2023",
+        {
+            "category": "projects",
+            "title": "推进红色工地建设",
+            "start_on": "2023-03-01",
+            "due_on": "2023-09-30",
+            "evidence_kinds": ["file"],
+            "owners": [outside.pk],
+        },
+    )
+    assert response.status_code == 200 and "不在您可选的范围内" in response.content.decode()
 
 
 def test_creating_a_task_through_the_page_with_picked_owners(admin_client, branch, other_branch):
@@ -90,7 +113,7 @@ def test_creating_a_task_through_the_page_with_picked_owners(admin_client, branc
             "start_on": "2023-03-01",
             "due_on": "2023-02-01",
             "evidence_kinds": ["file", "link"],
-            "owners": ["T-A", "T-B"],
+            "owners": [branch.pk, other_branch.pk],
         },
     )
     assert "完成时限不能早于开始日期" in response.content.decode()
@@ -102,7 +125,7 @@ def test_creating_a_task_through_the_page_with_picked_owners(admin_client, branc
             "start_on": "2023-03-01",
             "due_on": "2023-09-30",
             "evidence_kinds": ["file", "link"],
-            "owners": ["T-A", "T-B"],
+            "owners": [branch.pk, other_branch.pk],
             "publish": "on",
         },
     )

@@ -55,3 +55,55 @@ document.addEventListener("change", (event) => {
   });
   form.querySelectorAll("[data-count]").forEach((part) => { part.textContent = counts[part.dataset.count]; });
 });
+// The one picker (core/_picker.html): a chosen value clears the list and the search box (a single
+// pick replaces the chip server-side; a multiple one drops a repeated chip), × removes a chip, the
+// arrow keys walk the list, Escape closes it, and a filter's picker submits its form on a choice.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const chosen = event.detail.target;
+  if (!chosen.classList || !chosen.classList.contains("picker-chosen")) { return; }
+  const picker = chosen.closest("[data-picker]");
+  const seen = new Set();
+  chosen.querySelectorAll(".picker-chip").forEach((chip) => {
+    if (seen.has(chip.dataset.value)) { chip.remove(); } else { seen.add(chip.dataset.value); }
+  });
+  picker.querySelector(".picker-list").innerHTML = "";
+  const box = picker.querySelector("input[type=search]");
+  box.value = "";
+  if (picker.hasAttribute("data-picker-submit")) {
+    const form = picker.closest("form");
+    if (form) { form.requestSubmit(); return; }
+  }
+  box.focus();
+});
+document.addEventListener("click", (event) => {
+  const remove = event.target.closest("[data-picker-remove]");
+  if (remove) {
+    const picker = remove.closest("[data-picker]");
+    remove.closest(".picker-chip").remove();
+    if (picker && picker.hasAttribute("data-picker-submit") && picker.closest("form")) {
+      picker.closest("form").requestSubmit();
+    }
+    return;
+  }
+  document.querySelectorAll(".picker-list").forEach((list) => {
+    if (!list.closest("[data-picker]").contains(event.target)) { list.innerHTML = ""; }
+  });
+});
+document.addEventListener("keydown", (event) => {
+  const picker = event.target.closest && event.target.closest("[data-picker]");
+  if (!picker) { return; }
+  const options = [...picker.querySelectorAll("[data-picker-option]")];
+  const at = options.indexOf(document.activeElement);
+  if (event.key === "ArrowDown" && options.length) {
+    event.preventDefault();
+    options[Math.min(at + 1, options.length - 1)].focus();
+  } else if (event.key === "ArrowUp" && at >= 0) {
+    event.preventDefault();
+    (at === 0 ? picker.querySelector("input[type=search]") : options[at - 1]).focus();
+  } else if (event.key === "Escape") {
+    picker.querySelector(".picker-list").innerHTML = "";
+  } else if (event.key === "Enter" && event.target.matches("input[type=search]") && options.length) {
+    event.preventDefault();
+    options[0].click();
+  }
+});

@@ -1,0 +1,36 @@
+"""Pinyin initials for search: a user finds 王凤侠 by typing ``wfx`` and 三海社区党委 by ``shsq``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
+
+
+@lru_cache(maxsize=8192)
+def _char_initials(char: str) -> str:
+    return "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default", strict=False))
+
+
+_LONGEST_PHRASE = max(map(len, PHRASES_DICT), default=1)
+
+
+@lru_cache(maxsize=65536)
+def name_initials(name: str) -> str:
+    """王凤侠 → "wfx": the first letter of each syllable (non-Chinese characters kept as they are).
+
+    pypinyin reads a word from its phrase list apart from its characters (曾国藩 is zeng, not ceng);
+    a name with no such word inside is read character by character from a cache, which gives the
+    same letters (tested over generated names) at a tenth of the cost — an import's 100,000 names.
+    """
+    text = name or ""
+    size = len(text)
+    if any(
+        text[i:j] in PHRASES_DICT
+        for i in range(size)
+        for j in range(i + 2, min(size, i + _LONGEST_PHRASE) + 1)
+    ):
+        letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False)
+        return "".join(letters).lower()[:50]
+    return "".join(_char_initials(char) for char in text).lower()[:50]
