@@ -2,6 +2,7 @@ from django import forms
 
 from dangjian.core import forms as core_forms
 from dangjian.core.forms import limit_choices
+from dangjian.core.pickers import OrgsField
 from dangjian.orgs.models import Org
 
 from .models import Activity, ComplianceRule, DecisionKind, Lecturer, ThemeCategory, TrainingBase
@@ -11,11 +12,11 @@ FORM_FIELDS = [f for f in EDITABLE_FIELDS]
 
 
 class ActivityForm(core_forms.VersionedModelForm):
-    participant_codes = forms.CharField(
-        label="参与组织代码",
+    participants = OrgsField(
+        label="参与组织",
+        capability="activities.view",
         required=False,
-        help_text="全区性活动填写参与的下级组织代码，用逗号分隔。",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="全区性活动选择参与的下级组织，输入名称或拼音首字母，可选多个。",
     )
 
     class Meta:
@@ -41,10 +42,6 @@ class ActivityForm(core_forms.VersionedModelForm):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
-
-    def codes(self) -> list[str]:
-        raw = self.cleaned_data.get("participant_codes", "")
-        return [c.strip().upper() for c in raw.replace("，", ",").split(",") if c.strip()]
 
 
 class RuleForm(core_forms.ModelForm):

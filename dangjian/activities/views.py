@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import registry
 from dangjian.core.http import AuthedRequest, disposition
+from dangjian.core.pickers import render_picker
 from dangjian.core.printing import PdfUnavailable
 from dangjian.core.scoping import authenticated, get_scoped_or_404, has_capability, requires
 from dangjian.core.versioning import StaleEdit
 from dangjian.core.years import default_year, parse_year, requested_year
 from dangjian.orgs.models import Level, Org
-from dangjian.orgs.selectors import orgs_visible_to, top_orgs_for
+from dangjian.orgs.selectors import top_orgs_for
 from dangjian.people.selectors import member_for_user, members_visible_to
 
 from . import exporters, selectors, services
@@ -66,6 +67,19 @@ def _default_org(request, capability: str = "activities.view") -> Org | None:
     return top_orgs_for(request.user, capability).first()
 
 
+def _org_filter(request, org: Org | None) -> str:
+    """The filter's org, chosen by name; the URL keeps ``?org=CODE``."""
+    return render_picker(
+        request.user,
+        source="orgs.org",
+        capability="activities.view",
+        name="org",
+        value=org,
+        by="code",
+        box="f-org",
+    )
+
+
 @require_GET
 @requires("activities.view")
 def index(request: AuthedRequest) -> HttpResponse:
@@ -88,17 +102,13 @@ def index(request: AuthedRequest) -> HttpResponse:
         "kind": kind,
         "kinds": Kind.choices,
         "can_edit": org is not None and has_capability(request.user, "activities.edit", org),
+        "org_picker": _org_filter(request, org),
     }
     return render(request, "activities/index.html", context)
 
 
 def _save(request, form: ActivityForm, org: Org, activity: Activity | None) -> Activity | None:
-    codes = form.codes()
-    participants = list(orgs_visible_to(request.user, "activities.view").filter(code__in=codes))
-    missing = sorted(set(codes) - {o.code for o in participants})
-    if missing:
-        form.add_error("participant_codes", f"这些组织代码不存在或不在您的范围内：{'、'.join(missing)}")
-        return None
+    participants = form.cleaned_data.get("participants") or []
     data = {f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS}
     try:
         if activity is None:
@@ -127,7 +137,7 @@ def new(request: AuthedRequest) -> HttpResponse:
     if org is None:
         raise Http404
     initial = {"date": timezone.localdate(), "kind": request.GET.get("kind") or Kind.THEME_DAY}
-    form = ActivityForm(request.POST or None, org=org, initial=initial)
+    form = ActivityForm(request.POST or None, actor=request.user, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         activity = _save(request, form, org, None)
         if activity is not None:
@@ -142,9 +152,13 @@ def new(request: AuthedRequest) -> HttpResponse:
 @requires("activities.edit")
 def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk, "activities.edit")
-    initial = {"participant_codes": ", ".join(activity.participants.values_list("code", flat=True))}
+    initial = {"participants": list(activity.participants.values_list("pk", flat=True))}
     form = ActivityForm(
-        request.POST or None, org=activity.org, instance=Activity.objects.get(pk=pk), initial=initial
+        request.POST or None,
+        actor=request.user,
+        org=activity.org,
+        instance=Activity.objects.get(pk=pk),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid() and _save(request, form, activity.org, activity):
         messages.success(request, "已保存。")
@@ -414,6 +428,7 @@ def compliance(request: AuthedRequest) -> HttpResponse:
         "only_gaps": only_gaps,
         "months": range(1, 13),
         "overdue": matrix.overdue,
+        "org_picker": _org_filter(request, org),
     }
     return render(request, "activities/compliance.html", context)
 

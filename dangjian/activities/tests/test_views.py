@@ -89,6 +89,41 @@ def test_form_refuses_a_future_date_marked_held_with_a_chinese_error(secretary_c
     assert not Activity.objects.exists()
 
 
+def test_a_zone_activity_takes_its_participants_picked_by_name(admin_client, branch, other_branch):
+    page = admin_client.get(reverse("activities:new") + "?org=T").content.decode()
+    assert "/pick/orgs.org/?cap=activities.view" in page and "参与组织代码" not in page
+    payload = {
+        "kind": "theme_day",
+        "status": "held",
+        "title": "全区主题党日",
+        "date": "2023-06-05",
+        "audience": 0,
+    }
+    response = admin_client.post(
+        reverse("activities:new") + "?org=T", {**payload, "participants": [branch.pk, other_branch.pk]}
+    )
+    assert response.status_code == 302
+    assert set(Activity.objects.get().participants.all()) == {branch, other_branch}
+    edit = admin_client.get(reverse("activities:edit", args=[Activity.objects.get().pk])).content.decode()
+    assert "甲村党支部" in edit and "乙村党支部" in edit
+
+
+def test_a_participant_out_of_scope_is_refused_with_a_chinese_error(secretary_client, other_branch):
+    payload = {"kind": "committee", "status": "held", "title": "联学", "date": "2023-06-05", "audience": 0}
+    response = secretary_client.post(
+        reverse("activities:new") + "?org=T-A", {**payload, "participants": [other_branch.pk]}
+    )
+    assert response.status_code == 200 and "不在您可选的范围内" in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_the_list_and_compliance_filters_pick_the_org_by_name_and_keep_its_code(admin_client, branch):
+    for name in ("activities:index", "activities:compliance"):
+        page = admin_client.get(reverse(name) + "?org=T-A&year=2023").content.decode()
+        assert "组织代码" not in page and 'name="org" value="T-A"' in page and "甲村党支部" in page
+        assert "/pick/orgs.org/?cap=activities.view" in page and "by=code" in page
+
+
 def test_secretary_cannot_open_the_new_form_for_another_branch(secretary_client, other_branch):
     assert secretary_client.get(reverse("activities:new") + "?org=T-B").status_code == 404
 
