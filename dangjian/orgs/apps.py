@@ -22,7 +22,9 @@ class OrgsConfig(AppConfig):
         for key, choices in (
             ("orgs.org", selectors.pickable_orgs),
             ("orgs.grassroots", selectors.pickable_grassroots),
+            ("orgs.branch", selectors.pickable_branches),
             ("orgs.zone", selectors.pickable_zone_orgs),
+            ("orgs.zone_branch", selectors.pickable_zone_branches),
         ):
             registry.register_picker(
                 PickerSource(

@@ -11,6 +11,7 @@ from .models import (
     TERM_WARNING_DAYS,
     CommitteePost,
     CommitteeTerm,
+    Level,
     LiaisonGroup,
     Org,
     Post,
@@ -32,6 +33,16 @@ def pickable_orgs(actor: Actor, capability: str) -> QuerySet[Org]:
 def pickable_grassroots(actor: Actor, capability: str) -> QuerySet[Org]:
     """Only 党委/党总支/党支部 (the orgs a key task or a liaison group is given to)."""
     return pickable_orgs(actor, capability).filter(level__in=GRASSROOTS_LEVELS)
+
+
+def pickable_branches(actor: Actor, capability: str) -> QuerySet[Org]:
+    """Only 党支部 (where members are kept, imported and transferred to)."""
+    return pickable_orgs(actor, capability).filter(level=Level.BRANCH)
+
+
+def pickable_zone_branches(actor: Actor, capability: str) -> QuerySet[Org]:
+    """The 党支部 of the zones where the actor holds ``capability``: a member may transfer to any."""
+    return pickable_zone_orgs(actor, capability).filter(level=Level.BRANCH)
 
 
 def pickable_zone_orgs(actor: Actor, capability: str) -> QuerySet[Org]:

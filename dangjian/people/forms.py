@@ -4,6 +4,7 @@ from django import forms
 
 from dangjian.core import forms as core_forms
 from dangjian.core.forms import PhoneField, RecordDateField
+from dangjian.core.pickers import OrgField, PersonsField
 
 from .models import DuesCategory, MemberStatus, Sex, WaiverKind, WaiverReason
 
@@ -16,7 +17,10 @@ EARLIEST = date(1900, 1, 1)
 
 
 class ImportForm(core_forms.Form):
-    org = forms.CharField(label="党支部代码", max_length=32)
+    # The code is the value, so the short list's <select> (few branches) and the picker agree.
+    org = OrgField(
+        label="导入到党支部", source="orgs.branch", capability="members.import", to_field_name="code"
+    )
     file = forms.FileField(label="花名册文件（.xlsx / .xls / .ods / .csv）")
 
 
@@ -29,11 +33,12 @@ class TransferOutForm(core_forms.Form):
         help_text="6个月及以下开具临时组织关系证明：在接收支部参加组织生活，组织关系、党费和表决权仍在本支部；"
         "超过6个月转接正式组织关系。",
     )
-    to_org = forms.CharField(
+    # The receiving branch may be outside the sender's scope: any branch of the sender's zone.
+    to_org = OrgField(
         label="接收党支部（平台内，输入名称选择）",
-        max_length=32,
+        source="orgs.zone_branch",
+        capability="members.edit",
         required=False,
-        widget=forms.TextInput(attrs={"list": "branch-options", "autocomplete": "off"}),
     )
     outside_org_name = forms.CharField(label="接收组织名称（平台外）", max_length=100, required=False)
     reason = forms.CharField(label="转接原因", max_length=200, required=False)
@@ -41,7 +46,7 @@ class TransferOutForm(core_forms.Form):
 
 
 class TransferInForm(core_forms.Form):
-    to_org = forms.CharField(label="接收党支部代码", max_length=32)
+    to_org = OrgField(label="接收党支部", source="orgs.branch", capability="members.edit")
     person_name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=30)
     outside_org_name = forms.CharField(label="原所在组织", max_length=100)
@@ -58,8 +63,8 @@ class StepForm(core_forms.Form):
     note = forms.CharField(label="说明", max_length=200, required=False)
     hours = forms.IntegerField(label="学时", min_value=1, required=False)
     months = forms.IntegerField(label="延长月数", min_value=1, max_value=24, required=False)
-    introducers = forms.CharField(
-        label="入党介绍人或培养联系人（正式党员姓名，用顿号分隔）", max_length=100, required=False
+    introducers = PersonsField(
+        label="入党介绍人或培养联系人（正式党员）", capability="members.edit", required=False
     )
     meeting = forms.IntegerField(label="支部党员大会", required=False)
     votes_for = forms.IntegerField(label="赞成", min_value=0, required=False)
@@ -91,7 +96,7 @@ class DuesAssessmentForm(core_forms.Form):
 
 
 class ResidentForm(core_forms.Form):
-    org = forms.CharField(label="村/社区组织代码", max_length=32)
+    org = OrgField(label="村/社区", capability="members.edit")
     household_number = forms.CharField(label="户号", max_length=40)
     address = forms.CharField(label="地址（新户时填写）", max_length=200, required=False)
     name = forms.CharField(label="姓名", max_length=50)

@@ -46,12 +46,10 @@ def _job(request: HttpRequest, pk: int) -> Job:
 @require_http_methods(["GET", "POST"])
 @requires("members.import")
 def import_page(request: AuthedRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, actor=request.user)
     org = None
     if request.method == "POST" and form.is_valid():
-        org = get_scoped_or_404(
-            Org.objects.all(), request.user, "members.import", code=form.cleaned_data["org"].strip().upper()
-        )
+        org = form.cleaned_data["org"]
         upload = form.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
             form.add_error("file", f"文件超过{settings.IMPORT_MAX_BYTES // (1024 * 1024)}MB上限")

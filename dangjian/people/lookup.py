@@ -8,14 +8,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from dangjian.core import forms as core_forms
+from dangjian.core.forms import error_summary
 from dangjian.core.http import AuthedRequest
+from dangjian.core.pickers import OrgField
 from dangjian.core.scoping import get_scoped_or_404, requires
-from dangjian.orgs.models import Level, Org
 
 from .models import Member, Person
 from .registration import readmit_member
@@ -29,7 +30,9 @@ class FindByIdForm(core_forms.Form):
 
 
 class ReadmitForm(core_forms.Form):
-    org = forms.CharField(label="恢复到党支部（组织代码）", max_length=32)
+    org = OrgField(
+        label="恢复到党支部", source="orgs.branch", capability="members.readmit", to_field_name="code"
+    )
     on = forms.DateField(label="恢复日期", widget=DATE)
     reason = forms.CharField(label="依据（决定文号等）", max_length=200)
 
@@ -60,20 +63,13 @@ def readmit(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
         Member.objects.select_related("org", "person"), request.user, "members.readmit", person=person
     )
-    form = ReadmitForm(request.POST)
+    form = ReadmitForm(request.POST, actor=request.user)
     if not form.is_valid():
-        messages.error(request, "请完整填写恢复党籍的支部、日期和依据。")
+        messages.error(request, "请完整填写恢复党籍的支部、日期和依据：" + error_summary(form))
         return redirect("people:person", pk=pk)
     d = form.cleaned_data
-    org = (
-        Org.objects.filter(code=d["org"].strip().upper(), level=Level.BRANCH).first()
-        if d["org"].strip()
-        else None
-    )
-    if org is None:
-        raise Http404
     try:
-        readmit_member(actor=request.user, member=member, org=org, on=d["on"], reason=d["reason"])
+        readmit_member(actor=request.user, member=member, org=d["org"], on=d["on"], reason=d["reason"])
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

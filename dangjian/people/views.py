@@ -19,6 +19,7 @@ from dangjian.core.actors import Actor
 from dangjian.core.forms import error_summary
 from dangjian.core.http import AuthedRequest, disposition, safe_next
 from dangjian.core.money import yuan_to_fen
+from dangjian.core.pickers import render_picker
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.core.versioning import StaleEdit
 from dangjian.jobs.exports import is_big, start_export
@@ -74,7 +75,7 @@ MAX_BRANCH_CHOICES = 200
 
 
 def _branch_choices(actor: Actor, capability: str) -> list[Org] | None:
-    """Branches for a dropdown, or None when there are too many to list (type the code instead)."""
+    """Branches for a dropdown, or None when there are too many to list (pick one by name instead)."""
     branches = list(
         orgs_visible_to(actor, capability)
         .filter(level=Level.BRANCH)
@@ -89,6 +90,7 @@ def _branch_choices(actor: Actor, capability: str) -> list[Org] | None:
 def roster(request: AuthedRequest) -> HttpResponse:
     f = RosterFilter.from_params(request.GET)
     page = Paginator(selectors.roster(request.user, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    branches = _branch_choices(request.user, "members.view")
     context = {
         "page": page,
         "f": f,
@@ -96,7 +98,20 @@ def roster(request: AuthedRequest) -> HttpResponse:
         "age_bands": [(k, v[0]) for k, v in AGE_BANDS.items()],
         "educations": EDUCATION_CHOICES,
         "statuses": MemberStatus.choices,
-        "branches": _branch_choices(request.user, "members.view"),
+        "branches": branches,
+        "org_picker": render_picker(
+            request.user,
+            source="orgs.branch",
+            capability="members.view",
+            name="org",
+            value=f.org_code or None,
+            by="code",
+            submit=True,
+            box="org",
+            placeholder="党支部：输入名称或拼音首字母",
+        )
+        if branches is None
+        else "",
         "may_import": may_open(request.user, "people:import"),
         "may_reveal": has_capability(request.user, "pii.reveal"),
     }
@@ -178,19 +193,19 @@ def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "sections": rendered,
         "may_reveal": has_capability(request.user, "pii.reveal", person.org),
         "may_readmit": member is not None and has_capability(request.user, "members.readmit", member.org),
-        "transfer_form": TransferOutForm(initial={"applied_on": today, "valid_days": 90}),
-        # The receiving branch may be outside the sender's scope: the zone's branches by name (a
-        # datalist, so the code is picked, not typed from memory).
-        "branch_options": Org.objects.filter(
-            path__startswith=(member.org.path if member else person.org.path)[: Org.steplen],
-            level=Level.BRANCH,
-            active=True,
+        "transfer_form": TransferOutForm(actor=request.user, initial={"applied_on": today, "valid_days": 90}),
+        "readmit_picker": render_picker(
+            request.user,
+            source="orgs.branch",
+            capability="members.readmit",
+            name="org",
+            value=member.org if member else None,
+            by="code",
+            box="readmit-org",
+            placeholder="恢复到党支部：输入名称",
         )
-        .exclude(pk=member.org_id if member else None)
-        .order_by("path")
-        .values_list("code", "name")[:500]
-        if may_edit
-        else [],
+        if member is not None and member.left_on
+        else "",
         "hosted": selectors.temporary_placement(member, today) if member else None,
         "step_labels": development.STEP_LABELS,
         "histories": [(case, development.history(case)) for case in cases],
@@ -362,7 +377,7 @@ def transfer_list(request: AuthedRequest) -> HttpResponse:
         "rows": rows,
         "today": today,
         "overdue": [t for t in rows if t.is_overdue(today)],
-        "in_form": TransferInForm(initial={"applied_on": today}),
+        "in_form": TransferInForm(actor=request.user, initial={"applied_on": today}),
         "may_edit": has_capability(request.user, "members.edit"),
     }
     return render(request, "people/transfers.html", context)
@@ -374,18 +389,12 @@ def transfer_out(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
         Member.objects.select_related("org", "person"), request.user, "members.edit", person_id=pk
     )
-    form = TransferOutForm(request.POST)
+    form = TransferOutForm(request.POST, actor=request.user)
     if not form.is_valid():
         messages.error(request, error_summary(form))
         return redirect("people:person", pk=pk)
     data = form.cleaned_data
-    to_org = None
-    if data["to_org"]:
-        # The receiving branch may be outside the sender's scope: look it up by code, branches only.
-        to_org = Org.objects.filter(code=data["to_org"].strip().upper(), level=Level.BRANCH).first()
-        if to_org is None:
-            messages.error(request, "接收党支部代码不存在。")
-            return redirect("people:person", pk=pk)
+    to_org = data["to_org"]
     try:
         transfers.request_transfer_out(
             actor=request.user,
@@ -407,10 +416,10 @@ def transfer_out(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires("members.edit")
 def transfer_in(request: AuthedRequest) -> HttpResponse:
-    form = TransferInForm(request.POST)
+    form = TransferInForm(request.POST, actor=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        org = _branch(request, data["to_org"], "members.edit")
+        org = data["to_org"]
         try:
             transfers.request_transfer_in(
                 actor=request.user,
@@ -479,6 +488,17 @@ def development_list(request: AuthedRequest) -> HttpResponse:
         vars(c).update(
             next_steps=[(code, development.STEP_LABELS[code]) for code in STAGE_STEPS.get(c.stage, [])],
             meetings=meetings.get(c.org_id, []),
+            introducer_picker=render_picker(
+                request.user,
+                source="people.person",
+                capability="members.edit",
+                name="introducers",
+                multiple=True,
+                box=f"intro-{c.pk}",
+                placeholder="培养联系人/入党介绍人：输入姓名或拼音首字母",
+            )
+            if c.stage in ("activist", "candidate")
+            else "",
         )
     context = {
         "cases": shown,
@@ -552,9 +572,10 @@ STAGE_STEPS = {
 DECISION_STEPS = ("vote", "conversion_vote", "extend", "cancel")
 
 
-def _named_members(request, case, text: str) -> list[Member]:
-    names = [n.strip() for n in (text or "").replace(",", "、").replace("，", "、").split("、") if n.strip()]
-    return list(selectors.members_visible_to(request.user).filter(org=case.org, person__name__in=names))
+def _picked_members(request, case, persons) -> list[Member]:
+    """The picked persons' memberships in the case's branch (the service checks they are full members)."""
+    ids = [p.pk for p in persons or []]
+    return list(selectors.members_visible_to(request.user).filter(org=case.org, person_id__in=ids))
 
 
 @require_POST
@@ -564,7 +585,7 @@ def development_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse
     case = get_scoped_or_404(
         DevelopmentCase.objects.select_related("org", "person"), request.user, "members.edit", pk=pk
     )
-    form = StepForm(request.POST)
+    form = StepForm(request.POST, actor=request.user)
     if not form.is_valid():
         messages.error(request, error_summary(form))
         return redirect("people:development")
@@ -597,7 +618,7 @@ def development_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse
             development.make_activist(on=on, note=note, actor=request.user, case=case)
         elif step == "mentors":
             development.assign_mentors(
-                mentors=_named_members(request, case, d["introducers"]),
+                mentors=_picked_members(request, case, d["introducers"]),
                 on=on,
                 note=note,
                 actor=request.user,
@@ -609,7 +630,7 @@ def development_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse
             development.make_candidate(on=on, note=note, actor=request.user, case=case)
         elif step == "introducers":
             development.assign_introducers(
-                introducers=_named_members(request, case, d["introducers"]),
+                introducers=_picked_members(request, case, d["introducers"]),
                 on=on,
                 note=note,
                 actor=request.user,
@@ -805,7 +826,7 @@ def household_list(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "q": q,
         "may_edit": has_capability(request.user, "members.edit"),
-        "resident_form": ResidentForm(),
+        "resident_form": ResidentForm(actor=request.user),
     }
     return render(request, "people/households.html", context)
 
@@ -818,12 +839,12 @@ def resident_new(request: AuthedRequest) -> HttpResponse:
     from .models import Household
     from .services import create_person, save_household
 
-    form = ResidentForm(request.POST)
+    form = ResidentForm(request.POST, actor=request.user)
     if not form.is_valid():
         messages.error(request, error_summary(form))
         return redirect("people:households")
     d = form.cleaned_data
-    org = get_scoped_or_404(Org.objects.all(), request.user, "members.edit", code=d["org"].strip().upper())
+    org = d["org"]
     try:
         with transaction.atomic():
             household = Household.objects.filter(org=org, number=d["household_number"].strip()).first()

@@ -63,7 +63,7 @@ def test_a_phone_abc_is_refused_on_the_edit_page(secretary_client, member):
 def test_a_resident_phone_abc_is_refused_and_nobody_saved(secretary_client, branch):
     response = secretary_client.post(
         reverse("people:resident_new"),
-        {"org": "T-A", "household_number": "A001", "name": "赵老汉", "phone": "abc"},
+        {"org": branch.pk, "household_number": "A001", "name": "赵老汉", "phone": "abc"},
         follow=True,
     )
     assert any("联系电话格式不正确" in m for m in messages_of(response))
@@ -72,7 +72,7 @@ def test_a_resident_phone_abc_is_refused_and_nobody_saved(secretary_client, bran
 
 def transfer_in(client, branch, **changes):
     data = {
-        "to_org": branch.code,
+        "to_org": branch.pk,
         "person_name": "新来人",
         "id_number": fresh_id(date(1980, 4, 4)),
         "outside_org_name": "外省某支部",

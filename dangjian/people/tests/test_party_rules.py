@@ -423,6 +423,44 @@ def test_a_step_is_recorded_from_the_development_page_without_script(
     assert case.steps.filter(step="talk", on=date(2021, 1, 20)).exists()
 
 
+def test_introducers_are_picked_by_name_on_the_development_page(
+    secretary, secretary_client, branch, applicant, roll
+):
+    case = to_candidate(secretary, branch, applicant, roll)
+    development.record_step(actor=secretary, case=case, step="candidate_filed", on=date(2022, 3, 15), note=N)
+    page = secretary_client.get(reverse("people:development")).content.decode()
+    assert f'id="intro-{case.pk}"' in page and "/pick/people.person/" in page and "张三、李四" not in page
+    response = secretary_client.post(
+        reverse("people:development_step", args=[case.pk, "do"]),
+        {
+            "step": "introducers",
+            "on": "2022-03-16",
+            "note": N,
+            "introducers": [roll[2].person_id, roll[3].person_id],
+        },
+    )
+    assert response.status_code == 302
+    assert set(case.introducers.all()) == {roll[2], roll[3]}
+
+
+def test_an_introducer_out_of_scope_is_refused(
+    secretary, secretary_client, branch, other_branch, applicant, roll
+):
+    case = to_candidate(secretary, branch, applicant, roll)
+    stranger = MemberFactory(org=other_branch)
+    response = secretary_client.post(
+        reverse("people:development_step", args=[case.pk, "do"]),
+        {
+            "step": "introducers",
+            "on": "2022-03-16",
+            "note": N,
+            "introducers": [roll[2].person_id, stranger.person_id],
+        },
+        follow=True,
+    )
+    assert "不在您可选的范围内" in response.content.decode() and not case.introducers.exists()
+
+
 # ---------------------------------------------------------------- point 3: temporary relationships
 
 

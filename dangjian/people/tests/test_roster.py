@@ -87,7 +87,7 @@ def test_secretary_registers_a_resident_in_a_new_household(secretary_client, bra
     response = secretary_client.post(
         reverse("people:resident_new"),
         {
-            "org": "T-A",
+            "org": branch.pk,
             "household_number": "A001",
             "address": "甲村1组",
             "name": "赵老汉",
@@ -101,10 +101,15 @@ def test_secretary_registers_a_resident_in_a_new_household(secretary_client, bra
 
 
 def test_outsider_cannot_register_a_resident_in_another_village(outsider_client, branch):
+    from dangjian.people.models import Person
+
     response = outsider_client.post(
-        reverse("people:resident_new"), {"org": "T-A", "household_number": "A001", "name": "赵老汉"}
+        reverse("people:resident_new"),
+        {"org": branch.pk, "household_number": "A001", "name": "赵老汉"},
+        follow=True,
     )
-    assert response.status_code == 404
+    assert "不在您可选的范围内" in response.content.decode()
+    assert not Person.objects.filter(name="赵老汉").exists()
 
 
 def test_member_api_filters_and_paginates(client, secretary, roster, token_for):

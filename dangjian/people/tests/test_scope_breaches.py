@@ -202,7 +202,7 @@ def test_transfer_in_page_does_not_say_whether_an_id_is_on_a_roll_elsewhere(
         response = secretary_client.post(
             reverse("people:transfer_in"),
             {
-                "to_org": branch.code,
+                "to_org": branch.pk,
                 "person_name": "某某",
                 "id_number": person.id_number,
                 "outside_org_name": "外省某支部",
