@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from dangjian.core import forms as core_forms
 from dangjian.core.forms import RecordDateField, limit_choices
+from dangjian.core.pickers import OrgField, OrgsField
 
 from .models import CommitteeTerm, Org, Post
 
@@ -35,7 +36,9 @@ class OrgEditForm(core_forms.Versioned, OrgForm):
 
 
 class MoveForm(core_forms.Form):
-    target_code = forms.CharField(label="移到（上级组织代码）", max_length=32)
+    target = OrgField(
+        label="移到（新的上级组织）", capability="orgs.edit", placeholder="新的上级组织：输入名称"
+    )
 
 
 class TermForm(core_forms.ModelForm):
@@ -54,11 +57,7 @@ class PostForm(core_forms.Form):
 class LiaisonGroupForm(core_forms.Form):
     name = forms.CharField(label="名称", max_length=50)
     leader_name = forms.CharField(label="组长", max_length=50, required=False)
-    org_codes = forms.CharField(
-        label="联系组织（组织代码，以逗号或换行分隔）",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-    )
+    orgs = OrgsField(label="联系组织（可选多个）", capability="orgs.edit", required=False)
     members = forms.ModelMultipleChoiceField(
         label="组员账号", queryset=get_user_model().objects.none(), required=False
     )
@@ -67,7 +66,3 @@ class LiaisonGroupForm(core_forms.Form):
         super().__init__(*args, **kwargs)
         if users is not None:
             limit_choices(self.fields["members"], users)
-
-    def codes(self) -> list[str]:
-        raw = self.cleaned_data.get("org_codes", "")
-        return [c.strip().upper() for c in raw.replace("，", ",").replace("\n", ",").split(",") if c.strip()]

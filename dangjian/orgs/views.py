@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.selectors import users_visible_to
+from dangjian.core.forms import error_summary
 from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
 from dangjian.core.versioning import StaleEdit
@@ -62,9 +64,31 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
         "can_edit": has_capability(request.user, "orgs.edit", org),
         "term_form": TermForm(initial={"term_years": org.term_years}),
         "post_form": PostForm(),
-        "move_form": MoveForm(),
+        "move_form": MoveForm(actor=request.user),
+        "work_links": _work_links(request.user, org, today.year),
     }
     return render(request, "orgs/detail.html", context)
+
+
+def _work_links(user, org: Org, year: int) -> list[tuple[str, str, str]]:
+    """(icon, label, url) of this org's pages elsewhere — members, meetings, the ledger, the compliance
+    row — each only when the user may open it for this org (no link that answers 404)."""
+    links = [
+        ("people", "党员花名册", "people:roster", (), f"?org={org.code}" if org.level == "branch" else ""),
+        ("calendar-event", "组织生活", "activities:index", (), f"?org={org.code}&year={year}"),
+        ("journal-text", "组织生活台账", "activities:ledger", (org.code, year), ""),
+        ("calendar-check", "合规日历", "activities:compliance", (), f"?org={org.code}&year={year}"),
+        ("list-check", "重点任务", "checklists:index", (), f"?org={org.code}&year={year}"),
+        ("chat-square-text", "群众诉求", "casework:index", (), f"?org={org.pk}"),
+    ]
+    out = []
+    for icon, label, name, args, query in links:
+        try:
+            if may_open(user, name, *args, org=org):
+                out.append((icon, label, reverse(name, args=args) + query))
+        except NoReverseMatch:  # an app not installed in this deployment
+            continue
+    return out
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,20 +140,17 @@ def add_child(request: AuthedRequest, code: str) -> HttpResponse:
 @requires("orgs.edit")
 def move(request: AuthedRequest, code: str) -> HttpResponse:
     org = _org(request, code, "orgs.edit")
-    form = MoveForm(request.POST)
+    form = MoveForm(request.POST, actor=request.user)
     if form.is_valid():
-        target = Org.objects.filter(code=form.cleaned_data["target_code"].strip().upper()).first()
-        if target is None or not has_capability(request.user, "orgs.edit", target):
-            messages.error(request, "目标组织不存在或不在您的管理范围内。")
+        target = form.cleaned_data["target"]
+        try:
+            services.move_org(actor=request.user, org=org, new_parent=target)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
         else:
-            try:
-                services.move_org(actor=request.user, org=org, new_parent=target)
-            except ValidationError as exc:
-                messages.error(request, "；".join(exc.messages))
-            else:
-                messages.success(request, f"已将“{org.name}”移到“{target.name}”之下。")
+            messages.success(request, f"已将“{org.name}”移到“{target.name}”之下。")
     else:
-        messages.error(request, "请填写目标组织代码。")
+        messages.error(request, error_summary(form))
     return redirect("orgs:detail", code=org.code)
 
 
@@ -201,30 +222,24 @@ def liaison_group_edit(request: AuthedRequest, code: str, group_id: int | None =
         initial = {
             "name": group.name,
             "leader_name": group.leader_name,
-            "org_codes": ", ".join(o.code for o in group.orgs.all()),
+            "orgs": list(group.orgs.values_list("pk", flat=True)),
             "members": group.members.all(),
         }
-    form = LiaisonGroupForm(request.POST or None, initial=initial, users=users)
+    form = LiaisonGroupForm(request.POST or None, actor=request.user, initial=initial, users=users)
     if request.method == "POST" and form.is_valid():
-        codes = form.codes()
-        orgs = list(selectors.orgs_visible_to(request.user, "orgs.edit").filter(code__in=codes))
-        missing = sorted(set(codes) - {o.code for o in orgs})
-        if missing:
-            form.add_error("org_codes", f"这些组织代码不存在或不在您的范围内：{'、'.join(missing)}")
+        try:
+            services.save_liaison_group(
+                actor=request.user,
+                zone=zone,
+                group=group,
+                orgs=form.cleaned_data["orgs"],
+                name=form.cleaned_data["name"],
+                leader_name=form.cleaned_data["leader_name"],
+                members=list(form.cleaned_data["members"]),
+            )
+        except ValidationError as exc:
+            _fail(form, exc)
         else:
-            try:
-                services.save_liaison_group(
-                    actor=request.user,
-                    zone=zone,
-                    group=group,
-                    orgs=orgs,
-                    name=form.cleaned_data["name"],
-                    leader_name=form.cleaned_data["leader_name"],
-                    members=list(form.cleaned_data["members"]),
-                )
-            except ValidationError as exc:
-                _fail(form, exc)
-            else:
-                messages.success(request, "联络组已保存。")
-                return redirect("orgs:liaison_groups")
+            messages.success(request, "联络组已保存。")
+            return redirect("orgs:liaison_groups")
     return render(request, "orgs/form.html", {"form": form, "org": zone, "title": "联络组"})

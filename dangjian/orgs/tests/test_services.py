@@ -90,7 +90,7 @@ def test_liaison_group_refuses_orgs_outside_the_zone(admin_user, zone):
 
 
 def test_move_form_reports_a_descendant_target_in_chinese(admin_client):
-    response = admin_client.post(reverse("orgs:move", args=["T-C"]), {"target_code": "T-C1"}, follow=True)
+    response = admin_client.post(reverse("orgs:move", args=["T-C"]), {"target": org("T-C1").pk}, follow=True)
     assert "不能把组织移到它自己或它的下级组织之下" in response.content.decode()
     assert Org.objects.get_parent(org("T-C1")).code == "T-C"
 
@@ -122,3 +122,29 @@ def test_due_soon_lists_current_terms_only_and_in_scope(admin_user, secretary, t
     assert [t.org.code for t in terms_due_soon(secretary)] == ["T-A"]
     time_machine.move_to("2026-01-01 10:00", tick=False)
     assert terms_due_soon(admin_user) == []
+
+
+def test_move_form_picks_the_new_parent_by_name_and_refuses_one_out_of_scope(
+    secretary_client, admin_client, branch, other_branch
+):
+    page = admin_client.get(reverse("orgs:detail", args=["T-C"])).content.decode()
+    assert "新的上级组织代码" not in page and "/pick/orgs.org/?cap=orgs.edit" in page
+    group = org("T-A-G")
+    response = secretary_client.post(
+        reverse("orgs:move", args=["T-A-G"]), {"target": other_branch.pk}, follow=True
+    )
+    assert "不在您可选的范围内" in response.content.decode()
+    assert Org.objects.get_parent(org("T-A-G")) == branch and group.pk
+    admin_client.post(reverse("orgs:move", args=["T-A-G"]), {"target": other_branch.pk})
+    assert Org.objects.get_parent(org("T-A-G")).code == "T-B"
+
+
+def test_a_branch_page_links_to_its_members_meetings_ledger_and_compliance(secretary_client, branch):
+    page = secretary_client.get(reverse("orgs:detail", args=["T-A"])).content.decode()
+    for link in (
+        "/people/?org=T-A",
+        "/activities/?org=T-A",
+        "/activities/ledger/T-A/",
+        "/activities/compliance/?org=T-A",
+    ):
+        assert link in page, link
