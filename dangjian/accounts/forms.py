@@ -2,8 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from dangjian.core import forms as core_forms
-from dangjian.core.forms import limit_choices
-from dangjian.orgs.models import Org
+from dangjian.core.pickers import OrgField
 
 from .models import Role
 
@@ -20,17 +19,12 @@ class UserCreateForm(core_forms.Form):
     display_name = forms.CharField(label="姓名", max_length=50, required=False)
     phone = forms.CharField(label="电话", max_length=20, required=False)
     password = forms.CharField(label="初始密码", widget=forms.PasswordInput, strip=False)
-    org = forms.ModelChoiceField(label="所属组织", queryset=Org.objects.none())
-
-    def __init__(self, *args, orgs=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if orgs is not None:
-            limit_choices(self.fields["org"], orgs)
+    org = OrgField(label="所属组织", capability="accounts.manage")
 
 
 class GrantForm(core_forms.Form):
     role = forms.ModelChoiceField(label="角色", queryset=Role.objects.all())
-    org_code = forms.CharField(label="组织代码", max_length=32)
+    org = OrgField(label="组织", capability="accounts.manage")
     subtree = forms.BooleanField(label="含下级组织", required=False, initial=True)
     valid_from = forms.DateField(
         label="生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"})

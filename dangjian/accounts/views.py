@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import forms as core_forms
 from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import authenticated, get_scoped_or_404, public, requires
-from dangjian.orgs.selectors import orgs_visible_to
 
 from . import services
 from .forms import GrantForm, LoginForm, UserCreateForm
@@ -36,8 +35,7 @@ def _errors(exc: ValidationError) -> str:
 @require_http_methods(["GET", "POST"])
 @requires("accounts.manage")
 def users(request: AuthedRequest) -> HttpResponse:
-    orgs = orgs_visible_to(request.user, "accounts.manage").order_by("path")
-    form = UserCreateForm(request.POST or None, orgs=orgs)
+    form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.create_user(actor=request.user, **form.cleaned_data)
@@ -53,28 +51,24 @@ def users(request: AuthedRequest) -> HttpResponse:
 @requires("accounts.manage")
 def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = get_scoped_or_404(users_visible_to(request.user), request.user, "accounts.manage", pk=user_id)
-    form = GrantForm(request.POST or None)
+    form = GrantForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        org = orgs_visible_to(request.user, "accounts.manage").filter(code=data["org_code"].strip()).first()
-        if org is None:
-            form.add_error("org_code", "组织代码不存在或不在您的管理范围内。")
+        try:
+            services.grant_role(
+                actor=request.user,
+                user=target,
+                role=data["role"],
+                org=data["org"],
+                subtree=data["subtree"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
         else:
-            try:
-                services.grant_role(
-                    actor=request.user,
-                    user=target,
-                    role=data["role"],
-                    org=org,
-                    subtree=data["subtree"],
-                    valid_from=data["valid_from"],
-                    valid_to=data["valid_to"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, _errors(exc))
-            else:
-                messages.success(request, "授权已添加。")
-                return redirect("accounts:user", user_id=target.pk)
+            messages.success(request, "授权已添加。")
+            return redirect("accounts:user", user_id=target.pk)
     context = {"target": target, "assignments": assignments_of(target), "form": form}
     return render(request, "accounts/user_detail.html", context)
 

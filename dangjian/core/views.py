@@ -121,6 +121,17 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         "f": f,
         "action": f["action"],
         "actions": sorted(ACTION_LABELS.items(), key=lambda kv: kv[0]),
+        # The org is picked by name; the URL (and the export's link) keep ?org=CODE.
+        "org_picker": pickers.render_picker(
+            request.user,
+            source="orgs.org",
+            capability="audit.view",
+            name="org",
+            value=f["org"] or None,
+            by="code",
+            box="a-org",
+            placeholder="输入组织名称",
+        ),
     }
     return render(request, "core/audit.html", context)
 

@@ -26,7 +26,7 @@ def test_zone_admin_creates_a_user_and_grants_a_role(admin_client, roles):
     assert response.status_code == 302
     admin_client.post(
         reverse("accounts:user", args=[user.pk]),
-        {"role": roles["clerk"].pk, "org_code": "T-A", "subtree": "on"},
+        {"role": roles["clerk"].pk, "org": Org.objects.get(code="T-A").pk, "subtree": "on"},
     )
     assert RoleAssignment.objects.filter(user=user, role__identifier="clerk", org__code="T-A").exists()
 
@@ -48,10 +48,10 @@ def test_an_admin_of_one_branch_cannot_grant_a_role_on_another(roles, admin_user
     client.force_login(branch_admin)
     response = client.post(
         reverse("accounts:user", args=[target.pk]),
-        {"role": roles["viewer"].pk, "org_code": "T-B", "subtree": "on"},
+        {"role": roles["viewer"].pk, "org": other_branch.pk, "subtree": "on"},
     )
     assert response.status_code == 200
-    assert "不在您的管理范围内" in response.content.decode()
+    assert "不在您可选的范围内" in response.content.decode()
     assert not RoleAssignment.objects.filter(user=target).exists()
 
 
@@ -60,7 +60,7 @@ def test_an_already_expired_assignment_is_refused(admin_client, roles):
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = admin_client.post(
         reverse("accounts:user", args=[target.pk]),
-        {"role": roles["viewer"].pk, "org_code": "T-A", "valid_to": yesterday},
+        {"role": roles["viewer"].pk, "org": target.home_org.pk, "valid_to": yesterday},
     )
     assert "失效日期已过" in response.content.decode()
     assert not RoleAssignment.objects.filter(user=target).exists()
@@ -86,3 +86,9 @@ def test_ending_an_assignment_revokes_it_at_once(admin_client, secretary, secret
     assignment.refresh_from_db()
     assert assignment.valid_to < timezone.localdate()
     assert secretary_client.get(reverse("orgs:detail", args=["T-A"])).status_code == 404
+
+
+def test_the_user_and_grant_forms_pick_the_org_by_name(admin_client, admin_user):
+    for url in (reverse("accounts:users"), reverse("accounts:user", args=[admin_user.pk])):
+        page = admin_client.get(url).content.decode()
+        assert "组织代码" not in page and "/pick/orgs.org/?cap=accounts.manage" in page

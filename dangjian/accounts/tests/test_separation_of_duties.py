@@ -38,7 +38,7 @@ def test_a_zone_admin_made_auditor_by_themselves_still_cannot_read_the_audit_log
 ):
     response = admin_client.post(
         reverse("accounts:user", args=[admin_user.pk]),
-        {"role": roles["auditor"].pk, "org_code": zone.code, "subtree": "on"},
+        {"role": roles["auditor"].pk, "org": zone.pk, "subtree": "on"},
     )
     assert response.status_code == 200  # the form, with the refusal
     assert admin_client.get(reverse("core:audit")).status_code == 404

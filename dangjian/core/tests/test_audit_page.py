@@ -49,3 +49,12 @@ def test_the_audit_log_reads_as_a_sentence_with_chinese_details_on_demand(client
     assert "审计员甲</strong> 登录" in page
     assert "<details" in page and "用户名" in page and "1.50元" in page
     assert "{&#x27;" not in page and "accounts.login" not in page.split("<ol", 1)[1]
+
+
+def test_the_audit_filter_picks_the_org_by_name_and_keeps_its_code_in_the_url(
+    client, roles, zone, branch, entries
+):
+    client.force_login(make_user("auditor", roles["auditor"], zone))
+    page = client.get(reverse("core:audit"), {"org": "T-A"}).content.decode()
+    assert "组织代码" not in page and "/pick/orgs.org/?cap=audit.view" in page
+    assert 'name="org" value="T-A"' in page and "甲村党支部" in page
