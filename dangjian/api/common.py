@@ -2,13 +2,25 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from ninja import Query, Schema
 
 from dangjian.core.scoping import declare, has_capability
+
+if TYPE_CHECKING:
+    # django-stubs' name for settings.AUTH_USER_MODEL; api imports no app's models.
+    from django.contrib.auth.models import _User
+
+
+class ApiRequest(HttpRequest):
+    """The request an operation behind ``requires_api`` gets: ninja sets ``auth`` to the user the
+    bearer token authenticated (``api.auth.BearerToken``); anonymous requests never reach it."""
+
+    auth: "_User"
+
 
 # A ninja operation: called with the request, answers what its schema says.
 _Op = TypeVar("_Op", bound=Callable[..., Any])

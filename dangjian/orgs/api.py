@@ -1,7 +1,7 @@
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from dangjian.api.common import ErrorOut, limit_param, offset_param, page, requires_api
+from dangjian.api.common import ApiRequest, ErrorOut, limit_param, offset_param, page, requires_api
 
 from . import selectors
 from .models import Org
@@ -50,13 +50,13 @@ def _parent_codes(orgs: list[Org]) -> dict[str, str]:
 @router.get("/orgs", response={200: OrgPage, 401: ErrorOut}, summary="组织列表")
 @requires_api("orgs.view")
 def list_orgs(
-    request,
+    request: ApiRequest,
     limit: int = limit_param(50),
     offset: int = offset_param(),
     kind: str | None = None,
     level: str | None = None,
     under: str | None = Query(None, description="只列出该组织代码之下的组织"),
-):
+) -> dict:
     qs = selectors.orgs_visible_to(request.auth).order_by("path")
     if kind:
         qs = qs.filter(kind=kind)
@@ -78,7 +78,7 @@ def list_orgs(
 
 @router.get("/orgs/{code}", response={200: OrgOut, 401: ErrorOut, 404: ErrorOut}, summary="组织详情")
 @requires_api("orgs.view")
-def get_org(request, code: str):
+def get_org(request: ApiRequest, code: str) -> dict:
     org = selectors.orgs_visible_to(request.auth).filter(code=code).first()
     if org is None:
         raise Http404

@@ -2,14 +2,14 @@
 
 import re
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from dangjian.core.metrics import Metric, register
 
 from .models import GRASSROOTS_LEVELS, Kind, LiaisonGroup, Org
 
 
-def _grassroots(year: int):
+def _grassroots(year: int) -> QuerySet[Org]:
     # Orgs carry no founding/closing history yet: the figure is the current count of active orgs.
     return Org.objects.filter(level__in=GRASSROOTS_LEVELS, active=True)
 
@@ -52,7 +52,7 @@ _QUOTES = "“”\"'"
 _ORG_SUFFIX = re.compile(r"(党总支|党支部|党委|党工委|总支|支部)$")
 
 
-def brands(org, year: int) -> list[str]:
+def brands(org: Org, year: int) -> list[str]:
     rows = (
         Org.objects.filter(path__startswith=org.path, active=True)
         .exclude(brand="")
@@ -63,5 +63,5 @@ def brands(org, year: int) -> list[str]:
     return [f"{_ORG_SUFFIX.sub('', short or name)}“{brand.strip(_QUOTES)}”" for name, short, brand in rows]
 
 
-def own_brand(org, year: int) -> list[str]:
+def own_brand(org: Org, year: int) -> list[str]:
     return [org.brand.strip(_QUOTES)] if org.brand else []

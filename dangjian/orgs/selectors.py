@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -121,7 +121,7 @@ def liaison_groups_visible_to(actor: Actor) -> QuerySet[LiaisonGroup]:
     )
 
 
-def committee_on(org: Org, day) -> tuple[set[int], int]:
+def committee_on(org: Org, day: date) -> tuple[set[int], int]:
     """The committee of ``org`` on ``day`` (the latest term elected on or before it, posts held that
     day): the ids of the persons holding a post, and how many posts in force name nobody on file —
     a 支委会's quorum can only be judged when every post is linked to a person."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +16,10 @@ from dangjian.core.scoping import OutOfScope, require
 from dangjian.core.versioning import check_version, save_versioned
 
 from .models import CommitteePost, CommitteeTerm, Level, LiaisonGroup, Org
+
+if TYPE_CHECKING:
+    from dangjian.accounts.models import User
+    from dangjian.people.models import Person
 
 EDITABLE_FIELDS = (
     "name",
@@ -43,7 +49,7 @@ def _check_placement(level: str, parent: Org | None) -> None:
         raise OrgError("党小组只能设在党支部之下。", code="placement")
 
 
-def _check_code(code: str, exclude_pk=None) -> str:
+def _check_code(code: str, exclude_pk: int | None = None) -> str:
     code = code.strip().upper()
     if not code:
         raise OrgError("组织代码不能为空。", code="required")
@@ -54,7 +60,7 @@ def _check_code(code: str, exclude_pk=None) -> str:
 
 @transaction.atomic
 def create_org(
-    *, actor: Actor, parent: Org | None, code: str, name: str, level: str, kind: str, **fields
+    *, actor: Actor, parent: Org | None, code: str, name: str, level: str, kind: str, **fields: Any
 ) -> Org:
     """Add an org under ``parent`` (None: a new root, for system setup only)."""
     if parent is None:
@@ -77,7 +83,7 @@ def create_org(
 
 
 @transaction.atomic
-def update_org(*, actor: Actor, org: Org, version: int | None = None, **fields) -> Org:
+def update_org(*, actor: Actor, org: Org, version: int | None = None, **fields: Any) -> Org:
     """``version``: the org's version the edit was drawn from; a stale one raises ``StaleEdit``."""
     _require_edit(actor, org)
     changes = {}
@@ -164,7 +170,7 @@ def set_post(
     term: CommitteeTerm,
     post: str,
     holder_name: str,
-    person=None,
+    person: Person | None = None,
     started_on: date | None = None,
 ) -> CommitteePost:
     _require_edit(actor, term.org)
@@ -193,8 +199,8 @@ def save_liaison_group(
     zone: Org,
     name: str,
     leader_name: str = "",
-    orgs=(),
-    members=(),
+    orgs: Iterable[Org] = (),
+    members: Iterable[User] = (),
     group: LiaisonGroup | None = None,
 ) -> LiaisonGroup:
     """Create or update a liaison group and the set of orgs it supervises."""

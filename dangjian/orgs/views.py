@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -7,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.selectors import users_visible_to
+from dangjian.core.actors import Actor
 from dangjian.core.forms import error_summary
 from dangjian.core.http import AuthedRequest
 from dangjian.core.scoping import get_scoped_or_404, has_capability, may_open, requires
@@ -17,11 +19,11 @@ from .forms import LiaisonGroupForm, MoveForm, OrgEditForm, OrgForm, PostForm, T
 from .models import TERM_WARNING_DAYS, CommitteeTerm, Org
 
 
-def _org(request, code: str, capability: str = "orgs.view") -> Org:
+def _org(request: AuthedRequest, code: str, capability: str = "orgs.view") -> Org:
     return get_scoped_or_404(Org.objects.all(), request.user, capability, code=code)
 
 
-def _fail(form, exc: ValidationError) -> None:
+def _fail(form: forms.BaseForm, exc: ValidationError) -> None:
     form.add_error(None, "；".join(exc.messages))
 
 
@@ -70,7 +72,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
     return render(request, "orgs/detail.html", context)
 
 
-def _work_links(user, org: Org, year: int) -> list[tuple[str, str, str]]:
+def _work_links(user: Actor, org: Org, year: int) -> list[tuple[str, str, str]]:
     """(icon, label, url) of this org's pages elsewhere — members, meetings, the ledger, the compliance
     row — each only when the user may open it for this org (no link that answers 404)."""
     links = [
