@@ -10,7 +10,10 @@ extension and cancellation are decisions of a recorded, quorate 支部党员大�
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -717,3 +720,89 @@ def history(case: DevelopmentCase) -> list[dict]:
             }
         )
     return out
+
+
+# ---------------------------------------------------------------- one entry point for the page's form
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What the development page's one form carries; each step takes the part it needs."""
+
+    on: date | None = None
+    note: str = ""
+    meeting: Any = None  # the 支部党员大会 that decided (the decision steps)
+    votes_for: int = 0
+    votes_against: int = 0
+    votes_abstain: int = 0
+    people: tuple[Member, ...] = ()  # mentors or introducers
+    refused: bool = False
+    hours: int = 0
+    reason: str = ""
+    months: int = 0
+
+    @property
+    def votes(self) -> dict[str, int]:
+        return {
+            "votes_for": self.votes_for,
+            "votes_against": self.votes_against,
+            "votes_abstain": self.votes_abstain,
+        }
+
+
+# Steps on a date of their own, and steps decided by a 支部党员大会 (they take its meeting instead).
+_DATED: dict[str, Callable[[Actor, DevelopmentCase, StepInput, date], Any]] = {
+    "talk": lambda a, c, v, on: record_talk(actor=a, case=c, on=on, note=v.note),
+    "activist": lambda a, c, v, on: make_activist(actor=a, case=c, on=on, note=v.note),
+    "mentors": lambda a, c, v, on: assign_mentors(
+        actor=a, case=c, mentors=list(v.people), on=on, note=v.note
+    ),
+    "review": lambda a, c, v, on: record_review(actor=a, case=c, on=on, note=v.note),
+    "candidate": lambda a, c, v, on: make_candidate(actor=a, case=c, on=on, note=v.note),
+    "introducers": lambda a, c, v, on: assign_introducers(
+        actor=a, case=c, introducers=list(v.people), on=on, note=v.note
+    ),
+    "political_review": lambda a, c, v, on: record_political_review(
+        actor=a, case=c, passed=not v.refused, on=on, note=v.note
+    ),
+    "training": lambda a, c, v, on: record_training(actor=a, case=c, on=on, hours=v.hours, note=v.note),
+    "committee_review": lambda a, c, v, on: record_committee_review(actor=a, case=c, on=on, note=v.note),
+    "approve": lambda a, c, v, on: record_approval(
+        actor=a, case=c, on=on, approved=not v.refused, reason=v.reason, note=v.note
+    ),
+    "conversion_approve": lambda a, c, v, on: approve_conversion(
+        actor=a, case=c, on=on, reason=v.reason, note=v.note
+    ),
+    "stop": lambda a, c, v, on: stop_case(actor=a, case=c, on=on, reason=v.reason or v.note),
+}
+_DECIDED: dict[str, Callable[[Actor, DevelopmentCase, StepInput, Any], Any]] = {
+    "vote": lambda a, c, v, m: admit_probationary(actor=a, case=c, meeting=m, note=v.note, **v.votes),
+    "conversion_vote": lambda a, c, v, m: vote_conversion(actor=a, case=c, meeting=m, note=v.note, **v.votes),
+    "extend": lambda a, c, v, m: extend_probation(
+        actor=a, case=c, months=v.months, meeting=m, note=v.note, **v.votes
+    ),
+    "cancel": lambda a, c, v, m: cancel_probation(
+        actor=a, case=c, reason=v.reason or v.note, meeting=m, **v.votes
+    ),
+}
+DECISION_STEPS = tuple(_DECIDED)
+
+
+def is_form_step(step: str) -> bool:
+    return step in _DATED or step in _DECIDED or step in SIMPLE_STEPS
+
+
+def take_step(*, actor: Actor, case: DevelopmentCase, step: str, values: StepInput) -> Any:
+    """Record ``step`` of ``case`` from the development page's form: the one place that knows which
+    service each step is and what it takes. A decision step needs its meeting, every other a date."""
+    if step in _DECIDED:
+        if values.meeting is None:
+            raise PeopleError("请选择作出决定的支部党员大会。", code="meeting")
+        return _DECIDED[step](actor, case, values, values.meeting)
+    if not is_form_step(step):
+        raise PeopleError("没有这个发展步骤。", code="unknown_step")
+    if values.on is None:
+        raise PeopleError("请填写日期。", code="date")
+    if step in _DATED:
+        return _DATED[step](actor, case, values, values.on)
+    return record_step(actor=actor, case=case, step=step, on=values.on, note=values.note)

@@ -634,3 +634,34 @@ def test_a_transfer_in_from_off_the_platform_states_status_and_joining_date_and_
     assert (member.status, member.joined_on) == (MemberStatus.PROBATIONARY, date(2023, 12, 1))
     assert member not in unpaid_dues(secretary, today=date(2024, 8, 15))
     assert member in unpaid_dues(secretary, today=date(2024, 12, 15))
+
+
+@time_machine.travel(date(2024, 10, 31))
+def test_the_development_form_takes_each_step_through_one_service_that_asks_for_what_it_needs(
+    admin_user, branch, applicant
+):
+    case = development.register_application(
+        actor=admin_user, person=applicant, org=branch, applied_on=date(2024, 10, 8), note=""
+    )
+    take = development.take_step
+    with pytest.raises(ValidationError) as exc:
+        take(actor=admin_user, case=case, step="talk", values=development.StepInput())
+    assert exc.value.code == "date"
+    with pytest.raises(ValidationError) as exc:
+        take(actor=admin_user, case=case, step="vote", values=development.StepInput(on=date(2024, 10, 30)))
+    assert exc.value.code == "meeting"  # a 支部党员大会 decides, not a date
+    with pytest.raises(ValidationError) as exc:
+        take(
+            actor=admin_user,
+            case=case,
+            step="no_such_step",
+            values=development.StepInput(on=date(2024, 10, 30)),
+        )
+    assert exc.value.code == "unknown_step"
+    take(
+        actor=admin_user,
+        case=case,
+        step="talk",
+        values=development.StepInput(on=date(2024, 10, 30), note="谈话"),
+    )
+    assert case.steps.get(step="talk").on == date(2024, 10, 30)
