@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 _M = TypeVar("_M", bound=Model)
 _View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+# What ``declare``/``public`` mark: a page view or an API operation (which answers data, not a response).
+_Callable = TypeVar("_Callable", bound=Callable[..., Any])
 
 
 class HasPath(Protocol):
@@ -134,7 +136,7 @@ def get_scoped_or_404(qs: QuerySet[_M], actor: Viewer, capability: str, **lookup
         raise Http404 from None
 
 
-def declare(view: _View, capability: str | None, **flags: bool) -> _View:
+def declare(view: _Callable, capability: str | None, **flags: bool) -> _Callable:
     """Marks a view with the capability it requires, for ``view_capability`` and the meta-test.
 
     Through ``__dict__`` because a function's extra attributes are outside its type.
@@ -162,7 +164,7 @@ def requires(capability: str) -> Callable[[_View], _View]:
     return decorate
 
 
-def public(view: _View) -> _View:
+def public(view: _Callable) -> _Callable:
     """Declares a view open to anonymous users (login page, resident request form, health check)."""
     return declare(view, None, is_public=True)
 

@@ -2,15 +2,17 @@
 
 from datetime import datetime
 
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from dangjian.api.common import ErrorOut, limit_param, offset_param, requires_api, year_param
+from dangjian.api.common import ApiRequest, ErrorOut, limit_param, offset_param, requires_api, year_param
 from dangjian.core.actors import PUBLIC
 from dangjian.core.scoping import get_scoped_or_404, public
 from dangjian.core.years import default_year
 from dangjian.orgs.models import Org
 
 from . import selectors, services
+from .models import Rating
 
 router = Router(tags=["评星评议"])
 
@@ -50,7 +52,7 @@ class VoteOut(Schema):
     message: str
 
 
-def _rating(r) -> dict:
+def _rating(r: Rating) -> dict:
     return {
         "org_code": r.org.code,
         "org_name": r.org.name,
@@ -66,12 +68,12 @@ def _rating(r) -> dict:
 @router.get("/ratings", response={200: RatingPage, 401: ErrorOut, 404: ErrorOut}, summary="已公布的星级评定")
 @requires_api("ratings.view")
 def list_ratings(
-    request,
+    request: ApiRequest,
     year: int | None = year_param(),
     org: str | None = Query(None, max_length=50),
     limit: int = limit_param(100),
     offset: int = offset_param(),
-):
+) -> dict:
     qs = selectors.ratings_visible_to(request.auth).filter(year=year or default_year())
     if org:
         root = get_scoped_or_404(Org.objects.all(), request.auth, "ratings.view", code=org)
@@ -82,7 +84,7 @@ def list_ratings(
 
 @router.get("/ratings/campaigns", response={200: list[CampaignOut], 401: ErrorOut}, summary="评选活动与结果")
 @requires_api("ratings.view")
-def list_campaigns(request, year: int | None = year_param()):
+def list_campaigns(request: ApiRequest, year: int | None = year_param()) -> list[dict]:
     out = []
     for c in selectors.campaigns_visible_to(request.auth).filter(year=year or default_year()).order_by("pk"):
         winners = selectors.published_list(c) if c.status == "published" else []
@@ -103,6 +105,6 @@ def list_campaigns(request, year: int | None = year_param()):
     "/public/ratings/vote", auth=None, response={201: VoteOut, 400: ErrorOut}, summary="述诺测评投票（匿名）"
 )
 @public
-def cast_vote(request, data: VoteIn):
+def cast_vote(request: HttpRequest, data: VoteIn) -> tuple[int, dict]:
     services.cast_vote(actor=PUBLIC, code=data.code, choice=data.choice)
     return 201, {"code": "voted", "message": "投票成功。"}

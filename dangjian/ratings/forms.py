@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from dangjian.core import forms as core_forms
@@ -30,7 +32,7 @@ class AppealForm(core_forms.Form):
     star_name = forms.ChoiceField(label="申诉的星", choices=())
     reason = forms.CharField(label="申诉理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, stars: list[str], **kwargs):
+    def __init__(self, *args: Any, stars: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self.fields["star_name"]).choices = [(s, s) for s in stars]
         _style(self)

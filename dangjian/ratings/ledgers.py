@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dangjian.core.actors import Actor
 from dangjian.core.ledgers import Column, Section
+from dangjian.orgs.models import Org
 from dangjian.people import selectors as people_selectors
 
 from . import selectors
@@ -28,7 +29,7 @@ DISCIPLINE_COLUMNS = (
 )
 
 
-def sections(actor: Actor, org, year: int) -> list[Section]:
+def sections(actor: Actor, org: Org, year: int) -> list[Section]:
     winners = (
         selectors.nominations_visible_to(actor)
         .filter(

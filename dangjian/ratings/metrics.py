@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Sum
 
 from dangjian.core.metrics import Metric, register, register_examples
@@ -83,8 +85,8 @@ register(
 )
 
 
-def _campaign_names(purpose: str):
-    def fetch(org, year: int) -> list[str]:
+def _campaign_names(purpose: str) -> Callable[[Org, int], list[str]]:
+    def fetch(org: Org, year: int) -> list[str]:
         zone_path = org.path[: Org.steplen]
         qs = Campaign.objects.filter(zone__path=zone_path, year=year, purpose=purpose).order_by("pk")
         return list(qs.values_list("name", flat=True))
@@ -92,7 +94,7 @@ def _campaign_names(purpose: str):
     return fetch
 
 
-def _model_winners(org, year: int) -> list[str]:
+def _model_winners(org: Org, year: int) -> list[str]:
     """Collectives that won a 争先创优 campaign, the best ranked first (collectives only: the summary
     is read widely, people are named on the campaign's own masked list)."""
     rows = (

@@ -1,5 +1,7 @@
 """The person page's section: points of approved deeds and campaigns the person won."""
 
+from typing import TYPE_CHECKING
+
 from django.template.loader import render_to_string
 
 from dangjian.core.actors import Actor
@@ -7,8 +9,11 @@ from dangjian.core.scoping import scoped
 
 from .models import Nomination, PointEntry
 
+if TYPE_CHECKING:
+    from dangjian.people.models import Person
 
-def render_points(person, actor: Actor) -> str:
+
+def render_points(person: "Person", actor: Actor) -> str:
     entries = list(
         scoped(PointEntry.objects.filter(member__person=person), actor, "ratings.view")
         .select_related("rule")

@@ -9,7 +9,9 @@ rows are written as they would have been written then.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.db import transaction
@@ -21,7 +23,17 @@ from dangjian.core.seeding import SeedContext
 from dangjian.orgs.models import Kind, Org
 
 from . import services
-from .models import Ballot, Choice, IndicatorSource, Pledge, PointRule, Rating, StarScheme, VotingCode
+from .models import (
+    Ballot,
+    Choice,
+    Commitment,
+    IndicatorSource,
+    Pledge,
+    PointRule,
+    Rating,
+    StarScheme,
+    VotingCode,
+)
 from .selectors import ratable_orgs, scheme_for
 
 E, M = IndicatorSource.ENTERED, IndicatorSource.METRIC
@@ -65,7 +77,7 @@ COMMUNITY_STARS = [
 ]
 
 
-def _stars(spec) -> list[dict]:
+def _stars(spec: Iterable[tuple[str, Any]]) -> list[dict]:
     return [{"name": name, "max_points": 100, "threshold": 80, "indicators": inds} for name, inds in spec]
 
 
@@ -224,7 +236,7 @@ def _commitments(ctx: SeedContext, zone: Org) -> int:
     return len(villages)
 
 
-def _commit(ctx: SeedContext, org: Org):
+def _commit(ctx: SeedContext, org: Org) -> Commitment:
     from dangjian.orgs.selectors import current_term
 
     term = current_term(org)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -34,6 +34,9 @@ from .models import (
 )
 
 RATABLE_KINDS = (Kind.VILLAGE, Kind.COMMUNITY)
+
+if TYPE_CHECKING:
+    from dangjian.people.models import Member
 
 
 def ratings_visible_to(actor: Actor, capability: str = "ratings.view") -> QuerySet[Rating]:
@@ -241,7 +244,7 @@ def campaign_winners(campaign_id: int) -> list[Mapping[str, Any]]:
     return list(rows)
 
 
-def member_points(member, year: int) -> int:
+def member_points(member: Member, year: int) -> int:
     return PointEntry.objects.filter(member=member, done_on__year=year).aggregate(s=Sum("points"))["s"] or 0
 
 

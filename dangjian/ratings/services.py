@@ -7,8 +7,10 @@ campaign not at all, a vote not at all (and its audit entry never records the ch
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -53,6 +55,10 @@ from .models import (
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 
+if TYPE_CHECKING:
+    from dangjian.accounts.models import User
+    from dangjian.people.models import Member, Person
+
 
 class RatingError(ValidationError):
     pass
@@ -62,7 +68,7 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _user(actor: Actor):
+def _user(actor: Actor) -> User | None:
     return acting_user(actor)
 
 
@@ -321,7 +327,8 @@ def decide_appeal(*, actor: Actor, appeal: Appeal, upheld: bool, decision: str) 
     require(actor, "ratings.manage", rating.org)
     if appeal.status != AppealStatus.OPEN:
         raise RatingError("该申诉已复核。", code="decided")
-    if _user(actor) is not None and appeal.filed_by_id == _user(actor).pk:
+    reviewer = _user(actor)
+    if reviewer is not None and appeal.filed_by_id == reviewer.pk:
         raise RatingError("不能复核自己提出的申诉。", code="own_appeal")
     if not decision.strip():
         raise RatingError("请填写复核意见。", code="required")
@@ -363,7 +370,7 @@ def create_campaign(
     criteria: str,
     max_score: int = 100,
     winners: int = 10,
-    judges=(),
+    judges: Iterable[User] = (),
 ) -> Campaign:
     require(actor, "ratings.manage", zone)
     _check_year(year)
@@ -392,7 +399,13 @@ def create_campaign(
 
 @transaction.atomic
 def nominate(
-    *, actor: Actor, campaign: Campaign, org: Org, nominee_name: str, reason: str, person=None
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    org: Org,
+    nominee_name: str,
+    reason: str,
+    person: Person | None = None,
 ) -> Nomination:
     require(actor, "ratings.pledge", org)
     if not org.path.startswith(campaign.zone.path):
@@ -433,7 +446,7 @@ def start_scoring(*, actor: Actor, campaign: Campaign) -> Campaign:
     return campaign
 
 
-def _judges_own(judge, org: Org) -> bool:
+def _judges_own(judge: User, org: Org) -> bool:
     """A judge's own branch: the org of their account, or anything under it below the zone level."""
     home = getattr(judge, "home_org", None)
     return home is not None and home.depth > 1 and org.path.startswith(home.path)
@@ -688,7 +701,7 @@ def define_point_rule(
 
 
 @transaction.atomic
-def award_points(*, actor: Actor, member, rule: PointRule, deed: str, done_on: date) -> PointEntry:
+def award_points(*, actor: Actor, member: Member, rule: PointRule, deed: str, done_on: date) -> PointEntry:
     """Points for a verified deed, approved by the acting person; capped per rule and year."""
     require(actor, "ratings.points", member.org)
     if _user(actor) is None:

@@ -6,13 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core.actors import PUBLIC
+from dangjian.core.actors import PUBLIC, Actor
 from dangjian.core.http import AuthedRequest, Request
 from dangjian.core.scoping import get_scoped_or_404, has_capability, public, requires
 from dangjian.core.years import parse_year, requested_year
@@ -35,14 +35,14 @@ from .models import (
 VOTE_TRIES_PER_HOUR = 30
 
 
-def _zone(request) -> Org:
+def _zone(request: AuthedRequest) -> Org:
     top = top_orgs_for(request.user, "ratings.view").first()
     if top is None:
         raise Http404
     return top
 
 
-def _errors(request, exc: ValidationError) -> None:
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, "；".join(exc.messages))
 
 
@@ -73,7 +73,7 @@ def index(request: AuthedRequest) -> HttpResponse:
     return render(request, "ratings/index.html", context)
 
 
-def _int(value) -> int:
+def _int(value: object) -> int:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
@@ -223,7 +223,7 @@ def campaigns(request: AuthedRequest) -> HttpResponse:
     return render(request, "ratings/campaigns.html", {"campaigns": qs, "year": year})
 
 
-def _reward_url(user, item: Campaign) -> str:
+def _reward_url(user: Actor, item: Campaign) -> str:
     """A published campaign's individual winners are handed to payouts as a reward programme."""
     if not (
         item.status == CampaignStatus.PUBLISHED
@@ -383,7 +383,7 @@ def commitment(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "ratings/commitment.html", context)
 
 
-def _client_ip(request) -> str:
+def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
