@@ -75,6 +75,18 @@ def page_with_counts(qs: QuerySet[Activity], limit: int, offset: int) -> tuple[l
 ROLL, COMMITTEE, MARKED = "roll", "committee", "marked"
 
 
+def present_between(member: Any, since: Any, before: Any) -> QuerySet[Attendance]:
+    """Attendance marked present at held meetings from ``since`` until before ``before``, for ``member``
+    (values or ``OuterRef``s: another app's selector uses it as a subquery)."""
+    return Attendance.objects.filter(
+        member=member,
+        status=Participation.PRESENT,
+        activity__status=Status.HELD,
+        activity__date__gte=since,
+        activity__date__lt=before,
+    )
+
+
 def quorum_basis(activity: Activity) -> str:
     if activity.org.level != Level.BRANCH:
         return MARKED
@@ -82,13 +94,9 @@ def quorum_basis(activity: Activity) -> str:
 
 
 def _roll_count(voting: bool):
-    from dangjian.people.models import MembershipPeriod
-    from dangjian.people.selectors import period_on_q, voting_q
+    from dangjian.people.selectors import roll_periods_on
 
-    day = OuterRef("date")
-    periods = MembershipPeriod.objects.filter(period_on_q(day), org=OuterRef("org"))
-    if voting:
-        periods = periods.filter(voting_q(day, prefix="member__"))
+    periods = roll_periods_on(OuterRef("date"), OuterRef("org"), voting=voting)
     return Coalesce(
         Subquery(periods.order_by().values("org").annotate(c=Count("member", distinct=True)).values("c")[:1]),
         0,

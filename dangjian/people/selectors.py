@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -259,17 +260,11 @@ def without_organizational_life(actor: Actor, months: int = 6, today: date | Non
     """Members on the roll who took part in no organizational life for the last ``months`` full months
     (党章 Article 9) — at their branch, or where a temporary relationship placed them. Flagged, not
     decided."""
-    from dangjian.activities.models import Attendance, Participation, Status
+    from dangjian.activities.selectors import present_between
 
     today = today or timezone.localdate()
     cutoff = months_back(today, months)
-    took_part = Attendance.objects.filter(
-        member=OuterRef("pk"),
-        status=Participation.PRESENT,
-        activity__status=Status.HELD,
-        activity__date__gte=cutoff,
-        activity__date__lt=month_start(today),
-    )
+    took_part = present_between(OuterRef("pk"), cutoff, month_start(today))
     return (
         members_visible_to(actor)
         .filter(_on_roll_since(cutoff))
@@ -350,6 +345,13 @@ def on_roll_during_year(org: Org, year: int, member_ids: Iterable[int]) -> set[i
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=date(year, 1, 1)))
         .values_list("member_id", flat=True)
     )
+
+
+def roll_periods_on(day: Any, org: Any, *, voting: bool = False) -> QuerySet[MembershipPeriod]:
+    """Membership periods of ``org`` covering ``day`` (values or ``OuterRef``s, for another app's
+    subquery); with ``voting``, only members who had a vote that day."""
+    periods = MembershipPeriod.objects.filter(period_on_q(day), org=org)
+    return periods.filter(voting_q(day, prefix="member__")) if voting else periods
 
 
 def voting_q(day, prefix: str = "") -> Q:
