@@ -54,9 +54,11 @@ def figure(label: str, value, unit: str = "") -> None:
 
 def timed(fn: Callable[[], object], repeat: int = 5) -> tuple[float, int, object]:
     """Median wall time in ms and the query count of one call (queries counted on the last run)."""
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    # A full query log (over 9,000 queries, say after seed_demo) would make every count below 0.
+    reset_queries()
     times = []
     result = None
     queries = 0

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core.actors import Actor
+from dangjian.core.models import Figure, FigureBuild, FigureDirty
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Level, Org
 
@@ -405,10 +407,14 @@ def _month_counts(year: int, date_field: str) -> dict:
     return out
 
 
-def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
-    """org id → kind → meetings held per month (index 1–12), over the subtree, in two grouped queries
-    whatever its size: the org's own activities and the zone-wide ones it took part in."""
+def held_counts(
+    root: Org, year: int, org_ids: Collection[int] | None = None
+) -> dict[int, dict[str, list[int]]]:
+    """org id → kind → meetings held per month (index 1–12), over the subtree (or only the orgs
+    ``org_ids`` in it), in two grouped queries whatever its size: the org's own activities and the
+    zone-wide ones it took part in."""
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    only = Q() if org_ids is None else Q(org_id__in=list(org_ids))
     counts: dict[int, dict[str, list[int]]] = defaultdict(dict)
     months = [f"m{m}" for m in range(1, 13)]
 
@@ -424,7 +430,7 @@ def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
     short = Q(kind=Kind.THEME_DAY, minutes_long__lt=settings.THEME_DAY_MIN_MINUTES)
     own = (
         Activity.objects.filter(
-            org__path__startswith=root.path, date__gte=start, date__lt=end, status=Status.HELD
+            only, org__path__startswith=root.path, date__gte=start, date__lt=end, status=Status.HELD
         )
         .exclude(short)
         .values("org_id", "kind")
@@ -436,6 +442,7 @@ def held_counts(root: Org, year: int) -> dict[int, dict[str, list[int]]]:
     through = Activity.participants.through
     joined = (
         through.objects.filter(
+            only,
             org__path__startswith=root.path,
             activity__date__gte=start,
             activity__date__lt=end,
@@ -476,21 +483,23 @@ def _checks(rules: list[dict], year: int) -> list[list[tuple]]:
     return out
 
 
-def compliance_matrix(root: Org, year: int, today: date | None = None) -> Matrix:
-    """Branches under ``root`` × months of ``year``: which required meetings were held, are due, were
-    missed. A fixed number of queries (branches, rules, two grouped counts) whatever the branch count;
-    the rules in force are resolved once per zone, not per branch."""
+def compliance_matrix(
+    root: Org, year: int, today: date | None = None, org_ids: Collection[int] | None = None
+) -> Matrix:
+    """Branches under ``root`` (or only those of ``org_ids``: a page's) × months of ``year``: which
+    required meetings were held, are due, were missed. A fixed number of queries (branches, rules, two
+    grouped counts) whatever the branch count; the rules in force are resolved once per zone, not per
+    branch."""
     today = today or timezone.localdate()
-    branches = (
-        Org.objects.filter(path__startswith=root.path, level=Level.BRANCH, active=True)
-        .order_by("path")
-        .values_list("id", "code", "name", "path")
-    )
+    branches = Org.objects.filter(path__startswith=root.path, level=Level.BRANCH, active=True)
+    if org_ids is not None:
+        branches = branches.filter(pk__in=list(org_ids))
+    branches = branches.order_by("path").values_list("id", "code", "name", "path")
     rules_by_zone = _rules_for(root)
     zone_paths = sorted(rules_by_zone, key=len, reverse=True)
     checks_by_zone = {z: _checks(rules_by_zone[z], year) for z in zone_paths}
     no_checks: list[list[tuple]] = [[] for _ in range(13)]
-    counts = held_counts(root, year)
+    counts = held_counts(root, year, org_ids)
     future_month = [date(year, m, 1) > today if m else False for m in range(13)]
     rows = []
     for org_id, code, name, path in branches:
@@ -553,6 +562,139 @@ def compliance_for(actor: Actor, roots: list[Org], year: int, today: date | None
     )
 
 
+# --- the compliance page at city scale -------------------------------------------------------------
+
+REQUIRED_MISSED = "activities.required_missed"  # see metrics.py
+
+
+@dataclass
+class Overview:
+    """The compliance page: how many branches are in view and how many missed a required meeting, one
+    page of their rows and the first ``OVERDUE_SHOWN`` branches with a gap. Only the rows shown are
+    computed from the records; which branches have a gap is read off the stored figures (taken at
+    ``taken_at``, ``recomputing`` while a write waits for the worker), or computed live over every
+    branch when the year's figures are not stored (``taken_at`` None)."""
+
+    year: int
+    today: date
+    branches: int
+    gaps: int
+    page: Page
+    overdue: list[BranchRow]
+    taken_at: datetime | None = None
+    recomputing: bool = False
+
+
+OVERDUE_SHOWN = 200
+
+
+def common_root(roots: list[Org]) -> Org | None:
+    """The roots' nearest common ancestor (one of them when it is), None for roots in different trees."""
+    common = roots[0].path
+    for root in roots[1:]:
+        while not root.path.startswith(common):
+            common = common[: -Org.steplen]
+    if not common:
+        return None
+    return next((r for r in roots if r.path == common), None) or Org.objects.get(path=common)
+
+
+def branches_in_view(actor, roots: list[Org], top: Org | None) -> QuerySet[Org]:
+    """The active branches the page lists, by path: under the roots' common ancestor (each root's
+    subtree when they share none) and in the actor's scope."""
+    under = Q(path__startswith=top.path) if top is not None else Q(pk__in=[])
+    if top is None:
+        for root in roots:
+            under |= Q(path__startswith=root.path)
+    return scoped(
+        Org.objects.filter(under, level=Level.BRANCH, active=True), actor, "activities.view", "path"
+    ).order_by("path")
+
+
+def _ended_months(year: int, today: date) -> list[int]:
+    return [m for m in range(1, 13) if date(year + (m == 12), m % 12 + 1, 1) <= today]
+
+
+def _stored_gap_paths(under: list[str], year: int, today: date) -> QuerySet:
+    """Paths of the branches with a month that has ended short of a requirement: the stored 应开未开
+    figure keeps a row only for a branch-month short of one, so these are the rows of the months
+    ended by ``today`` (the cells' 缺)."""
+    labels = [f"={m}月" for m in _ended_months(year, today)]  # reports.figures' SPLIT + MONTH_LABELS
+    where = Q(pk__in=[])
+    for path in under:
+        where |= Q(path__startswith=path)
+    return Figure.objects.filter(where, metric=REQUIRED_MISSED, year=year, label__in=labels).values("path")
+
+
+def _taken(year: int, under: list[str]) -> tuple[datetime | None, bool]:
+    """When the year's 应开未开 figures were last complete (None: not stored), and whether a write
+    under (or above) ``under`` still waits for the worker."""
+    from dangjian.core.figures import affected_metrics, path_fields
+
+    taken_at = (
+        FigureBuild.objects.filter(year=year, metric=REQUIRED_MISSED)
+        .values_list("built_at", flat=True)
+        .first()
+    )
+    if taken_at is None:
+        return None, False
+    models = [label for label in path_fields() if REQUIRED_MISSED in affected_metrics(label)]
+    where = Q(path="")
+    for path in under:
+        where |= Q(path__startswith=path) | Q(
+            path__in=[path[: i * Org.steplen] for i in range(1, len(path) // Org.steplen)]
+        )
+    waiting = FigureDirty.objects.filter(where, model__in=models).exists()
+    return taken_at, waiting
+
+
+def compliance_overview(
+    actor,
+    roots: list[Org],
+    year: int,
+    *,
+    page: str | int | None = None,
+    only_gaps: bool = False,
+    per_page: int = 100,
+    today: date | None = None,
+) -> Overview:
+    """The compliance page for ``roots`` in a fixed number of queries whatever the number of branches:
+    counts and the page's branch ids in the database, the matrix for the branches shown only."""
+    today = today or timezone.localdate()
+    top = common_root(roots)
+    under = [top.path] if top is not None else [r.path for r in roots]
+    taken_at, recomputing = _taken(year, under)
+    if taken_at is None:
+        matrix = compliance_for(actor, roots, year, today)
+        overdue = matrix.overdue
+        live = Paginator(overdue if only_gaps else matrix.rows, per_page).get_page(page)
+        return Overview(year, today, len(matrix.rows), len(overdue), live, overdue[:OVERDUE_SHOWN])
+    branches = branches_in_view(actor, roots, top)
+    with_gaps = branches.filter(path__in=_stored_gap_paths(under, year, today))
+    paginator = Paginator((with_gaps if only_gaps else branches).values_list("pk", flat=True), per_page)
+    shown = paginator.get_page(page)
+    ids = list(shown.object_list)
+    overdue_ids = list(with_gaps.values_list("pk", flat=True)[:OVERDUE_SHOWN])
+    wanted = {*ids, *overdue_ids}
+    if top is not None:
+        rows = compliance_matrix(top, year, today, wanted).rows
+    else:
+        rows = [r for root in roots for r in compliance_matrix(root, year, today, wanted).rows]
+    by_id = {r.org_id: r for r in rows}
+    shown.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    count: int = paginator.count
+    return Overview(
+        year,
+        today,
+        branches=branches.count() if only_gaps else count,
+        gaps=count if only_gaps else with_gaps.count(),
+        page=shown,
+        overdue=[by_id[pk] for pk in overdue_ids if pk in by_id],
+        taken_at=taken_at,
+        recomputing=recomputing,
+    )
+
+
 def trainees_of(activity: Activity) -> QuerySet[Trainee]:
     return activity.trainees.order_by("id")
 
@@ -578,49 +720,97 @@ class BranchRuleGaps:
     secretary_lecture: bool | None  # None: the year is not over and none was given yet
 
 
-def branch_rule_gaps(root: Org, year: int, today: date | None = None) -> list[BranchRuleGaps]:
-    """Per branch under ``root``, in a fixed number of queries."""
-    from dangjian.orgs.models import CommitteePost, Post
+RULE_GAPS_SHOWN = 300
+
+
+def rule_gaps_in(
+    branches: QuerySet[Org], under: list[str], year: int, today: date | None = None
+) -> tuple[list[BranchRuleGaps], int]:
+    """``branch_rule_gaps`` for a page: the first ``RULE_GAPS_SHOWN`` of ``branches`` (by path, all
+    under one of the paths ``under``) that missed a monthly 党小组会 or whose secretary gave no 党课, and
+    how many did in all — two queries whatever the number of branches. A branch's 党小组会 are those
+    held by the branch or by its 党小组 (one sits directly under its branch: ``orgs.services``)."""
+    from django.db.models import BooleanField, ExpressionWrapper, F, Window
+    from django.db.models.functions import ExtractMonth, Length, Substr
+
+    from dangjian.orgs.models import Post
 
     today = today or timezone.localdate()
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    branches = list(
-        Org.objects.filter(path__startswith=root.path, level=Level.BRANCH, active=True).order_by("path")
-    )
-    groups = Org.objects.filter(path__startswith=root.path, level=Level.GROUP).values_list("path", flat=True)
-    has_groups = {b.pk for b in branches if any(g.startswith(b.path) for g in groups)}
-    held = Activity.objects.filter(
-        org__path__startswith=root.path, kind=Kind.GROUP, status=Status.HELD, date__gte=start, date__lt=end
-    ).values_list("org__path", "date")
-    months_by_branch: dict[int, set[int]] = defaultdict(set)
-    for path, day in held:
-        for b in branches:
-            if path.startswith(b.path):
-                months_by_branch[b.pk].add(day.month)
-    secretaries: defaultdict[int, set[int | str]] = defaultdict(set)
-    for org_id, person_id, name in CommitteePost.objects.filter(
-        term__org__in=branches, post=Post.SECRETARY, term__elected_on__lt=end
-    ).values_list("term__org_id", "person_id", "holder_name"):
-        secretaries[org_id] |= {x for x in (person_id, name) if x}
-    lectures = Activity.objects.filter(
-        org__in=branches, kind=Kind.LECTURE, status=Status.HELD, date__gte=start, date__lt=end
-    ).values_list("org_id", "lecturer_name", "lecturer__kind", "lecturer__person_id", "lecturer__name")
-    by_secretary: set[int] = set()
-    for org_id, name, kind, person_id, lecturer_name in lectures:
-        who = secretaries.get(org_id, set())
-        if kind == "secretary" or name == "支部书记" or {name, person_id, lecturer_name} & who:
-            by_secretary.add(org_id)
     last_month = 12 if today >= end else today.month - 1
-    out = []
-    for b in branches:
-        missed = (
-            [m for m in range(1, last_month + 1) if m not in months_by_branch[b.pk]]
-            if b.pk in has_groups
-            else []
+    subtree = Q(pk__in=[])
+    for path in under:
+        subtree |= Q(path__startswith=path)
+    parent_path = Substr("path", 1, Length("path") - Org.steplen)
+    with_groups = Org.objects.filter(subtree, level=Level.GROUP).annotate(parent=parent_path).values("parent")
+    group_meetings = (
+        Activity.objects.filter(kind=Kind.GROUP, status=Status.HELD, date__gte=start, date__lt=end)
+        .filter(**{"org__in": Org.objects.filter(subtree)})
+        .annotate(
+            branch=Case(
+                When(org__level=Level.GROUP, then=Substr("org__path", 1, Length("org__path") - Org.steplen)),
+                default="org__path",
+            )
         )
-        lecture = True if b.pk in by_secretary else (False if today >= end else None)
-        out.append(BranchRuleGaps(b, missed, lecture))
-    return out
+    )
+    if last_month > 0:
+        # Branches whose 党小组会 were held in every month that has ended.
+        every_month = (
+            group_meetings.filter(date__lt=date(year + (last_month == 12), last_month % 12 + 1, 1))
+            .values("branch")
+            .annotate(months=Count(ExtractMonth("date"), distinct=True))
+            .filter(months__gte=last_month)
+            .values("branch")
+        )
+        missed_a_month = Q(path__in=with_groups) & ~Q(path__in=every_month)
+    else:
+        missed_a_month = Q(pk__in=[])
+
+    # Lectures given by the branch's secretary, as two sets computed once (not a subquery per branch):
+    # by the lecturer's kind or the 主讲人 "支部书记", and by a name or person matching a secretary's post
+    # on the lecture's own branch (a join, in one filter() so that post is one row).
+    def lectured_in(orgs: QuerySet[Org]) -> Q:
+        lectures = Activity.objects.filter(
+            org__in=orgs, kind=Kind.LECTURE, status=Status.HELD, date__gte=start, date__lt=end
+        )
+        by_role = lectures.filter(Q(lecturer__kind="secretary") | Q(lecturer_name="支部书记"))
+        post = "org__terms__posts__"
+        by_post = lectures.filter(
+            Q(**{f"{post}holder_name__gt": "", f"{post}holder_name": F("lecturer_name")})
+            | Q(**{f"{post}holder_name__gt": "", f"{post}holder_name": F("lecturer__name")})
+            | Q(**{f"{post}person__isnull": False, f"{post}person_id": F("lecturer__person_id")}),
+            org__terms__elected_on__lt=end,
+            **{f"{post}post": Post.SECRETARY},
+        )
+        return Q(pk__in=by_role.values("org_id")) | Q(pk__in=by_post.values("org_id"))
+
+    lectured = lectured_in(Org.objects.filter(subtree, level=Level.BRANCH))
+    gaps = list(
+        branches.filter(missed_a_month | ~lectured)
+        .annotate(total=Window(Count("pk")))
+        .order_by("path")[:RULE_GAPS_SHOWN]
+    )
+    if not gaps:
+        return [], 0
+    # What the list says of each branch shown, asked for those branches only.
+    ids = [b.pk for b in gaps]
+    facts = Org.objects.filter(pk__in=ids).annotate(
+        lectured=ExpressionWrapper(lectured_in(Org.objects.filter(pk__in=ids)), output_field=BooleanField()),
+        grouped=ExpressionWrapper(Q(path__in=with_groups), output_field=BooleanField()),
+    )
+    by_branch = {
+        pk: (lectured, grouped) for pk, lectured, grouped in facts.values_list("pk", "lectured", "grouped")
+    }
+    held: dict[str, set[int]] = defaultdict(set)
+    shown = [b.path for b in gaps if by_branch[b.pk][1]]
+    for path, month in group_meetings.filter(branch__in=shown).values_list("branch", ExtractMonth("date")):
+        held[path].add(month)
+    out = []
+    for b in gaps:
+        was_lectured, grouped = by_branch[b.pk]
+        missed = [m for m in range(1, last_month + 1) if m not in held[b.path]] if grouped else []
+        out.append(BranchRuleGaps(b, missed, True if was_lectured else (False if today >= end else None)))
+    return out, gaps[0].total
 
 
 # ---------------------------------------------------------------- a member's own page

@@ -413,30 +413,28 @@ def compliance(request: AuthedRequest) -> HttpResponse:
         raise Http404
     org = roots[0] if len(roots) == 1 else None
     year = requested_year(request)
-    matrix = selectors.compliance_for(request.user, roots, year)
-    rows = matrix.rows
     only_gaps = request.GET.get("gaps") == "1"
-    if only_gaps:
-        rows = matrix.overdue
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    overview = selectors.compliance_overview(
+        request.user, roots, year, page=request.GET.get("page"), only_gaps=only_gaps
+    )
     context = {
-        **_branch_rules(request, roots, year, {r.org_id for r in matrix.rows}),
+        **_branch_rules(request, roots, year),
         "org": org,
         "year": year,
-        "matrix": matrix,
-        "page": page,
+        "overview": overview,
+        "page": overview.page,
         "only_gaps": only_gaps,
         "months": range(1, 13),
-        "overdue": matrix.overdue,
+        "overdue": overview.overdue,
         "org_picker": _org_filter(request, org),
     }
     return render(request, "activities/compliance.html", context)
 
 
-BRANCH_RULES_SHOWN = 300
+BRANCH_RULES_SHOWN = selectors.RULE_GAPS_SHOWN
 
 
-def _branch_rules(request, roots: list[Org], year: int, visible: set[int]) -> dict:
+def _branch_rules(request, roots: list[Org], year: int) -> dict:
     """The rules the frequency calendar does not hold, per branch in scope: the monthly 党小组会, the
     secretary's yearly 党课, and the six-month flags of 党章 Article 9 (as of the end of ``year``, or
     today in the current year)."""
@@ -446,20 +444,18 @@ def _branch_rules(request, roots: list[Org], year: int, visible: set[int]) -> di
 
     today = timezone.localdate()
     as_of = today if year >= today.year else date(year + 1, 1, 1)
-    gaps: list[Any] = []
-    flags: dict[Any, Any] = {}
-    for root in roots:
-        gaps += [g for g in selectors.branch_rule_gaps(root, year, today) if g.org.pk in visible]
+    top = selectors.common_root(roots)
+    under = [top.path] if top is not None else [r.path for r in roots]
+    branches = selectors.branches_in_view(request.user, roots, top)
+    rule_gaps, rule_gap_count = selectors.rule_gaps_in(branches, under, year, today)
+    flags: dict[int, Any] = {}
+    for root in [top] if top is not None else roots:  # one pass however many orgs a liaison supervises
         flags |= lapse_flags(request.user, root, months=settings.LAPSE_MONTHS, today=as_of)
-    names = {g.org.pk: g.org for g in gaps}
-    flagged = [(names[k], v) for k, v in flags.items() if k in names]
-    flagged.sort(key=lambda pair: pair[0].path)
+    flagged = [(o, flags[o.pk]) for o in branches.filter(pk__in=list(flags))[:BRANCH_RULES_SHOWN]]
     return {
-        "rule_gaps": [g for g in gaps if g.group_months_missed or g.secretary_lecture is not True][
-            :BRANCH_RULES_SHOWN
-        ],
-        "rule_gap_count": sum(1 for g in gaps if g.group_months_missed or g.secretary_lecture is not True),
-        "lapse": flagged[:BRANCH_RULES_SHOWN],
+        "rule_gaps": rule_gaps,
+        "rule_gap_count": rule_gap_count,
+        "lapse": flagged,
         "lapse_as_of": as_of,
         "lapse_month": as_of.replace(day=1),
         "lapse_months": settings.LAPSE_MONTHS,

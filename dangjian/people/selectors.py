@@ -293,8 +293,8 @@ class LapseFlags:
 def lapse_flags(
     actor: Actor, root, months: int = 6, today: date | None = None, names: int = 5
 ) -> dict[int, LapseFlags]:
-    """org id → LapseFlags for branches under ``root`` in the actor's scope; two grouped counts and two
-    short name lists, whatever the size of the subtree."""
+    """org id → LapseFlags for branches under ``root`` in the actor's scope; one query per flag (each
+    branch's count and first names together, by window functions), whatever the size of the subtree."""
     from django.db.models import Count, Window
     from django.db.models.functions import RowNumber
 
@@ -305,15 +305,17 @@ def lapse_flags(
     )
     for key, qs in sources:
         flagged = Member.objects.filter(pk__in=qs.filter(org__path__startswith=root.path).values("pk"))
-        for org_id, n in (
-            flagged.values("org_id").annotate(n=Count("pk")).values_list("org_id", "n").order_by()
-        ):
-            setattr(out.setdefault(org_id, LapseFlags(org_id)), key, n)
         ranked = flagged.annotate(
-            rank=Window(RowNumber(), partition_by=["org_id"], order_by=["person__name", "pk"])
+            n=Window(Count("pk"), partition_by=["org_id"]),
+            rank=Window(RowNumber(), partition_by=["org_id"], order_by=["person__name", "pk"]),
         ).filter(rank__lte=names)
-        for org_id, person_id, name in ranked.values_list("org_id", "person_id", "person__name"):
-            getattr(out[org_id], f"{key}_names").append((person_id, name))
+        rows = ranked.order_by("org_id", "person__name", "pk").values_list(
+            "org_id", "n", "person_id", "person__name"
+        )
+        for org_id, n, person_id, name in rows:
+            flags = out.setdefault(org_id, LapseFlags(org_id))
+            setattr(flags, key, n)
+            getattr(flags, f"{key}_names").append((person_id, name))
     return out
 
 

@@ -173,6 +173,13 @@ def test_the_old_branch_appraises_a_member_it_had_that_year(secretary, branch, o
 # ---------------------------------------------------------------- point 10: organizational-life rules
 
 
+def _rule_gaps(branch, today):
+    from dangjian.orgs.models import Org
+
+    (gaps,), _ = selectors.rule_gaps_in(Org.objects.filter(pk=branch.pk), [branch.path], 2023, today)
+    return gaps
+
+
 def test_a_month_without_a_party_group_meeting_is_flagged(branch):
     """支部工作条例第十一条: 党小组会 monthly — held by the branch's 党小组 (T-A-G)."""
     from dangjian.orgs.models import Org
@@ -180,7 +187,7 @@ def test_a_month_without_a_party_group_meeting_is_flagged(branch):
     group = Org.objects.get(code="T-A-G")
     for month in (1, 2, 4):
         meeting(group, kind=Kind.GROUP, title=f"{month}月党小组会", day=date(2023, month, 5))
-    (gaps,) = selectors.branch_rule_gaps(branch, 2023, today=date(2023, 5, 20))
+    gaps = _rule_gaps(branch, date(2023, 5, 20))
     assert gaps.group_months_missed == [3]
 
 
@@ -191,10 +198,10 @@ def test_a_year_without_a_lecture_by_the_secretary_is_flagged(branch, roll):
     )
     CommitteePost.objects.create(term=term, post=Post.SECRETARY, person=roll[0].person, holder_name="党员0")
     meeting(branch, kind=Kind.LECTURE, title="党课", day=date(2023, 5, 10), lecturer_name="外请讲师")
-    (gaps,) = selectors.branch_rule_gaps(branch, 2023, today=date(2024, 1, 5))
+    gaps = _rule_gaps(branch, date(2024, 1, 5))
     assert gaps.secretary_lecture is False
     meeting(branch, kind=Kind.LECTURE, title="书记讲党课", day=date(2023, 6, 10), lecturer_name="党员0")
-    (gaps,) = selectors.branch_rule_gaps(branch, 2023, today=date(2024, 1, 5))
+    gaps = _rule_gaps(branch, date(2024, 1, 5))
     assert gaps.secretary_lecture is True
 
 
