@@ -769,9 +769,9 @@ def rule_gaps_in(
     # Lectures given by the branch's secretary, as two sets computed once (not a subquery per branch):
     # by the lecturer's kind or the 主讲人 "支部书记", and by a name or person matching a secretary's post
     # on the lecture's own branch (a join, in one filter() so that post is one row).
-    def lectured_in(orgs: QuerySet[Org]) -> Q:
+    def lectured_in(orgs: Q) -> Q:
         lectures = Activity.objects.filter(
-            org__in=orgs, kind=Kind.LECTURE, status=Status.HELD, date__gte=start, date__lt=end
+            orgs, kind=Kind.LECTURE, status=Status.HELD, date__gte=start, date__lt=end
         )
         by_role = lectures.filter(Q(lecturer__kind="secretary") | Q(lecturer_name="支部书记"))
         post = "org__terms__posts__"
@@ -784,7 +784,7 @@ def rule_gaps_in(
         )
         return Q(pk__in=by_role.values("org_id")) | Q(pk__in=by_post.values("org_id"))
 
-    lectured = lectured_in(Org.objects.filter(subtree, level=Level.BRANCH))
+    lectured = lectured_in(Q(org__in=Org.objects.filter(subtree, level=Level.BRANCH)))
     gaps = list(
         branches.filter(missed_a_month | ~lectured)
         .annotate(total=Window(Count("pk")))
@@ -795,7 +795,7 @@ def rule_gaps_in(
     # What the list says of each branch shown, asked for those branches only.
     ids = [b.pk for b in gaps]
     facts = Org.objects.filter(pk__in=ids).annotate(
-        lectured=ExpressionWrapper(lectured_in(Org.objects.filter(pk__in=ids)), output_field=BooleanField()),
+        lectured=ExpressionWrapper(lectured_in(Q(org_id__in=ids)), output_field=BooleanField()),
         grouped=ExpressionWrapper(Q(path__in=with_groups), output_field=BooleanField()),
     )
     by_branch = {
