@@ -8,7 +8,15 @@ from django.http import Http404
 from ninja import Header, Query, Router, Schema
 from ninja import Status as Reply
 
-from dangjian.api.common import MAX_LIMIT, ErrorOut, limit_param, offset_param, requires_api, year_param
+from dangjian.api.common import (
+    MAX_LIMIT,
+    ApiRequest,
+    ErrorOut,
+    limit_param,
+    offset_param,
+    requires_api,
+    year_param,
+)
 from dangjian.core.scoping import get_scoped_or_404
 
 from . import selectors, services
@@ -124,12 +132,12 @@ def _entitlement_out(e: "PaidEntitlement") -> dict:
 @router.get("/payouts/programmes", response={200: ProgrammePage, 401: ErrorOut}, summary="发放项目列表")
 @requires_api("payouts.view")
 def list_programmes(
-    request,
+    request: ApiRequest,
     limit: int = limit_param(50),
     offset: int = offset_param(),
     year: int | None = year_param(),
     kind: str | None = None,
-):
+) -> dict:
     qs = selectors.programmes_visible_to(request.auth)
     if year:
         qs = qs.filter(year=year)
@@ -145,7 +153,7 @@ def list_programmes(
     summary="发放项目",
 )
 @requires_api("payouts.view")
-def get_programme(request, programme_id: int):
+def get_programme(request: ApiRequest, programme_id: int) -> dict:
     return _programme_out(
         get_scoped_or_404(
             selectors.programmes_visible_to(request.auth), request.auth, "payouts.view", pk=programme_id
@@ -159,7 +167,7 @@ def get_programme(request, programme_id: int):
     summary="对账",
 )
 @requires_api("payouts.view")
-def get_reconciliation(request, programme_id: int):
+def get_reconciliation(request: ApiRequest, programme_id: int) -> dict:
     programme = get_scoped_or_404(
         Programme.objects.select_related("org"), request.auth, "payouts.view", pk=programme_id
     )
@@ -182,13 +190,13 @@ def get_reconciliation(request, programme_id: int):
 )
 @requires_api("payouts.view")
 def list_entitlements(
-    request,
+    request: ApiRequest,
     limit: int = limit_param(50),
     offset: int = offset_param(),
     status: str | None = Query(None, description="paid 已发 / unpaid 未发"),
     programme: int | None = None,
     q: str | None = Query(None, description="姓名、拼音首字母或完整身份证号"),
-):
+) -> dict:
     qs = selectors.entitlements_visible_to(request.auth)
     if programme is not None:
         if not selectors.programmes_visible_to(request.auth).filter(pk=programme).exists():
@@ -208,8 +216,11 @@ def list_entitlements(
 )
 @requires_api("payouts.pay")
 def pay(
-    request, entitlement_id: int, body: PayIn, idempotency_key: str = Header("", alias="Idempotency-Key")
-):
+    request: ApiRequest,
+    entitlement_id: int,
+    body: PayIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> Reply:
     get_scoped_or_404(Entitlement.objects.all(), request.auth, "payouts.pay", pk=entitlement_id)
     try:
         status, answer = services.pay_with_key(

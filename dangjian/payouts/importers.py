@@ -3,7 +3,8 @@ the programme org's registry by the ID's blind index in one query per thousand r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
@@ -34,7 +35,10 @@ def _header_map(row: list) -> dict[str, int]:
 
 
 def read_list(
-    programme: Programme, data: bytes, filename: str, progress=lambda done, total: None
+    programme: Programme,
+    data: bytes,
+    filename: str,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[Line]:
     """The file's lines, or a ValidationError listing the first problems by row (nothing is written)."""
     ext = importing.check_file(data, filename)
@@ -44,7 +48,7 @@ def read_list(
         raise ValidationError("名单须有“姓名”“身份证号”“金额”三列。", code="no_header")
     cols = _header_map(rows[head])
 
-    def cell(row: list, key: str):
+    def cell(row: list, key: str) -> Any:
         i = cols.get(key)
         return row[i] if i is not None and i < len(row) else ""
 

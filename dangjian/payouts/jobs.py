@@ -4,6 +4,7 @@ reads, checks and writes the draft list all or nothing, with progress on the pro
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -59,7 +60,7 @@ def latest_list_job(programme: Programme) -> Job | None:
     return Job.objects.filter(kind=LIST_KIND, params__programme=programme.pk).order_by("-pk").first()
 
 
-def _run_list_import(job: Job, step: str, progress) -> None:
+def _run_list_import(job: Job, step: str, progress: Callable[[int, int], None]) -> None:
     from .importers import read_list
 
     if not job.upload:

@@ -1,7 +1,7 @@
 """Yearly payout figures (see core.metrics): amounts and beneficiaries per programme kind, counted
 from the unreversed payments of the year's approved programmes, so the summary prints what was paid."""
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from dangjian.core.metrics import Metric, register, register_examples
 from dangjian.orgs.models import Org
@@ -20,7 +20,7 @@ COLUMNS = (
 KIND_LABELS = dict(Kind.choices)
 
 
-def _paid(year: int, *kinds: str):
+def _paid(year: int, *kinds: str) -> QuerySet[Payment]:
     qs = Payment.objects.filter(entitlement__programme__year=year, reversal__isnull=True)
     if kinds:
         qs = qs.filter(entitlement__programme__kind__in=kinds)

@@ -29,6 +29,9 @@ from .models import (
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
+    from dangjian.accounts.models import User
+    from dangjian.people.models import Person
+
     class _Paid(TypedDict):
         paid: bool
 
@@ -76,13 +79,13 @@ def search_entitlements(qs: QuerySet[_E], text: str) -> QuerySet[_E]:
     return qs.filter(Q(name__contains=text) | Q(person__name_initials__startswith=text.upper()))
 
 
-def person_entitlements(person, actor: Actor) -> QuerySet[Entitlement]:
+def person_entitlements(person: Person, actor: Actor) -> QuerySet[PaidEntitlement]:
     return (
         entitlements_visible_to(actor).filter(person=person).order_by("-programme__year", "programme__name")
     )
 
 
-def replayed_answer(user, key: str) -> IdempotentAnswer | None:
+def replayed_answer(user: User, key: str) -> IdempotentAnswer | None:
     return IdempotentAnswer.objects.filter(user=user, key=key).first()
 
 

@@ -13,13 +13,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import idcard
@@ -53,7 +53,9 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from dangjian.accounts.models import User
     from dangjian.people.models import Person
+    from dangjian.ratings.models import Campaign
 
 
 MAX_SIGNATURE_BYTES = 512 * 1024
@@ -66,7 +68,7 @@ class PayoutError(ValidationError):
     pass
 
 
-def _user(actor: Actor):
+def _user(actor: Actor) -> User | None:
     return acting_user(actor)
 
 
@@ -94,7 +96,7 @@ def create_programme(
     rule_age_on: date | None = None,
     amount_fen: int = 0,
     scan_retention_days: int = 365 * 3,
-    rule_campaign=None,
+    rule_campaign: Campaign | None = None,
 ) -> Programme:
     require(actor, "payouts.prepare", org)
     name = (name or "").strip()
@@ -197,7 +199,7 @@ def _eligible(programme: Programme) -> list[Line]:
     raise PayoutError("导入名单的项目请上传名单。", code="listed")
 
 
-def _campaign_lines(programme: Programme, persons) -> list[Line]:
+def _campaign_lines(programme: Programme, persons: QuerySet[Person]) -> list[Line]:
     """One line per individual winner of the published campaign, in rank order.
 
     Collective winners (a 示范集体) are not people: their reward is paid by a listed programme."""
@@ -359,7 +361,7 @@ PLAN_FIELDS = (
 
 
 @transaction.atomic
-def save_dividend_plan(*, actor: Actor, programme: Programme, **values) -> DividendPlan:
+def save_dividend_plan(*, actor: Actor, programme: Programme, **values: Any) -> DividendPlan:
     require(actor, "payouts.prepare", programme.org)
     if programme.kind != Kind.DIVIDEND:
         raise PayoutError("只有集体经济分红项目有分红方案。", code="not_dividend")

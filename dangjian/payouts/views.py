@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import importing
+from dangjian.core.exporting import ListExporter
 from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
 from dangjian.core.years import default_year, requested_year
@@ -41,11 +42,11 @@ from .models import (
 CONFLICTS = {"already_paid", "not_approved", "idempotency_key_reused", "frozen", "same_person"}
 
 
-def _programme(request, pk: int, capability: str = "payouts.view") -> Programme:
+def _programme(request: AuthedRequest, pk: int, capability: str = "payouts.view") -> Programme:
     return get_scoped_or_404(Programme.objects.select_related("org"), request.user, capability, pk=pk)
 
 
-def _error(request, exc: ValidationError) -> None:
+def _error(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, "；".join(exc.messages))
 
 
@@ -308,7 +309,9 @@ def step(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("payouts:programme", pk)
 
 
-def _printed_list(request: HttpRequest, pk: int, exporter, title: str, template: str) -> HttpResponse:
+def _printed_list(
+    request: AuthedRequest, pk: int, exporter: Callable[..., ListExporter], title: str, template: str
+) -> HttpResponse:
     """A frozen list as paper (A4 page) or xlsx: the 公示名单 and the 签领表 differ only in columns."""
     prog = _programme(request, pk)
     if request.GET.get("format") == "xlsx":

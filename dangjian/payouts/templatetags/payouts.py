@@ -6,7 +6,7 @@ register = template.Library()
 
 
 @register.filter
-def yuan(fen) -> str:
+def yuan(fen: int | str | None) -> str:
     """分 → "1,234.56"."""
     if fen in (None, ""):
         return ""
