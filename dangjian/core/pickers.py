@@ -57,6 +57,9 @@ class PickerSource:
     one query); ``search(queryset, text)`` narrows it by a name fragment or pinyin initials and
     orders it; ``label(obj)`` names a record, ``hint(obj)`` adds what tells two alike apart (a
     person's branch). ``values`` are the fields a picker may submit instead of the id.
+    ``capabilities``, when given, are the only ones the source may be scoped by: a source that lists
+    beyond the actor's own scope (the zone's branches a member may transfer to) serves only the
+    forms that need it, never any capability the actor happens to hold.
     """
 
     key: str
@@ -66,6 +69,7 @@ class PickerSource:
     hint: Callable[[Any], str] = field(default=_no_hint)
     placeholder: str = "输入名称或拼音首字母"
     values: tuple[str, ...] = ("pk",)
+    capabilities: tuple[str, ...] = ()
 
 
 def source(key: str) -> PickerSource:
@@ -192,6 +196,8 @@ def _bind(picked: PickField | PickMultipleField, actor: Actor, capability: str |
     if capability:
         picked.capability = widget.capability = capability
     src = source(picked.source_key)
+    if src.capabilities and picked.capability not in src.capabilities:
+        raise ImproperlyConfigured(f"picker {src.key!r} serves {src.capabilities}, not {picked.capability!r}")
     if widget.to_field_name not in src.values:
         raise ImproperlyConfigured(f"picker {src.key!r} does not submit {widget.to_field_name!r}")
     queryset = src.choices(actor, picked.capability)

@@ -202,6 +202,8 @@ def pick(request: AuthedRequest, source: str) -> HttpResponse:
         or by not in src.values
     ):
         raise Http404
+    if src.capabilities and capability not in src.capabilities:
+        raise Http404
     multiple = params.get("multi") == "1"
     url = pickers.pick_url(source, capability, field, box, multiple, by)
     context = {"url": url, "box": box, "name": field, "multiple": multiple}

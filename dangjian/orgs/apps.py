@@ -19,12 +19,15 @@ class OrgsConfig(AppConfig):
 
         from . import selectors
 
-        for key, choices in (
-            ("orgs.org", selectors.pickable_orgs),
-            ("orgs.grassroots", selectors.pickable_grassroots),
-            ("orgs.branch", selectors.pickable_branches),
-            ("orgs.zone", selectors.pickable_zone_orgs),
-            ("orgs.zone_branch", selectors.pickable_zone_branches),
+        # The zone sources list beyond the actor's scope (where a request or a member may be
+        # transferred to), so they serve only the transfer forms' capabilities.
+        transfers = ("casework.edit", "members.edit")
+        for key, choices, only in (
+            ("orgs.org", selectors.pickable_orgs, ()),
+            ("orgs.grassroots", selectors.pickable_grassroots, ()),
+            ("orgs.branch", selectors.pickable_branches, ()),
+            ("orgs.zone", selectors.pickable_zone_orgs, transfers),
+            ("orgs.zone_branch", selectors.pickable_zone_branches, transfers),
         ):
             registry.register_picker(
                 PickerSource(
@@ -34,6 +37,7 @@ class OrgsConfig(AppConfig):
                     label=lambda org: org.name,
                     placeholder="输入组织名称或拼音首字母",
                     values=("pk", "code"),
+                    capabilities=only,
                 )
             )
         registry.register_examples("orgs.brands", "党建品牌", metrics.brands)

@@ -136,3 +136,12 @@ def test_a_form_that_is_not_the_platforms_can_still_bind_its_pickers(secretary, 
     form = Plain({"org": branch.pk})
     bind_pickers(form, secretary)
     assert form.is_valid()
+
+
+def test_the_zone_wide_sources_serve_only_the_transfer_forms(secretary_client, other_branch):
+    """orgs.zone lists branches beyond the secretary's scope (where a request may be transferred):
+    never for any other capability she holds."""
+    base = {"field": "f", "box": "id_f", "q": "乙村"}
+    assert "乙村党支部" in _pick(secretary_client, "orgs.zone", "casework.edit", **base)
+    assert secretary_client.get("/pick/orgs.zone/", {**base, "cap": "orgs.view"}).status_code == 404
+    assert secretary_client.get("/pick/orgs.zone_branch/", {**base, "cap": "orgs.view"}).status_code == 404
