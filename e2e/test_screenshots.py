@@ -68,3 +68,46 @@ def test_each_main_page_fits_a_desk_and_a_phone_and_is_left_as_a_screenshot(brow
                 errors.clear()
         context.close()
     assert problems == []
+
+
+def _phone(browser, server_url, persona):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    login(page, server_url, persona)
+    return context, page
+
+
+def test_a_record_page_with_a_wide_table_scrolls_the_table_not_the_page_on_a_phone(browser, server_url):
+    # A person's facts and a user's grants are four-to-six-column tables that do not fit 390 px.
+    context, page = _phone(browser, server_url, "admin")
+    page.goto(f"{server_url}/people/")
+    person = page.locator("table a[href^='/people/p/']").first.get_attribute("href")
+    page.goto(f"{server_url}/accounts/users/")
+    user = page.locator("a[href^='/accounts/users/']").nth(0).get_attribute("href")
+    for path in (person, user):
+        page.goto(f"{server_url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    context.close()
+
+
+def test_a_picker_list_on_a_phone_floats_on_top_with_finger_sized_names_and_a_tap_picks_one(
+    browser, server_url
+):
+    context, page = _phone(browser, server_url, "admin")
+    page.goto(f"{server_url}/people/")
+    page.goto(server_url + page.locator("table a[href^='/people/p/']").first.get_attribute("href"))
+    page.locator("summary", has_text="登记转出").click()
+    box = page.locator("[data-picker] input[type=search]").first
+    box.fill("jz")
+    option = page.locator("[data-picker-option]", has_text="姬庄村第二党支部")
+    option.wait_for()
+    assert option.bounding_box()["height"] >= 44
+    on_top = "el => { const r = el.getBoundingClientRect(); return el.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)); }"
+    assert option.evaluate(on_top)
+    option.tap()
+    chip = page.locator(".picker-chip", has_text="姬庄村第二党支部")
+    chip.wait_for()
+    assert chip.locator("[data-picker-remove]").bounding_box()["height"] >= 24
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

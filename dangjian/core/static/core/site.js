@@ -107,3 +107,19 @@ document.addEventListener("keydown", (event) => {
     options[0].click();
   }
 });
+// A table wider than its column (a person's facts, a user's grants, a roster on a phone) scrolls in its
+// own box instead of pushing the whole page sideways. Only tables that overflow are wrapped, so a
+// picker's list inside a table that fits is never clipped by the scroll box.
+function wrapWideTables(root) {
+  root.querySelectorAll("table").forEach((table) => {
+    const parent = table.parentElement;
+    if (!parent || parent.classList.contains("table-responsive") || table.closest(".table-responsive")) { return; }
+    if (table.getBoundingClientRect().width <= parent.clientWidth + 1) { return; }
+    const box = document.createElement("div");
+    box.className = "table-responsive";
+    parent.insertBefore(box, table);
+    box.appendChild(table);
+  });
+}
+document.addEventListener("DOMContentLoaded", () => { wrapWideTables(document); });
+document.addEventListener("htmx:afterSettle", (event) => { wrapWideTables(event.detail.elt || document); });
