@@ -3,8 +3,8 @@
 Each registered daily item runs once per local day across all workers (the ``ScheduleRun`` row is
 the claim), as a task on the same queue, so it runs on whichever worker is free. The tick also
 reaps jobs whose worker died. The platform's own items are registered here; apps add theirs with
-``registry.register_daily`` in ``AppConfig.ready()`` (e.g. the audit checkpoint of the security
-work registers ``"audit.checkpoint"``).
+``registry.register_daily`` in ``AppConfig.ready()`` (the platform's own: purging expired job files and the
+daily audit checkpoint).
 """
 
 from __future__ import annotations
@@ -70,3 +70,15 @@ def purge_expired_files() -> int:
 
 
 register_daily("jobs.purge_expired_files", purge_expired_files)
+
+
+def audit_checkpoint() -> str:
+    """Sign the newest audit entry into the file outside the database (core.checkpoints), daily at
+    least; ``manage.py audit_checkpoint`` from cron can add hourly ones."""
+    from dangjian.core.checkpoints import write_checkpoint
+
+    checkpoint = write_checkpoint()
+    return f"entry {checkpoint.entry_id}" if checkpoint else "empty"
+
+
+register_daily("core.audit_checkpoint", audit_checkpoint)
