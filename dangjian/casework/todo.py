@@ -17,7 +17,8 @@ from .selectors import queue_for
 
 
 def _url(org: Org, tab: str) -> str:
-    return reverse("casework:index") + "?" + urlencode({"org": org.code, "tab": tab})
+    # The queue's org filter is its picker's value, the org's id (casework.views._org_param).
+    return reverse("casework:index") + "?" + urlencode({"org": org.pk, "tab": tab})
 
 
 def request_items(actor: Actor, org: Org, today: date) -> list[TodoItem]:

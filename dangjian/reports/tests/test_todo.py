@@ -128,6 +128,7 @@ def test_an_overdue_residents_request_is_overdue_on_the_list(secretary_client, z
     entry = next(e for e in items(secretary_client) if e.item.label == "群众诉求已超期")
     assert entry.item.count == 1 and entry.urgency == "overdue"
     assert entry.item.url.startswith(reverse("casework:index")) and "tab=overdue" in entry.item.url
+    assert secretary_client.get(entry.item.url).status_code == 200
 
 
 def test_a_key_task_due_this_month_links_to_its_report_form(secretary_client, zone, branch, rules):
