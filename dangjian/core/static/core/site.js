@@ -114,12 +114,18 @@ function wrapWideTables(root) {
   root.querySelectorAll("table").forEach((table) => {
     const parent = table.parentElement;
     if (!parent || parent.classList.contains("table-responsive") || table.closest(".table-responsive")) { return; }
-    if (table.getBoundingClientRect().width <= parent.clientWidth + 1) { return; }
+    const style = getComputedStyle(parent);
+    const room = parent.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (table.getBoundingClientRect().width <= room + 1) { return; }
     const box = document.createElement("div");
     box.className = "table-responsive";
     parent.insertBefore(box, table);
     box.appendChild(table);
   });
 }
+// Again once fonts and images are in (a CJK font widens a table after DOMContentLoaded) and when a
+// phone turns.
 document.addEventListener("DOMContentLoaded", () => { wrapWideTables(document); });
+window.addEventListener("load", () => { wrapWideTables(document); });
+window.addEventListener("resize", () => { wrapWideTables(document); });
 document.addEventListener("htmx:afterSettle", (event) => { wrapWideTables(event.detail.elt || document); });
