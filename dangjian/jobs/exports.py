@@ -60,3 +60,11 @@ def finish_export(job: Job, data: bytes, filename: str) -> None:
     job.output = files.save(data, folder="output", suffix=suffix)
     job.output_name = filename
     job.status = JobStatus.DONE
+
+
+@transaction.atomic
+def record_download(*, actor: Actor, job: Job) -> bytes:
+    """The export's file for its download, the download audited (who took which personal data out)."""
+    data = files.read(job.output)
+    log_action(actor=actor, action="jobs.export.download", org=job.org, obj=job, data={"job": job.pk})
+    return data

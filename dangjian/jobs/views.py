@@ -10,11 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from dangjian.core.audit import log_action
 from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import authenticated
 
-from . import files
+from .exports import record_download
 from .models import Job, JobStatus
 
 CONTENT_TYPES = {
@@ -45,10 +44,9 @@ def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
     if job.status != JobStatus.DONE or not job.output:
         raise Http404
     try:
-        data = files.read(job.output)
+        data = record_download(actor=request.user, job=job)
     except FileNotFoundError:
         raise Http404 from None
-    log_action(actor=request.user, action="jobs.export.download", org=job.org, obj=job, data={"job": job.pk})
     response = HttpResponse(
         data, content_type=CONTENT_TYPES.get(job.output_name.rsplit(".", 1)[-1], "application/octet-stream")
     )
