@@ -113,3 +113,11 @@ def test_a_picker_list_on_a_phone_floats_on_top_with_finger_sized_names_and_a_ta
     assert chip.locator("[data-picker-remove]").bounding_box()["height"] >= 24
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_the_org_tree_on_a_phone_has_finger_sized_rows_and_carets(browser, server_url):
+    context, page = _phone(browser, server_url, "admin")
+    page.goto(f"{server_url}/orgs/")
+    assert page.locator(".tree li > a").nth(1).bounding_box()["height"] >= 44
+    assert page.locator(".tree [data-tree-toggle]").first.bounding_box()["height"] >= 44
+    context.close()
