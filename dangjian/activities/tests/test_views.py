@@ -117,6 +117,11 @@ def test_a_participant_out_of_scope_is_refused_with_a_chinese_error(secretary_cl
     assert not Activity.objects.exists()
 
 
+def test_an_empty_year_says_which_year_and_what_to_try(secretary_client, own):
+    page = secretary_client.get(reverse("activities:index") + "?year=2019").content.decode()
+    assert "2019年没有符合条件的组织生活记录" in page and "可换个年份或类型查看" in page
+
+
 def test_the_list_and_compliance_filters_pick_the_org_by_name_and_keep_its_code(admin_client, branch):
     for name in ("activities:index", "activities:compliance"):
         page = admin_client.get(reverse(name) + "?org=T-A&year=2023").content.decode()
