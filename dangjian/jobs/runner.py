@@ -20,6 +20,8 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dangjian.core.importing import FileRejected
+
 from .models import ACTIVE, Job, JobStatus
 from .registry import handler_for
 
@@ -96,6 +98,9 @@ def execute(job_id: int, step: str) -> None:
     except ValidationError as exc:
         job.status = JobStatus.FAILED
         job.error = "；".join(exc.messages)
+    except FileRejected as exc:  # a refused upload says why, like a refused row
+        job.status = JobStatus.FAILED
+        job.error = exc.message
     except Exception:
         logger.exception("job %s (%s) step %s failed", job.pk, job.kind, step)
         job.status = JobStatus.FAILED

@@ -21,6 +21,7 @@ class PayoutsConfig(AppConfig):
                 "payouts.create_programme": "新建发放项目",
                 "payouts.generate_list": "生成发放名单",
                 "payouts.import_bank_result": "导入银行回盘",
+                "payouts.import_bank_result.upload": "上传银行回盘文件",
                 "payouts.import_list.upload": "上传发放名单",
                 "payouts.pay": "发放登记",
                 "payouts.pay_batch": "批量发放登记",

@@ -90,3 +90,25 @@ def read_list(
     if not lines:
         raise ValidationError("名单中没有数据行。", code="empty")
     return lines
+
+
+def read_bank_result(data: bytes, filename: str) -> dict[int, tuple[bool, str]]:
+    """The bank's result file, as the batch file went out with 结果 and 说明 filled in: line id →
+    (succeeded, message). Lines whose first cell is not a line id (titles, headers, totals) are
+    skipped; a result other than 成功/失败 refuses the whole file, so nothing is half-applied."""
+    ext = importing.check_file(data, filename)
+    results: dict[int, tuple[bool, str]] = {}
+    for raw in importing.read_table(data, ext):
+        row = [importing.normalize_cell(c) for c in raw]
+        if not row or not str(row[0]).strip().isdigit():
+            continue
+        verdict = str(row[4] if len(row) > 4 else "").strip()
+        if verdict not in ("成功", "失败"):
+            raise ValidationError(f"明细{row[0]}的结果须为“成功”或“失败”。", code="verdict")
+        line = int(str(row[0]).strip())
+        if line in results:
+            raise ValidationError(f"明细{line}在回盘文件中出现了两次。", code="duplicate")
+        results[line] = (verdict == "成功", str(row[5] if len(row) > 5 else ""))
+    if not results:
+        raise ValidationError("回盘文件中没有明细行（第一列应为明细号）。", code="empty")
+    return results

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/generate/", views.generate, name="generate"),
     path("<int:pk>/import/", views.import_list, name="import_list"),
     path("<int:pk>/import/status/", views.list_job, name="list_job"),
+    path("<int:pk>/bank/status/", views.bank_job, name="bank_job"),
     path("<int:pk>/plan/", views.plan, name="plan"),
     path("<int:pk>/step/", views.step, name="step"),
     path("<int:pk>/publicity/", views.publicity, name="publicity"),

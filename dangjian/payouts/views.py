@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import importing
 from dangjian.core.exporting import ListExporter
 from dangjian.core.http import AuthedRequest, disposition
 from dangjian.core.scoping import get_scoped_or_404, has_capability, requires
@@ -178,6 +177,7 @@ def programme(request: AuthedRequest, pk: int) -> HttpResponse:
             ).order_by("-pk"),
             "import_form": ListImportForm(),
             "list_job": jobs.latest_list_job(prog),
+            "bank_job": jobs.latest_bank_job(prog),
             "sheet_form": SheetForm(),
             "reason_form": ReasonForm(),
             "bank_form": BankResultForm(),
@@ -260,6 +260,14 @@ def list_job(request: AuthedRequest, pk: int) -> HttpResponse:
     """The list import's progress (polled by the programme page while it runs)."""
     prog = _programme(request, pk)
     return render(request, "payouts/_list_job.html", {"p": prog, "list_job": jobs.latest_list_job(prog)})
+
+
+@require_GET
+@requires("payouts.view")
+def bank_job(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The bank result's progress (polled by the programme page while the worker applies it)."""
+    prog = _programme(request, pk)
+    return render(request, "payouts/_bank_job.html", {"p": prog, "bank_job": jobs.latest_bank_job(prog)})
 
 
 @require_POST
@@ -534,23 +542,10 @@ def bank_result(request: AuthedRequest, batch_id: int) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError("请选择回盘文件。")
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        ext = importing.check_file(data, upload.name)
-        results = {}
-        for row in importing.read_table(data, ext):
-            row = [importing.normalize_cell(c) for c in row]
-            if not row or not str(row[0]).strip().isdigit():
-                continue
-            verdict = str(row[4] if len(row) > 4 else "").strip()
-            if verdict not in ("成功", "失败"):
-                raise ValidationError(f"明细{row[0]}的结果须为“成功”或“失败”。")
-            results[int(str(row[0]).strip())] = (verdict == "成功", str(row[5] if len(row) > 5 else ""))
-        outcome = services.import_bank_result(actor=request.user, batch=batch, results=results)
-        messages.success(
-            request, f"回盘完成：成功{outcome['paid']}人，失败{outcome['failed']}人（失败者仍为未发放）。"
+        jobs.start_bank_result_import(
+            actor=request.user, batch=batch, data=upload.read(), filename=upload.name
         )
-    except importing.FileRejected as exc:
-        messages.error(request, str(exc))
+        messages.success(request, f"批次{batch.pk}的回盘文件已上传，正在后台逐笔入账，完成后本页显示结果。")
     except ValidationError as exc:
         _error(request, exc)
     return redirect("payouts:programme", batch.programme_id)

@@ -219,3 +219,92 @@ def test_a_list_with_an_unknown_id_or_a_wrong_name_writes_nothing_and_names_the_
     page = admin_client.get(reverse("payouts:programme", args=[prog.pk])).content.decode()
     assert "未写入任何数据" in page
     assert "第3行：姓名与该身份证号登记的姓名不一致" in page and "第4行：本单位人员中没有该身份证号" in page
+
+
+def _bank_result_from_export(client, batch, verdicts) -> bytes:
+    """The batch file as the platform exports it, with 结果/说明 filled in as the bank returns it."""
+    import io
+
+    import openpyxl
+
+    exported = client.get(reverse("payouts:bank_file", args=[batch.pk]))
+    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+    sheet = book.active
+    answered = 0
+    for row in sheet.iter_rows():
+        if str(row[0].value or "").strip().isdigit():
+            row[4].value, row[5].value = verdicts[answered]
+            answered += 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _post_bank_result(client, batch, content: bytes, name: str = "回盘.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("payouts:bank_result", args=[batch.pk]), {"file": SimpleUploadedFile(name, content)}
+    )
+
+
+def test_the_banks_result_file_is_applied_by_the_worker_and_failed_lines_stay_unpaid(admin_client, prog):
+    from dangjian.core.actors import SYSTEM
+    from dangjian.jobs.models import Job
+    from dangjian.payouts import selectors, services
+
+    batch = services.create_bank_batch(actor=SYSTEM, programme=prog)
+    lines = list(batch.lines.order_by("pk"))
+    verdicts = [("失败", "账户冻结")] + [("成功", "")] * (len(lines) - 1)
+    r = _post_bank_result(admin_client, batch, _bank_result_from_export(admin_client, batch, verdicts))
+    assert r.status_code == 302
+    job = Job.objects.get(kind="payouts.import_bank_result")
+    assert job.status == "done" and job.upload == ""
+    assert job.result == {"paid": len(lines) - 1, "failed": 1, "batch": batch.pk}
+    assert [e.pk for e in selectors.unpaid_entitlements(prog)] == [lines[0].entitlement_id]
+    assert Payment.objects.filter(entitlement__programme=prog, method="bank").count() == len(lines) - 1
+    page = admin_client.get(reverse("payouts:programme", args=[prog.pk])).content.decode()
+    assert f"批次{batch.pk}回盘已入账：成功{len(lines) - 1}人，失败1人" in page
+
+
+def test_a_bank_result_with_an_unknown_verdict_pays_nobody_and_names_the_line(admin_client, prog):
+    from dangjian.core.actors import SYSTEM
+    from dangjian.payouts import services
+
+    batch = services.create_bank_batch(actor=SYSTEM, programme=prog)
+    verdicts = [("成功", "")] * (batch.lines.count() - 1) + [("待定", "")]
+    _post_bank_result(admin_client, batch, _bank_result_from_export(admin_client, batch, verdicts))
+    assert not Payment.objects.filter(entitlement__programme=prog).exists()
+    batch.refresh_from_db()
+    assert batch.state == "exported"
+    page = admin_client.get(reverse("payouts:programme", args=[prog.pk])).content.decode()
+    assert "回盘未入账，未写入任何数据" in page and "的结果须为“成功”或“失败”" in page
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_with_its_reason_not_a_generic_error(admin_client, prog):
+    from dangjian.core.actors import SYSTEM
+    from dangjian.jobs.models import Job
+    from dangjian.payouts import services
+
+    batch = services.create_bank_batch(actor=SYSTEM, programme=prog)
+    _post_bank_result(admin_client, batch, b"%PDF-1.4 not a sheet", name="回盘.xlsx")
+    job = Job.objects.get(kind="payouts.import_bank_result")
+    assert job.status == "failed" and job.error and "任务执行出错" not in job.error
+    assert not Payment.objects.filter(entitlement__programme=prog).exists()
+
+
+def test_a_bank_result_uploaded_again_after_it_was_applied_is_refused_and_pays_nobody_twice(
+    admin_client, prog
+):
+    from dangjian.core.actors import SYSTEM
+    from dangjian.jobs.models import Job
+    from dangjian.payouts import services
+
+    batch = services.create_bank_batch(actor=SYSTEM, programme=prog)
+    content = _bank_result_from_export(admin_client, batch, [("成功", "")] * batch.lines.count())
+    _post_bank_result(admin_client, batch, content)
+    paid = Payment.objects.filter(entitlement__programme=prog).count()
+    r = _post_bank_result(admin_client, batch, content)
+    assert Payment.objects.filter(entitlement__programme=prog).count() == paid == batch.lines.count()
+    assert Job.objects.filter(kind="payouts.import_bank_result").count() == 1
+    assert any("该批次已回盘" in m.message for m in r.wsgi_request._messages)
