@@ -18,7 +18,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.scoping import require
 from dangjian.jobs import files
 from dangjian.jobs.models import ACTIVE, Job, JobStatus
-from dangjian.jobs.registry import register_kind
+from dangjian.jobs.registry import register_daily, register_kind
 from dangjian.jobs.runner import enqueue
 
 from . import services
@@ -142,3 +142,12 @@ def _run_bank_result(job: Job, step: str, progress: Callable[[int, int], None]) 
 
 
 register_kind(BANK_KIND, _run_bank_result)
+
+
+def purge_expired_scans() -> int:
+    """Daily: scans of signed sheets (fingerprints are biometric data, PIPL Art. 28) are kept only as
+    long as their programme's retention setting says."""
+    return services.purge_expired_sheets(actor=SYSTEM)
+
+
+register_daily("payouts.purge_expired_scans", purge_expired_scans)

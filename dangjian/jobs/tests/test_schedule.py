@@ -16,6 +16,7 @@ def test_the_schedule_holds_the_periodic_work_the_spine_promises():
         "people.purge_import_stages",
         "reports.rebuild_figures",
         "core.audit_checkpoint",
+        "payouts.purge_expired_scans",
     } <= set(daily_items())
 
 

@@ -12,7 +12,7 @@ from dangjian.core.actors import SYSTEM
 from dangjian.core.models import AuditEntry
 from dangjian.core.scoping import OutOfScope
 from dangjian.payouts import selectors, services
-from dangjian.payouts.models import Kind, ListStatus, Method, Payment, Reversal, Rule, Step
+from dangjian.payouts.models import Kind, ListStatus, Method, Payment, Reversal, Rule, SignedSheet, Step
 from dangjian.payouts.services import PayoutError
 
 from . import factories as f
@@ -377,6 +377,29 @@ def test_a_scan_is_purged_after_the_programmes_retention(branch, trio, settings,
     sheet.refresh_from_db()
     with pytest.raises(PayoutError):
         services.open_sheet(actor=SYSTEM, sheet=sheet)
+
+
+def test_the_daily_schedule_deletes_scans_past_their_retention_without_anyone_running_a_command(
+    branch, trio, settings, tmp_path
+):
+    from dangjian.jobs.registry import daily_items
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    prog = f.approved(branch, trio)
+    kept = services.upload_sheet(actor=SYSTEM, programme=prog, data=_jpeg())
+    due = services.upload_sheet(actor=SYSTEM, programme=prog, data=_jpeg())
+    SignedSheet.objects.filter(pk=due.pk).update(delete_after=date(2000, 1, 1))
+    assert daily_items()["payouts.purge_expired_scans"]() == 1
+    due.refresh_from_db()
+    kept.refresh_from_db()
+    assert due.purged_at is not None and kept.purged_at is None
+    assert len(list(tmp_path.rglob("*.enc"))) == 1
 
 
 # --- campaign winners (ratings hands them over) ------------------------------------------------------
