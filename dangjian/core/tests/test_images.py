@@ -250,3 +250,41 @@ def test_an_interlaced_png_takes_the_long_road_and_is_still_cleaned_of_its_text(
     assert b"GPSLatitude" not in cleaned.content and (cleaned.width, cleaned.height) == (1, 1)
     with Image.open(io.BytesIO(cleaned.content)) as stored:
         assert stored.convert("RGB").getpixel((0, 0)) == (255, 0, 0)
+
+
+def test_a_png_whose_pixel_stream_fails_its_own_checksum_is_never_stored_as_it_came():
+    raw = _signature_png()
+    stream = bytearray(_idat(raw))
+    stream[-2] ^= 0xFF  # inside the stream's Adler-32: every chunk's CRC is still sound
+    forged = b"\x89PNG\r\n\x1a\n" + raw[8 : 8 + 25] + _chunk(b"IDAT", bytes(stream)) + _chunk(b"IEND", b"")
+    try:
+        cleaned = clean_image(forged, formats=("PNG",))
+    except ImageRejected as exc:
+        assert exc.code == "not_image"
+        return
+    assert _idat(cleaned.content) != bytes(stream)
+
+
+def test_a_pixel_row_with_an_unknown_filter_type_fails_the_plain_check():
+    import zlib
+
+    from dangjian.core.images import _rows_sound
+
+    good = b"".join(b"\x01" + b"\x00" * 12 for _ in range(4))
+    assert _rows_sound(zlib.compress(good), 13, 4)
+    assert not _rows_sound(zlib.compress(good[:13] + b"\x05" + good[14:]), 13, 4)
+    assert not _rows_sound(zlib.compress(good)[:-1], 13, 4)  # cut inside its checksum
+    assert not _rows_sound(zlib.compress(good) + b"x", 13, 4)  # bytes after the stream
+    assert not _rows_sound(zlib.compress(good + b"\x00" * 13), 13, 4)  # a row more than declared
+
+
+def test_a_tablet_signature_is_checked_without_being_decoded_and_keeps_its_pixels():
+    from PIL import ImageDraw
+
+    img = Image.new("RGBA", (1400, 440), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line([(80, 220), (700, 90), (1300, 330)], fill=(0, 0, 0, 255), width=5)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    cleaned = clean_image(out.getvalue(), formats=("PNG",))
+    assert cleaned.content == out.getvalue()  # Pillow writes no chunk the gate drops
+    assert (cleaned.width, cleaned.height) == (1400, 440)
