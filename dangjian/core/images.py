@@ -20,7 +20,7 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -153,6 +153,8 @@ _PNG_LONG_ROAD = {b"eXIf", b"acTL"}
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type → samples per pixel
 _PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
 _INFLATE_STEP = 256 * 1024
+# isal's stub declares its error an instance; it is the exception class a bad stream raises.
+_INFLATE_ERRORS = (zlib.error, cast("type[Exception]", isal_zlib.error))
 
 
 def _clean_plain_png(data: bytes) -> CleanImage | None:
@@ -229,6 +231,6 @@ def _rows_sound(stream: bytes, stride: int, height: int) -> bool:
             if max(piece[first::stride], default=0) > 4:
                 return False
             done += len(piece)
-    except (isal_zlib.error, zlib.error):
+    except _INFLATE_ERRORS:
         return False
     return inflater.eof and not inflater.unused_data and done == expected
