@@ -12,7 +12,17 @@ from dangjian.core.actors import SYSTEM
 from dangjian.core.models import AuditEntry
 from dangjian.core.scoping import OutOfScope
 from dangjian.payouts import selectors, services
-from dangjian.payouts.models import Kind, ListStatus, Method, Payment, Reversal, Rule, SignedSheet, Step
+from dangjian.payouts.models import (
+    Entitlement,
+    Kind,
+    ListStatus,
+    Method,
+    Payment,
+    Reversal,
+    Rule,
+    SignedSheet,
+    Step,
+)
 from dangjian.payouts.services import PayoutError
 
 from . import factories as f
@@ -507,16 +517,16 @@ def test_a_scan_that_only_starts_like_a_jpeg_is_refused(branch, trio):
         services.upload_sheet(actor=SYSTEM, programme=prog, data=b"\xff\xd8\xff scan")
 
 
-def test_a_keyed_counter_payment_takes_eleven_statements_and_one_chained_audit_entry(
+def test_a_keyed_counter_payment_takes_ten_statements_and_one_chained_audit_entry(
     branch, trio, django_assert_max_num_queries
 ):
     prog = f.approved(branch, trio)
     line = prog.entitlements.order_by("line_no").first()
     payload = {"method": Method.COUNTER, "signature_png": f.png_b64()}
-    # The line lock, the key, the prior payments, the payment, the figure store's mark of the paid
-    # figures, the stored answer and the audit append (lock, head, insert), with BEGIN and COMMIT where
-    # the database shows them.
-    with django_assert_max_num_queries(11):
+    # The line lock (with its programme and org), the key and the prior payments in one, the payment,
+    # the figure store's mark of the paid figures, the stored answer and the audit append (lock, head,
+    # insert), with BEGIN and COMMIT where the database shows them.
+    with django_assert_max_num_queries(10):
         status, body = services.pay_with_key(actor=trio[2], entitlement_id=line.pk, key="k1", payload=payload)
     assert status == 201 and body["entitlement_id"] == line.pk
     entry = AuditEntry.objects.filter(action="payouts.pay").get()
@@ -536,3 +546,28 @@ def test_the_second_tap_is_refused_before_its_signature_is_read(branch, trio):
             actor=trio[2], entitlement_id=line.pk, key="second", payload={**payload, "signature_png": "x"}
         )
     assert exc.value.code == "already_paid"
+
+
+def test_a_line_out_of_scope_or_absent_is_not_found_before_its_key_is_looked_at(branch, trio, outsider):
+    prog = f.approved(branch, trio)
+    line = prog.entitlements.order_by("line_no").first()
+    payload = {"method": Method.COUNTER, "signature_png": f.png_b64()}
+    for actor, pk in ((outsider, line.pk), (trio[2], line.pk + 10_000)):
+        with pytest.raises(Entitlement.DoesNotExist):
+            services.pay_with_key(actor=actor, entitlement_id=pk, key="", payload=payload)
+    assert not Payment.objects.exists()
+
+
+def test_the_locked_line_comes_with_its_programme_and_org_and_defers_the_rest(branch, trio):
+    prog = f.approved(branch, trio)
+    line = prog.entitlements.order_by("line_no").first()
+    with transaction.atomic():
+        locked = services._open_entitlement(line.pk)
+    assert (locked.pk, locked.name, locked.id_number, locked.amount_fen) == (
+        line.pk,
+        line.name,
+        line.id_number,
+        line.amount_fen,
+    )
+    assert locked.programme.status == prog.status and locked.programme.org.path == branch.path
+    assert locked.programme.name == prog.name  # deferred, loaded when asked
