@@ -3,13 +3,36 @@ through the registry: roles and the tree belong here and in orgs, not in core)."
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
 from django.utils import timezone
 
 from dangjian.core.scoping import ALL, Grant
-from dangjian.orgs.models import LiaisonGroup, Org
+from dangjian.orgs.models import Org
 
-from .models import RoleAssignment, User
+from .models import User
 from .roles import effective_capabilities, role_capabilities
+
+# Every request asks for them (the API's capability check, every scope filter), so they come in one
+# statement written in SQL: the ORM's two queries cost ~1.5 ms of CPU a request, mostly compiling.
+# The first part is RoleAssignment.objects.active_on(today) with its role and org; the second the
+# paths of the orgs of the active liaison groups the user is a member of.
+_GRANTS_SQL = (
+    "SELECT o.path, ra.subtree, r.identifier, r.capabilities"
+    " FROM accounts_roleassignment ra"
+    " JOIN accounts_role r ON r.id = ra.role_id"
+    " JOIN orgs_org o ON o.id = ra.org_id"
+    " WHERE ra.user_id = %s"
+    " AND (ra.valid_from IS NULL OR ra.valid_from <= %s) AND (ra.valid_to IS NULL OR ra.valid_to >= %s)"
+    " UNION ALL"
+    " SELECT o.path, %s, NULL, NULL"
+    " FROM orgs_liaisongroup g"
+    " JOIN orgs_liaisongroup_members m ON m.liaisongroup_id = g.id"
+    " JOIN orgs_liaisongroup_orgs lo ON lo.liaisongroup_id = g.id"
+    " JOIN orgs_org o ON o.id = lo.org_id"
+    " WHERE m.user_id = %s AND g.active = %s"
+)
 
 
 def grants_of(user: User) -> list[Grant]:
@@ -20,18 +43,19 @@ def grants_of(user: User) -> list[Grant]:
             for path in Org.objects.get_root_nodes().values_list("path", flat=True)
         ]
     grants: list[Grant] = []
-    today = timezone.localdate()
-    for assignment in RoleAssignment.objects.active_on(today).filter(user=user).select_related("role", "org"):
-        caps = effective_capabilities(assignment.role.identifier, assignment.role.capabilities)
-        grants.append(Grant(assignment.org.path, assignment.subtree, caps))
-    paths = [
-        path
-        for path in LiaisonGroup.objects.filter(members=user, active=True).values_list(
-            "orgs__path", flat=True
-        )
-        if path
-    ]
-    if paths:  # the liaison role's capabilities are read only for a liaison: one query fewer a request
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    with connection.cursor() as cursor:
+        cursor.execute(_GRANTS_SQL, [user.pk, today, today, True, user.pk, True])
+        rows = cursor.fetchall()
+    liaison_paths = []
+    for path, subtree, identifier, capabilities in rows:
+        if identifier is None:
+            liaison_paths.append(path)
+            continue
+        # JSON text as JSONField reads it on both databases (psycopg hands jsonb over as text).
+        caps = json.loads(capabilities) if isinstance(capabilities, str | bytes) else capabilities
+        grants.append(Grant(path, bool(subtree), effective_capabilities(identifier, caps)))
+    if liaison_paths:  # the liaison role's capabilities are read only for a liaison
         liaison_caps = role_capabilities("liaison")
-        grants.extend(Grant(path, True, liaison_caps) for path in paths)
+        grants.extend(Grant(path, True, liaison_caps) for path in liaison_paths)
     return grants
