@@ -143,6 +143,12 @@ def _on_save(sender: type[Model], instance: Model, raw: bool = False, **kwargs: 
     mark(sender, [_resolve(instance, lookup) or "" for lookup in fields])
 
 
+def mark_saved(instance: Model) -> None:
+    """A row inserted without ``save()`` (``core.rows.insert_row``) marks what its save would have:
+    call it with the instance, its relations to the org loaded, inside the writing transaction."""
+    _on_save(type(instance), instance)
+
+
 def connect() -> None:
     """Hook the signals of every model whose facts a stored metric reads (called once the apps have
     registered their metrics)."""

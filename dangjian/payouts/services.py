@@ -25,8 +25,10 @@ from django.utils import timezone
 from dangjian.core import idcard
 from dangjian.core.actors import Actor, acting_user, actor_label
 from dangjian.core.audit import log_action
+from dangjian.core.figures import mark_saved
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
+from dangjian.core.rows import insert_row
 from dangjian.core.scoping import covers_path, require
 from dangjian.orgs.models import Org
 from dangjian.people.selectors import members_on_roll_under, persons_under
@@ -646,29 +648,44 @@ def _record_payment(
         if paid_before
         else None
     )
+    values = {
+        "entitlement": entitlement.pk,
+        "amount_fen": entitlement.amount_fen,
+        "method": method,
+        "paid_at": timezone.now(),
+        "recorded_by": getattr(_user(actor), "pk", None),
+        "recorded_by_name": actor_label(actor),
+        "signature_png": base64.b64encode(signature).decode() if signature else "",
+        "signature_sha256": hashlib.sha256(signature).hexdigest() if signature else "",
+        "proxy_name": proxy_name,
+        "proxy_id_number": proxy_id_number,
+        "sheet": sheet.pk if sheet is not None and method == Method.SHEET else None,
+        "bank_line": bank_line.pk if bank_line is not None else None,
+        "idempotency_key": idempotency_key[:100],
+        "prev_reversal": open_reversal.pk if open_reversal is not None else None,
+    }
     try:
         # No savepoint: a refused insert fails the whole payment, which the caller's transaction
         # rolls back as it leaves with the PayoutError (two round trips fewer per payment).
         with transaction.atomic(savepoint=False):
-            payment = Payment.objects.create(
-                entitlement=entitlement,
-                amount_fen=entitlement.amount_fen,
-                method=method,
-                paid_at=timezone.now(),
-                recorded_by=_user(actor),
-                recorded_by_name=actor_label(actor),
-                signature_png=base64.b64encode(signature).decode() if signature else "",
-                signature_sha256=hashlib.sha256(signature).hexdigest() if signature else "",
-                proxy_name=proxy_name,
-                proxy_id_number=proxy_id_number,
-                sheet=sheet if method == Method.SHEET else None,
-                bank_line=bank_line,
-                idempotency_key=idempotency_key[:100],
-                prev_reversal=open_reversal,
-            )
+            pk = insert_row(Payment, values)  # the counter's hot path: see core.rows
     except IntegrityError:
         raise PayoutError("该笔款项已发放，不能重复发放。", code="already_paid") from None
+    payment = Payment(
+        pk=pk,
+        entitlement=entitlement,
+        recorded_by=_user(actor),
+        sheet=sheet if method == Method.SHEET else None,
+        bank_line=bank_line,
+        prev_reversal=open_reversal,
+        **{k: v for k, v in values.items() if k not in _PAYMENT_RELATIONS},
+    )
+    payment._state.adding, payment._state.db = False, transaction.get_connection().alias
+    mark_saved(payment)  # the paid figures of the line's org, as save() would have marked them
     return payment
+
+
+_PAYMENT_RELATIONS = {"entitlement", "recorded_by", "sheet", "bank_line", "prev_reversal"}
 
 
 def _log_payment(actor: Actor, payment: Payment) -> None:
@@ -753,8 +770,16 @@ def pay_with_key(*, actor: Actor, entitlement_id: int, key: str, payload: dict) 
     body = payment_body(payment)
     try:
         with transaction.atomic(savepoint=False):
-            IdempotentAnswer.objects.create(
-                user=user, key=key, request_hash=digest, status=201, body=body, created_at=payment.paid_at
+            insert_row(
+                IdempotentAnswer,
+                {
+                    "user": user.pk,
+                    "key": key,
+                    "request_hash": digest,
+                    "status": 201,
+                    "body": body,
+                    "created_at": payment.paid_at,
+                },
             )
     except IntegrityError:
         raise PayoutError("该幂等键已用于另一请求。", code="idempotency_key_reused") from None

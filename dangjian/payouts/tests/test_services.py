@@ -571,3 +571,17 @@ def test_the_locked_line_comes_with_its_programme_and_org_and_defers_the_rest(br
     )
     assert locked.programme.status == prog.status and locked.programme.org.path == branch.path
     assert locked.programme.name == prog.name  # deferred, loaded when asked
+
+
+def test_a_keyed_payment_marks_the_paid_figures_of_its_org_as_a_save_would(branch, trio):
+    from dangjian.core.models import FigureDirty
+
+    prog = f.approved(branch, trio)
+    line = prog.entitlements.order_by("line_no").first()
+    FigureDirty.objects.all().delete()
+    payload = {"method": Method.COUNTER, "signature_png": f.png_b64()}
+    services.pay_with_key(actor=trio[2], entitlement_id=line.pk, key="k1", payload=payload)
+    assert set(FigureDirty.objects.values_list("model", "path")) == {("payouts.payment", branch.path)}
+    payment = Payment.objects.get(entitlement=line)
+    assert payment.recorded_by == trio[2] and payment.idempotency_key == "k1"
+    assert payment.prev_reversal is None and payment.sheet is None and payment.bank_line is None
