@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .actors import Actor
@@ -25,6 +26,24 @@ from .printing import setup_sheet_printing
 
 PROGRESS_EVERY = 2000
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def raw_rows(qs: QuerySet[Any], chunk_size: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a ``values_list`` queryset as the database driver returns them, a chunk at a time,
+    streamed like ``iterator()`` (a server-side cursor on PostgreSQL).
+
+    No field converters run: a date may be ISO text (SQLite), a boolean 0 or 1, an encrypted field
+    its token. An export converts what it shows itself, once per distinct value where values repeat;
+    Django's converters cost a call per value, which for a 100,000-row roll is a tenth of its time."""
+    from django.db import connections
+    from django.db.models.sql.constants import MULTI
+
+    chunked = not connections[qs.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    compiler = qs.query.get_compiler(using=qs.db)
+    rows: Iterator[list[tuple[Any, ...]]] = compiler.execute_sql(
+        MULTI, chunked_fetch=chunked, chunk_size=chunk_size
+    )
+    return rows
 
 
 def escape_cell(value: Any) -> Any:

@@ -117,6 +117,24 @@ class AeadCipher:
                 continue
         raise ValueError(_UNREADABLE)
 
+    def decryptor(self) -> Callable[[str], str]:
+        """``decrypt`` with its lookups done once: the newest key's token (nearly every one) opens
+        with one call; anything else goes through ``decrypt``."""
+        newest, prefix, key_id, decrypt = self._newest.decrypt, self.PREFIX, self._newest_id, self.decrypt
+        decode = base64.urlsafe_b64decode
+
+        def fast(token: str) -> str:
+            if token.startswith(prefix):
+                try:
+                    blob = decode(token[3:])
+                    if blob[:4] == key_id:
+                        return newest(blob[4:16], blob[16:], None).decode()
+                except (binascii.Error, ValueError, InvalidTag):
+                    pass
+            return decrypt(token)  # older keys, Fernet, or the error
+
+        return fast
+
     def rotate(self, token: str) -> str:
         return self.encrypt(self.decrypt(token))
 
@@ -139,6 +157,14 @@ def get_cipher() -> Cipher:
     if _cipher is None:
         _cipher = AeadCipher(settings.PII_KEYS)
     return _cipher
+
+
+def decryptor() -> Callable[[str], str]:
+    """``get_cipher().decrypt`` for many values (an export's every row): the cipher's own batch
+    reader when it has one (``decryptor()``, set up once), else its ``decrypt``."""
+    cipher = get_cipher()
+    batch = getattr(cipher, "decryptor", None)
+    return batch() if batch is not None else cipher.decrypt
 
 
 def set_cipher(cipher: Cipher | None) -> None:

@@ -45,6 +45,27 @@ def test_rotation_reads_old_rows_and_resaves_with_the_new_key(zone, settings):
         pii.set_cipher(None)
 
 
+def test_the_batch_decryptor_reads_what_decrypt_reads_under_any_configured_key():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = pii.AeadCipher([old])
+    tokens = {
+        "newest": pii.AeadCipher([new, old]).encrypt("410611194301011238"),
+        "older key": before.encrypt("13812345678"),
+        "fernet": pii.FernetCipher([old]).encrypt("王凤侠"),
+    }
+    cipher = pii.AeadCipher([new, old])
+    pii.set_cipher(cipher)
+    try:
+        fast = pii.decryptor()
+        assert {k: fast(t) for k, t in tokens.items()} == {k: cipher.decrypt(t) for k, t in tokens.items()}
+        with pytest.raises(ValueError):
+            fast(pii.AeadCipher([Fernet.generate_key().decode()]).encrypt("x"))
+        with pytest.raises(ValueError):
+            fast("g1:not base64!")
+    finally:
+        pii.set_cipher(None)
+
+
 def test_yuan_parses_to_exact_fen_and_refuses_fractions_of_a_fen():
     assert yuan_to_fen("1,085,000") == 108_500_000
     assert yuan_to_fen("700.5元") == 70_050
