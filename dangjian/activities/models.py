@@ -182,6 +182,9 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["org", "date"]),
             models.Index(fields=["date", "kind"]),
+            # One kind over a year (the secretaries' 党课 of a whole city, the 党小组会): a year's range
+            # of (date, kind) is every row of the year.
+            models.Index(fields=["kind", "date"], name="activity_kind_date"),
         ]
 
     def __str__(self) -> str:
