@@ -277,14 +277,15 @@ def main(db: str) -> None:
     # this also stores figures added since).
     from dangjian.reports import figures
 
-    calendar = [m for m in metrics.all_metrics() if m.key.startswith("activities.required_")]
-    start = time.perf_counter()
-    figures.rebuild(calendar, years=[YEAR])
-    figure(
-        "rebuild the compliance calendar's figures (all orgs, 2023)",
-        f"{time.perf_counter() - start:.1f}",
-        "s",
-    )
+    # The same for the Article 9 flags (members.lapse_*), which find the flagged branches.
+    for label, prefix in (
+        ("the compliance calendar's", "activities.required_"),
+        ("Article 9's", "members.lapse_"),
+    ):
+        chosen = [m for m in metrics.all_metrics() if m.key.startswith(prefix)]
+        start = time.perf_counter()
+        figures.rebuild(chosen, years=[YEAR])
+        figure(f"rebuild {label} figures (all orgs, 2023)", f"{time.perf_counter() - start:.1f}", "s")
 
     city = Org.objects.get(code="CITY")
     district = Org.objects.get(code="D1")

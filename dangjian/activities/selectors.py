@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core.actors import Actor
-from dangjian.core.models import Figure, FigureBuild, FigureDirty
+from dangjian.core.models import Figure
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Level, Org
 
@@ -629,23 +629,9 @@ def _stored_gap_paths(under: list[str], year: int, today: date) -> QuerySet:
 def _taken(year: int, under: list[str]) -> tuple[datetime | None, bool]:
     """When the year's 应开未开 figures were last complete (None: not stored), and whether a write
     under (or above) ``under`` still waits for the worker."""
-    from dangjian.core.figures import affected_metrics, path_fields
+    from dangjian.core.figures import taken
 
-    taken_at = (
-        FigureBuild.objects.filter(year=year, metric=REQUIRED_MISSED)
-        .values_list("built_at", flat=True)
-        .first()
-    )
-    if taken_at is None:
-        return None, False
-    models = [label for label in path_fields() if REQUIRED_MISSED in affected_metrics(label)]
-    where = Q(path="")
-    for path in under:
-        where |= Q(path__startswith=path) | Q(
-            path__in=[path[: i * Org.steplen] for i in range(1, len(path) // Org.steplen)]
-        )
-    waiting = FigureDirty.objects.filter(where, model__in=models).exists()
-    return taken_at, waiting
+    return taken([REQUIRED_MISSED], year, under, Org.steplen)
 
 
 def compliance_overview(
@@ -724,11 +710,17 @@ RULE_GAPS_SHOWN = 300
 
 
 def rule_gaps_in(
-    branches: QuerySet[Org], under: list[str], year: int, today: date | None = None
+    branches: QuerySet[Org],
+    under: list[str],
+    year: int,
+    today: date | None = None,
+    *,
+    offset: int = 0,
+    limit: int = RULE_GAPS_SHOWN,
 ) -> tuple[list[BranchRuleGaps], int]:
-    """``branch_rule_gaps`` for a page: the first ``RULE_GAPS_SHOWN`` of ``branches`` (by path, all
-    under one of the paths ``under``) that missed a monthly 党小组会 or whose secretary gave no 党课, and
-    how many did in all — two queries whatever the number of branches. A branch's 党小组会 are those
+    """``branch_rule_gaps`` for a page: ``limit`` of the ``branches`` (by path, all under one of the
+    paths ``under``; from the ``offset``-th) that missed a monthly 党小组会 or whose secretary gave no 党课,
+    and how many did in all (0 past the last) — two queries whatever the number of branches. A branch's 党小组会 are those
     held by the branch or by its 党小组 (one sits directly under its branch: ``orgs.services``)."""
     from django.db.models import BooleanField, ExpressionWrapper, F, Window
     from django.db.models.functions import ExtractMonth, Length, Substr
@@ -788,7 +780,7 @@ def rule_gaps_in(
     gaps = list(
         branches.filter(missed_a_month | ~lectured)
         .annotate(total=Window(Count("pk")))
-        .order_by("path")[:RULE_GAPS_SHOWN]
+        .order_by("path")[offset : offset + limit]
     )
     if not gaps:
         return [], 0

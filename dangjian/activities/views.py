@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any, cast
+from typing import cast
 
 import qrcode
 import qrcode.image.svg
@@ -433,6 +433,14 @@ def compliance(request: AuthedRequest) -> HttpResponse:
 
 
 BRANCH_RULES_SHOWN = selectors.RULE_GAPS_SHOWN
+RULE_GAPS_PER_PAGE = 50
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
 
 
 def _branch_rules(request, roots: list[Org], year: int) -> dict:
@@ -441,24 +449,41 @@ def _branch_rules(request, roots: list[Org], year: int) -> dict:
     today in the current year)."""
     from django.conf import settings
 
-    from dangjian.people.selectors import lapse_flags
+    from dangjian.people.selectors import lapse_in_view
 
     today = timezone.localdate()
-    as_of = today if year >= today.year else date(year + 1, 1, 1)
     top = selectors.common_root(roots)
     under = [top.path] if top is not None else [r.path for r in roots]
     branches = selectors.branches_in_view(request.user, roots, top)
-    rule_gaps, rule_gap_count = selectors.rule_gaps_in(branches, under, year, today)
-    flags: dict[int, Any] = {}
-    for root in [top] if top is not None else roots:  # one pass however many orgs a liaison supervises
-        flags |= lapse_flags(request.user, root, months=settings.LAPSE_MONTHS, today=as_of)
-    flagged = [(o, flags[o.pk]) for o in branches.filter(pk__in=list(flags))[:BRANCH_RULES_SHOWN]]
+    # A page of the table at a time: a city has thousands of branches with a gap.
+    rule_page = _page_number(request.GET.get("rpage"))
+    per_page = RULE_GAPS_PER_PAGE
+    rule_gaps, rule_gap_count = selectors.rule_gaps_in(
+        branches, under, year, today, offset=(rule_page - 1) * per_page, limit=per_page
+    )
+    if not rule_gaps and rule_page > 1:  # past the last page: the first
+        rule_page = 1
+        rule_gaps, rule_gap_count = selectors.rule_gaps_in(branches, under, year, today, limit=per_page)
+    pages = max(1, -(-rule_gap_count // per_page))
+    # One pass over the common ancestor however many orgs a liaison supervises.
+    lapse = lapse_in_view(
+        request.user,
+        branches,
+        [top] if top is not None else roots,
+        year,
+        settings.LAPSE_MONTHS,
+        BRANCH_RULES_SHOWN,
+        today,
+    )
     return {
         "rule_gaps": rule_gaps,
         "rule_gap_count": rule_gap_count,
-        "lapse": flagged,
-        "lapse_as_of": as_of,
-        "lapse_month": as_of.replace(day=1),
+        "rule_page": rule_page,
+        "rule_pages": pages,
+        "lapse": lapse.rows,
+        "lapse_view": lapse,
+        "lapse_as_of": lapse.as_of,
+        "lapse_month": lapse.as_of.replace(day=1),
         "lapse_months": settings.LAPSE_MONTHS,
     }
 

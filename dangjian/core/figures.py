@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.core.cache import cache as shared_cache
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Model, signals
 from django.db.models.fields.mixins import FieldCacheMixin
 
@@ -160,3 +161,27 @@ def connect() -> None:
         signals.post_save.connect(_on_save, sender=model, dispatch_uid=uid + ":save")
         # Before the delete: the row, and so the path it reaches, still exists.
         signals.pre_delete.connect(_on_save, sender=model, dispatch_uid=uid + ":delete")
+
+
+def taken(keys: Iterable[str], year: int, under: list[str], steplen: int) -> tuple[datetime | None, bool]:
+    """For a page that reads the stored figures ``keys`` of ``year`` for the subtrees at ``under``:
+    when they were last all complete (None: not stored, the page computes live), and whether a write
+    under one of those subtrees (or above it: ``steplen`` is the tree's path step) still waits for the
+    worker — the page then says its figures are being recomputed. Two queries."""
+    from django.db.models import Min, Q
+
+    from .models import FigureBuild
+
+    keys = set(keys)
+    builds = FigureBuild.objects.filter(year=year, metric__in=keys).aggregate(
+        n=models.Count("metric"), at=Min("built_at")
+    )
+    if builds["n"] < len(keys):
+        return None, False
+    labels = [label for label in path_fields() if affected_metrics(label) & keys]
+    where = Q(path="")
+    for path in under:
+        above = [path[: i * steplen] for i in range(1, len(path) // steplen)]
+        where |= Q(path__startswith=path) | Q(path__in=above)
+    waiting = FigureDirty.objects.filter(where, model__in=labels).exists()
+    return builds["at"], waiting

@@ -7,14 +7,15 @@ roll he was on on 31 December of that year — not at the branch he is in today.
 
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Q, Value, When
 
 from dangjian.core.dates import add_years
-from dangjian.core.metrics import Metric, register
+from dangjian.core.metrics import ComputedMetric, Metric, register
 from dangjian.orgs.models import Kind
 
 from .models import MembershipPeriod, MemberStatus
-from .selectors import period_on_q
+from .selectors import LAPSE_METRICS, lapse_counts, lapsed_members, period_on_q
 
 AGE_BAND_LABELS = {
     "u35": "35岁以下",
@@ -159,3 +160,42 @@ register(
         breakdown_labels={**AGE_BAND_LABELS, "unknown": "未知"},
     )
 )
+
+
+# 党章 Article 9: members who for LAPSE_MONTHS months paid no dues, or took part in no organizational
+# life, as of the end of the year (today in the current one). The compliance page of a city finds the
+# branches with a flag in these stored figures instead of checking every member of the subtree; the
+# dashboard draws no tile (people decide on a flag, it is no achievement to count). The figures move
+# with the date (the window slides by the month): the daily rebuild keeps them right, and the page
+# computes live when the stored ones were taken in another month.
+LAPSE_LABELS = {"unpaid": "未交纳党费", "lifeless": "未参加组织生活"}
+
+
+def _lapse_metric(which: str, order: int) -> ComputedMetric:
+    months = settings.LAPSE_MONTHS
+    return ComputedMetric(
+        key=LAPSE_METRICS[which],
+        tile=False,
+        label=f"连续{months}个月{LAPSE_LABELS[which]}的党员",
+        unit="名",
+        area="党员",
+        facts=lambda year: lapsed_members(which, year, settings.LAPSE_MONTHS),
+        path_field="org__path",
+        columns=(("person__name", "姓名"), ("org__name", "党支部")),
+        compute=lambda org, year: lapse_counts(org, which, year, settings.LAPSE_MONTHS),
+        # Beyond the member's own row and branch: what the two windows read. A meeting's change
+        # (held, cancelled, its date) recomputes its org's subtree, where its attendance sits.
+        depends_on=(
+            ("people.duespayment", "member__org__path"),
+            ("people.dueswaiver", "member__org__path"),
+            ("people.membershipperiod", "member__org__path"),
+            ("activities.attendance", "member__org__path"),
+            ("activities.activity", "org__path"),
+        ),
+        order=order,
+        description=f"党章第九条：连续{months}个月{LAPSE_LABELS[which]}的党员（截至年底，当年截至今天），由党组织研究决定",
+    )
+
+
+register(_lapse_metric("unpaid", 35))
+register(_lapse_metric("lifeless", 36))

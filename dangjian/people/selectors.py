@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
@@ -228,19 +228,23 @@ def unpaid_dues(actor: Actor, months: int = 6, today: date | None = None) -> Que
     党章 Article 9). Months under an approved 免交/少交 are not unpaid; members who were not yet on a
     roll of the platform when the window began (joined, or transferred in from outside, since) are
     not flagged. People decide; the platform only flags."""
-    today = today or timezone.localdate()
+    return (
+        _unpaid(members_visible_to(actor), months, today or timezone.localdate())
+        .select_related("person", "org")
+        .order_by("org__path", "person__name")
+    )
+
+
+def _unpaid(members: QuerySet[Member], months: int, today: date) -> QuerySet[Member]:
     cutoff = months_back(today, months)
     waived = DuesWaiver.objects.filter(member=OuterRef("pk"), from_month__lt=month_start(today)).filter(
         Q(to_month__isnull=True) | Q(to_month__gte=cutoff)
     )
     return (
-        members_visible_to(actor)
-        .annotate(last_paid=Max("dues_payments__month"))
+        members.annotate(last_paid=Max("dues_payments__month"))
         .filter(Q(last_paid__lt=cutoff) | Q(last_paid__isnull=True))
         .filter(_on_roll_since(cutoff))
         .exclude(Exists(waived))
-        .select_related("person", "org")
-        .order_by("org__path", "person__name")
     )
 
 
@@ -260,18 +264,53 @@ def without_organizational_life(actor: Actor, months: int = 6, today: date | Non
     """Members on the roll who took part in no organizational life for the last ``months`` full months
     (党章 Article 9) — at their branch, or where a temporary relationship placed them. Flagged, not
     decided."""
-    from dangjian.activities.selectors import present_between
-
-    today = today or timezone.localdate()
-    cutoff = months_back(today, months)
-    took_part = present_between(OuterRef("pk"), cutoff, month_start(today))
     return (
-        members_visible_to(actor)
-        .filter(_on_roll_since(cutoff))
-        .exclude(Exists(took_part))
+        _lifeless(members_visible_to(actor), months, today or timezone.localdate())
         .select_related("person", "org")
         .order_by("org__path", "person__name")
     )
+
+
+def _lifeless(members: QuerySet[Member], months: int, today: date) -> QuerySet[Member]:
+    from dangjian.activities.selectors import present_between
+
+    cutoff = months_back(today, months)
+    took_part = present_between(OuterRef("pk"), cutoff, month_start(today))
+    return members.filter(_on_roll_since(cutoff)).exclude(Exists(took_part))
+
+
+LAPSES = {"unpaid": _unpaid, "lifeless": _lifeless}
+# The stored figures of the two flags (registered in people.metrics), by flag.
+LAPSE_METRICS = {which: f"members.lapse_{which}" for which in LAPSES}
+
+
+def lapse_as_of(year: int, today: date | None = None) -> date:
+    """The day a year's Article 9 flags are taken on: today in the current year (or a later one),
+    else the first day after the year."""
+    today = today or timezone.localdate()
+    return today if year >= today.year else date(year + 1, 1, 1)
+
+
+def lapsed_members(which: str, year: int, months: int, today: date | None = None) -> QuerySet[Member]:
+    """Unscoped: members on the roll flagged ``which`` ("unpaid" or "lifeless") as of
+    ``lapse_as_of(year)``, for the stored figure (``people.metrics``) and its drill-down."""
+    on_roll = Member.objects.filter(left_on__isnull=True)
+    return LAPSES[which](on_roll, months, lapse_as_of(year, today))
+
+
+def lapse_counts(root: Org, which: str, year: int, months: int, today: date | None = None):
+    """(org path, "", members flagged) per org under ``root``: one grouped query."""
+    from django.db.models import Count
+
+    flagged = lapsed_members(which, year, months, today).filter(org__path__startswith=root.path)
+    rows = (
+        Member.objects.filter(pk__in=flagged.values("pk"))
+        .values_list("org__path")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for path, n in rows:
+        yield path, "", n
 
 
 @dataclass
@@ -291,20 +330,26 @@ class LapseFlags:
 
 
 def lapse_flags(
-    actor: Actor, root, months: int = 6, today: date | None = None, names: int = 5
+    actor: Actor,
+    root,
+    months: int = 6,
+    today: date | None = None,
+    names: int = 5,
+    org_ids: Iterable[int] | None = None,
 ) -> dict[int, LapseFlags]:
-    """org id → LapseFlags for branches under ``root`` in the actor's scope; one query per flag (each
-    branch's count and first names together, by window functions), whatever the size of the subtree."""
+    """org id → LapseFlags for branches under ``root`` (only ``org_ids`` when given) in the actor's
+    scope; one query per flag (each branch's count and first names together, by window functions),
+    whatever the size of the subtree."""
     from django.db.models import Count, Window
     from django.db.models.functions import RowNumber
 
+    today = today or timezone.localdate()
     out: dict[int, LapseFlags] = {}
-    sources = (
-        ("unpaid", unpaid_dues(actor, months=months, today=today)),
-        ("lifeless", without_organizational_life(actor, months=months, today=today)),
-    )
-    for key, qs in sources:
-        flagged = Member.objects.filter(pk__in=qs.filter(org__path__startswith=root.path).values("pk"))
+    members = members_visible_to(actor).filter(org__path__startswith=root.path)
+    if org_ids is not None:
+        members = members.filter(org_id__in=list(org_ids))
+    for key, flagged_by in LAPSES.items():
+        flagged = Member.objects.filter(pk__in=flagged_by(members, months, today).values("pk"))
         ranked = flagged.annotate(
             n=Window(Count("pk"), partition_by=["org_id"]),
             rank=Window(RowNumber(), partition_by=["org_id"], order_by=["person__name", "pk"]),
@@ -317,6 +362,63 @@ def lapse_flags(
             setattr(flags, key, n)
             getattr(flags, f"{key}_names").append((person_id, name))
     return out
+
+
+@dataclass
+class LapseInView:
+    """The Article 9 section of a page: the first flagged branches with their flags, the day they are
+    taken on, and when the stored figures that found them were taken (None: found live)."""
+
+    rows: list[tuple[Org, LapseFlags]]
+    as_of: date
+    taken_at: datetime | None = None
+    recomputing: bool = False
+
+
+def lapse_in_view(
+    actor: Actor,
+    branches: QuerySet[Org],
+    roots: list[Org],
+    year: int,
+    months: int,
+    shown: int,
+    today: date | None = None,
+) -> LapseInView:
+    """``lapse_flags`` for the first ``shown`` of ``branches`` (all under ``roots``) with a flag as of
+    ``lapse_as_of(year)``. Which branches have one is read off the stored figures (members.lapse_*)
+    when they were taken in the same month as that day — the six-month window moves by the month —
+    and then only the branches shown are checked member by member; otherwise every member of the
+    subtrees is checked live. Counts and names always come from the records, in the actor's scope."""
+    from dangjian.core.figures import taken
+    from dangjian.core.models import Figure
+
+    today = today or timezone.localdate()
+    as_of = lapse_as_of(year, today)
+    under = [r.path for r in roots]
+    taken_at, recomputing = taken(LAPSE_METRICS.values(), year, under, Org.steplen)
+    if taken_at is not None and month_start(lapse_as_of(year, timezone.localdate(taken_at))) != month_start(
+        as_of
+    ):
+        taken_at, recomputing = None, False
+    flags: dict[int, LapseFlags] = {}
+    if taken_at is None:
+        for root in roots:
+            flags |= lapse_flags(actor, root, months=months, today=as_of)
+        candidates = list(branches.filter(pk__in=list(flags))[:shown])
+    else:
+        subtrees = Q(pk__in=[])
+        for path in under:
+            subtrees |= Q(path__startswith=path)
+        stored = Figure.objects.filter(
+            subtrees, metric__in=list(LAPSE_METRICS.values()), year=year, label="", value__gt=0
+        )
+        candidates = list(branches.filter(path__in=stored.values("path"))[:shown])
+        if candidates:
+            ids = [o.pk for o in candidates]
+            for root in roots:
+                flags |= lapse_flags(actor, root, months=months, today=as_of, org_ids=ids)
+    rows = [(o, flags[o.pk]) for o in candidates if o.pk in flags]
+    return LapseInView(rows, as_of, taken_at, recomputing)
 
 
 # --- the roll on a day (MembershipPeriod), for quorum, attendance, appraisal, dues and yearly figures

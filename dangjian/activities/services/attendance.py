@@ -11,6 +11,7 @@ from django.utils import timezone
 from dangjian.core import figures
 from dangjian.core.actors import Actor
 from dangjian.core.audit import log_action
+from dangjian.orgs.models import Org
 from dangjian.people.selectors import members_placed_on
 
 from ..models import (
@@ -127,5 +128,9 @@ def _write_attendance(activity: Activity, marks: list[Mark]) -> dict[str, int]:
             changed.append(row)
     Attendance.objects.bulk_create(new)
     Attendance.objects.bulk_update(changed, ["status", "reason"])
-    figures.mark(Attendance, [activity.org.path])  # bulk writes send no signals
+    # Bulk writes send no signals. The members' own branches too: a member placed here by a temporary
+    # relationship counts this meeting at home (党章 Article 9's six months, people.metrics).
+    homes = {m.org_id for m in members.values()} - {activity.org_id}
+    away = Org.objects.filter(pk__in=homes).values_list("path", flat=True) if homes else []
+    figures.mark(Attendance, [activity.org.path, *away])
     return {"added": len(new), "changed": len(changed)}

@@ -246,3 +246,128 @@ def test_the_page_says_when_the_gap_figures_were_taken_and_counts_from_them(admi
     whole = selectors.compliance_for(admin_user, [Org.objects.get(pk=zone.pk)], YEAR)
     assert "缺项统计数据更新于" in page
     assert f"共{len(whole.rows)}个党支部，其中{len(whole.overdue)}个有未按要求召开的会议。" in page
+
+
+# --- 党章 Article 9: the branches with a flag found through the stored members.lapse_* figures ----------
+
+
+def _store_lapse_figures() -> None:
+    from dangjian.reports import figures
+
+    figures.rebuild([m for m in metrics.all_metrics() if m.key.startswith("members.lapse_")], [YEAR])
+    figures.refresh()  # the worker takes in the marks the zone's set-up left
+
+
+def _lapsed_zone(zone: Org, seed: int) -> None:
+    """A random zone whose branches have members who paid or attended in the second half of the year,
+    or did neither."""
+    from dangjian.activities.models import Attendance
+    from dangjian.people.models import DuesPayment
+    from dangjian.people.tests.factories import MemberFactory
+
+    _random_zone(zone, seed)
+    rnd = random.Random(seed)
+    for branch in Org.objects.filter(path__startswith=zone.path, level=Level.BRANCH):
+        held = list(Activity.objects.filter(org=branch, status=Status.HELD, date__month__gte=7))
+        for _ in range(rnd.randint(0, 3)):
+            member = MemberFactory(org=branch)
+            if rnd.random() < 0.5:
+                month = date(YEAR, rnd.randint(7, 12), 1)
+                DuesPayment.objects.create(member=member, month=month, amount_fen=100, paid_on=month)
+            if held and rnd.random() < 0.5:
+                Attendance.objects.create(activity=rnd.choice(held), member=member, status="present")
+
+
+def _lapse_table(page: str) -> str:
+    return page[page.index("<table", page.index('id="lapse"')) :]
+
+
+def _flags(found) -> list:
+    return [(o.code, f.unpaid, f.unpaid_names, f.lifeless, f.lifeless_names) for o, f in found.rows]
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_the_article_9_flags_found_through_the_stored_figures_are_those_found_member_by_member(
+    admin_user, zone, seed
+):
+    from dangjian.people.selectors import lapse_in_view
+
+    _lapsed_zone(zone, seed)
+    root = Org.objects.get(pk=zone.pk)
+    branches = selectors.branches_in_view(admin_user, [root], root)
+    live = lapse_in_view(admin_user, branches, [root], YEAR, 6, 300)
+    assert live.taken_at is None and live.rows
+    _store_lapse_figures()
+    stored = lapse_in_view(admin_user, branches, [root], YEAR, 6, 300)
+    assert stored.taken_at is not None and not stored.recomputing
+    assert _flags(stored) == _flags(live)
+    assert _flags(lapse_in_view(admin_user, branches, [root], YEAR, 6, 2)) == _flags(live)[:2]
+
+
+def test_the_page_says_when_the_article_9_figures_were_taken_and_computes_live_when_taken_in_another_month(
+    admin_user, admin_client, zone
+):
+    from datetime import UTC, datetime
+
+    from dangjian.core.models import FigureBuild
+    from dangjian.people import dues
+    from dangjian.people.models import Member
+
+    _lapsed_zone(zone, 8)
+    url, params = reverse("activities:compliance"), {"org": "T", "year": YEAR}
+    live = admin_client.get(url, params).content.decode()
+    assert "有提示的党支部据统计数据查找" not in live
+    _store_lapse_figures()
+    page = admin_client.get(url, params).content.decode()
+    assert "有提示的党支部据统计数据查找，数据更新于" in page and "正在重新计算" not in page
+    assert _lapse_table(page) == _lapse_table(live)
+
+    # A payment waits for the worker: the page says so.
+    member = Member.objects.filter(org__path__startswith=zone.path, dues_payments=None).first()
+    dues.record_dues_payment(
+        actor=admin_user, member=member, month=date(YEAR, 11, 1), paid_on=date(YEAR, 11, 5), amount_fen=100
+    )
+    assert "部分数据正在重新计算" in admin_client.get(url, params).content.decode()
+
+    # Taken during the year (as of that day, not of the year's end): the window has moved since.
+    FigureBuild.objects.filter(metric__startswith="members.lapse_").update(
+        built_at=datetime(YEAR, 12, 1, tzinfo=UTC)
+    )
+    assert "有提示的党支部据统计数据查找" not in admin_client.get(url, params).content.decode()
+
+
+def test_the_page_issues_the_same_number_of_queries_with_stored_article_9_figures(admin_client, zone, branch):
+    from dangjian.people.tests.factories import MemberFactory
+
+    services.ensure_default_rules(zone)
+    MemberFactory(org=branch)  # paid nothing, attended nothing
+    _store_calendar_figures()
+    _store_lapse_figures()
+    small = _page_queries(admin_client, org="T", year=YEAR)
+    _lapsed_zone(zone, 9)
+    _store_calendar_figures()
+    _store_lapse_figures()
+    assert _page_queries(admin_client, org="T", year=YEAR) == small
+
+
+def test_the_rule_gap_table_pages_through_every_branch_with_a_gap(
+    admin_user, admin_client, zone, monkeypatch
+):
+    from dangjian.activities import views
+
+    monkeypatch.setattr(views, "RULE_GAPS_PER_PAGE", 4)
+    _random_zone(zone, 1)
+    root = Org.objects.get(pk=zone.pk)
+    every, count = selectors.rule_gaps_in(
+        selectors.branches_in_view(admin_user, [root], root), [root.path], YEAR
+    )
+    assert count == len(every) > 4
+    url, seen = reverse("activities:compliance"), []
+    for number in range(1, -(-count // 4) + 1):
+        response = admin_client.get(url, {"org": "T", "year": YEAR, "rpage": number})
+        assert (response.context["rule_page"], response.context["rule_gap_count"]) == (number, count)
+        seen += [g.org.code for g in response.context["rule_gaps"]]
+        assert f"&rpage={number + 1}#branch-rules" in response.content.decode() or len(seen) == count
+    assert seen == [g.org.code for g in every]
+    beyond = admin_client.get(url, {"org": "T", "year": YEAR, "rpage": 99})
+    assert beyond.context["rule_page"] == 1 and [g.org.code for g in beyond.context["rule_gaps"]] == seen[:4]

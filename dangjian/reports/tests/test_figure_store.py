@@ -19,6 +19,7 @@ from dangjian.core.figures import QUEUED_KEY
 from dangjian.core.metrics import all_metrics, is_stored
 from dangjian.core.models import Figure, FigureBuild, FigureDirty
 from dangjian.orgs.models import Level, Org
+from dangjian.people import dues
 from dangjian.people import services as people
 from dangjian.people.models import Member
 from dangjian.projects import services as projects
@@ -192,6 +193,9 @@ _write = st.one_of(
     st.tuples(st.just("project_status"), st.integers(0, 10_000), st.sampled_from(list(ProjectStatus))),
     st.tuples(st.just("delete_activity"), st.integers(0, 10_000)),
     st.tuples(st.just("remove_member"), st.integers(0, 10_000)),
+    # 党章 Article 9's flags (members.lapse_*): dues paid late in the year, a waiver granted.
+    st.tuples(st.just("dues"), st.integers(0, 10_000), st.integers(7, 12)),
+    st.tuples(st.just("waiver"), st.integers(0, 10_000), st.integers(6, 12)),
 )
 
 
@@ -257,6 +261,24 @@ def _apply(zone: Org, write: tuple) -> None:
         member = _pick(on_roll.filter(joined_on__lte=date(YEAR, 6, 30)), write[1])
         if member is not None:
             people.remove_member(actor=SYSTEM, member=member, left_on=date(YEAR, 6, 30), reason="去世")
+    elif op in ("dues", "waiver"):
+        _, n, month = write
+        member = _pick(Member.objects.filter(org__path__startswith=zone.path, left_on=None), n)
+        if member is None:
+            return
+        try:
+            if op == "dues":
+                dues.record_dues_payment(
+                    actor=SYSTEM, member=member, month=date(YEAR, month, 1), paid_on=date(YEAR, 12, 20),
+                    amount_fen=100,
+                )  # fmt: skip
+            else:
+                dues.grant_dues_waiver(
+                    actor=SYSTEM, member=member, kind="exempt", reason="hardship",
+                    from_month=date(YEAR, month, 1), approved_by="党工委", approved_on=date(YEAR, month, 1),
+                )  # fmt: skip
+        except Exception:  # paid already, exempt that month: nothing written, which is fine here
+            return
 
 
 @settings(
