@@ -23,9 +23,11 @@ from django.core.cache import cache as shared_cache
 from django.db import models, transaction
 from django.db.models import Model, signals
 from django.db.models.fields.mixins import FieldCacheMixin
+from django.utils import timezone
 
 from . import registry
 from .models import FigureDirty
+from .rows import insert_row
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +108,13 @@ def mark(model: type[Model] | str, paths: Iterable[str]) -> None:
     """Facts of ``model`` on the orgs at ``paths`` changed (bulk writes call this; saves and deletes
     are marked by the signals). Runs inside the caller's transaction."""
     label = model if isinstance(model, str) else label_of(model)
-    rows = [FigureDirty(model=label, path=p) for p in sorted({p for p in paths if p})]
-    if not rows:
+    found = sorted({p for p in paths if p})
+    if not found:
         return
-    FigureDirty.objects.bulk_create(rows, batch_size=1000)
+    if len(found) == 1:  # one save's mark (a payment at the counter): no ORM statement to compile
+        insert_row(FigureDirty, {"model": label, "path": found[0], "marked_at": timezone.now()})
+    else:
+        FigureDirty.objects.bulk_create([FigureDirty(model=label, path=p) for p in found], batch_size=1000)
     _queue_refresh()
 
 

@@ -13,13 +13,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import idcard
@@ -28,7 +28,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.figures import mark_saved
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
-from dangjian.core.rows import insert_row
+from dangjian.core.rows import insert_row, instance_from_row
 from dangjian.core.scoping import covers_path, require
 from dangjian.orgs.models import Org
 from dangjian.people.selectors import members_on_roll_under, persons_under
@@ -68,10 +68,6 @@ SCAN_TYPES = {b"%PDF": "application/pdf", PNG_MAGIC[:4]: "image/png", b"\xff\xd8
 
 class PayoutError(ValidationError):
     pass
-
-
-_M = TypeVar("_M", bound=Model)
-_ID_NUMBER_FIELD = Entitlement._meta.get_field("id_number")
 
 
 def _user(actor: Actor) -> User | None:
@@ -540,20 +536,14 @@ def _open_entitlement(entitlement_id: int) -> Entitlement:
     if row is None:
         raise Entitlement.DoesNotExist("no such entitlement")
     *line, status, org_id, path = row
-    values = dict(zip(_LINE_FIELDS, line, strict=True))
-    values["id_number"] = _ID_NUMBER_FIELD.from_db_value(values["id_number"], None, connection)
-    entitlement = _loaded(Entitlement, connection.alias, values)
+    entitlement = instance_from_row(Entitlement, _LINE_FIELDS, line, connection.alias)
     # The programme's and org's other fields are deferred: loaded if anything asks for them.
-    programme = _loaded(Programme, connection.alias, {"id": line[1], "status": status, "org_id": org_id})
-    programme.org = _loaded(Org, connection.alias, {"id": org_id, "path": path})
+    programme = instance_from_row(
+        Programme, ("id", "org_id", "status"), (line[1], org_id, status), connection.alias
+    )
+    programme.org = instance_from_row(Org, ("id", "path"), (org_id, path), connection.alias)
     entitlement.programme = programme
     return entitlement
-
-
-def _loaded(model: type[_M], db: str, values: dict[str, Any]) -> _M:
-    """A model instance as the ORM loads it, from some of its columns (the others deferred)."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(db, names, [values[n] for n in names])
 
 
 def _line_state(entitlement_id: int) -> tuple[bool, bool]:

@@ -43,3 +43,29 @@ def test_only_concrete_fields_are_taken():
 
     with pytest.raises(ValueError), transaction.atomic():
         insert_row(Payment, {"reversal": None})  # the reverse side of a one-to-one: no column here
+
+
+def test_a_row_read_by_hand_loads_as_the_orm_loads_it_and_defers_the_rest(admin_user):
+    from django.db import connection
+
+    from dangjian.core.rows import instance_from_row
+
+    with transaction.atomic():
+        pk = insert_row(
+            AuditEntry,
+            {
+                "at": timezone.now(),
+                "action": "core.test",
+                "data": {"名单": [1]},
+                "prev_hash": "0",
+                "hash": "b" * 64,
+            },
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, at, data FROM core_auditentry WHERE id = %s", [pk])
+        row = cursor.fetchone()
+    entry = instance_from_row(AuditEntry, ["id", "at", "data"], row)
+    stored = AuditEntry.objects.get(pk=pk)
+    assert (entry.pk, entry.at, entry.data) == (stored.pk, stored.at, {"名单": [1]})
+    assert timezone.is_aware(entry.at)
+    assert entry.get_deferred_fields() >= {"hash", "action"} and entry.hash == "b" * 64  # loaded when asked
