@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dangjian.core.actors import PUBLIC, SYSTEM, Actor, acting_user
 from dangjian.core.audit import log_action
-from dangjian.core.rows import instance_from_row
+from dangjian.core.rows import fetch, instance_from_row
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
@@ -362,12 +362,10 @@ def user_for_api_token(token: str) -> User | None:
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(now - timedelta(minutes=1)), ApiToken.digest_of(token), False, True, adapt(now)]
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_USER_SQL, params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(_TOKEN_USER_SQL, params)
+    if not rows:
         return None
-    token_id, untouched, *columns = row
+    token_id, untouched, *columns = rows[0]
     if untouched:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return instance_from_row(User, _USER_COLUMNS, columns, connection.alias)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from .actors import Actor, _Sentinel, acting_user, actor_label
 from .models import AuditEntry
 from .pii import mask_id
-from .rows import insert_row
+from .rows import fetch, insert_row
 
 GENESIS = "0" * 64
 # Set by core.middleware for the duration of a request so services need not pass the IP around.
@@ -92,17 +92,14 @@ def log_action(
         # No string, None or AnonymousUser: a command passes SYSTEM, an anonymous request PUBLIC.
         raise TypeError(f"log_action needs a user, SYSTEM or PUBLIC as actor, not {actor!r}")
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        fetch("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
     if org is None and obj is not None:
         org = getattr(obj, "org", None)
     user = acting_user(actor)
     # The chain's head and the append are written in SQL: every service's transaction ends with them,
     # the counter's a few hundred times a second, and the ORM compiled them for longer than they ran.
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD)
-        head = cursor.fetchone()
-    prev = head[0] if head else GENESIS
+    head = fetch(_HEAD, [])
+    prev = head[0][0] if head else GENESIS
     entry = AuditEntry(
         at=timezone.now().astimezone(UTC).replace(tzinfo=UTC),
         actor=user,

@@ -28,7 +28,7 @@ from dangjian.core.audit import log_action
 from dangjian.core.figures import mark_saved
 from dangjian.core.images import ImageRejected, clean_image
 from dangjian.core.pii import get_cipher
-from dangjian.core.rows import insert_row, instance_from_row
+from dangjian.core.rows import fetch, insert_row, instance_from_row
 from dangjian.core.scoping import covers_path, require
 from dangjian.orgs.models import Org
 from dangjian.people.selectors import members_on_roll_under, persons_under
@@ -530,12 +530,10 @@ def _open_entitlement(entitlement_id: int) -> Entitlement:
     only on an approved list, and approval is final (advance_list and return_list refuse it)."""
     connection = transaction.get_connection()
     sql = _LOCK_LINE + (" FOR UPDATE OF e" if connection.features.has_select_for_update_of else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [entitlement_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(sql, [entitlement_id])
+    if not rows:
         raise Entitlement.DoesNotExist("no such entitlement")
-    *line, status, org_id, path = row
+    *line, status, org_id, path = rows[0]
     entitlement = instance_from_row(Entitlement, _LINE_FIELDS, line, connection.alias)
     # The programme's and org's other fields are deferred: loaded if anything asks for them.
     programme = instance_from_row(
@@ -548,9 +546,7 @@ def _open_entitlement(entitlement_id: int) -> Entitlement:
 
 def _line_state(entitlement_id: int) -> tuple[bool, bool]:
     """(ever paid, paid now) of a line the caller has locked."""
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(_LINE_STATE, [entitlement_id, entitlement_id])
-        ever, now = cursor.fetchone()
+    ((ever, now),) = fetch(_LINE_STATE, [entitlement_id, entitlement_id])
     return bool(ever), bool(now)
 
 
@@ -734,9 +730,9 @@ def pay_with_key(*, actor: Actor, entitlement_id: int, key: str, payload: dict) 
     if user is None:
         raise PayoutError("发放须由登录的工作人员完成。", code="person_required")
     digest = request_hash(entitlement_id, payload)
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(_KEYED_LINE_STATE, [entitlement_id, entitlement_id, user.pk, key])
-        ever, now, stored_hash, stored_status, stored_body = cursor.fetchone()
+    ((ever, now, stored_hash, stored_status, stored_body),) = fetch(
+        _KEYED_LINE_STATE, [entitlement_id, entitlement_id, user.pk, key]
+    )
     if stored_hash is not None:
         if stored_hash != digest:
             raise PayoutError("该幂等键已用于另一请求。", code="idempotency_key_reused")

@@ -69,3 +69,24 @@ def test_a_row_read_by_hand_loads_as_the_orm_loads_it_and_defers_the_rest(admin_
     assert (entry.pk, entry.at, entry.data) == (stored.pk, stored.at, {"名单": [1]})
     assert timezone.is_aware(entry.at)
     assert entry.get_deferred_fields() >= {"hash", "action"} and entry.hash == "b" * 64  # loaded when asked
+
+
+def test_a_refused_statement_raises_djangos_error_and_the_statement_still_runs_after_it(admin_user):
+    from django.db import IntegrityError
+
+    from dangjian.core.rows import fetch
+
+    sql = "INSERT INTO core_auditentry (at, actor_name, action, object_type, object_id, org_path, data, prev_hash, hash) VALUES (%s, '', 'core.test', '', '', '', '{}', '0', %s) RETURNING id"  # noqa: E501
+    with transaction.atomic():
+        first = fetch(sql, [timezone.now(), "e" * 64])
+    # The first time a new statement runs on this connection (on PostgreSQL: prepared as it runs) it
+    # is refused, inside a transaction that is rolled back; then the same statement runs again.
+    other = sql.replace("'core.test'", "'core.test2'")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fetch(other, [timezone.now(), "e" * 64])
+    for n in range(3):
+        with transaction.atomic():
+            assert fetch(other, [timezone.now(), f"{n}" * 64])[0][0] > first[0][0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fetch(other, [timezone.now(), "1" * 64])
+    assert AuditEntry.objects.filter(action="core.test2").count() == 3
