@@ -134,6 +134,28 @@ def test_duplicate_inside_the_file_names_the_first_row(branch):
     assert "与第3行身份证号重复" in report.issues[0].message
 
 
+def test_a_row_refused_only_by_the_checks_across_rows_keeps_its_cells_for_the_error_report(branch):
+    rows = roster_rows(4)
+    rows[3][1:6] = rows[0][1:6]
+    report = run(branch, xlsx_bytes(rows))
+    (bad,) = report.bad_rows
+    assert bad.number == 6 and bad.raw[1] == rows[3][1] and bad.raw[5] == rows[3][5]
+    assert all(row.raw is None for row in report.rows if not row.issues)
+
+
+def test_rows_across_a_block_boundary_keep_their_excel_numbers_and_checks(branch, monkeypatch):
+    from dangjian.core import importing
+
+    monkeypatch.setattr(importing, "BLOCK", 3)
+    rows = roster_rows(8)
+    rows[4][5] = rows[4][5][:-1] + ("0" if rows[4][5][-1] != "0" else "1")  # a wrong check character
+    rows[6] = [None] * len(rows[6])  # an empty row is skipped
+    rows[7][1:6] = rows[0][1:6]
+    report = run(branch, xlsx_bytes(rows))
+    assert [r.number for r in report.rows] == [3, 4, 5, 6, 7, 8, 10]
+    assert codes(report) == {(7, "checksum"), (10, "duplicate_in_file")}
+
+
 def test_member_on_another_branchs_roll_is_refused(branch, other_branch):
     member = MemberFactory(org=other_branch)
     rows = roster_rows(1)
