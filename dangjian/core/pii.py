@@ -103,6 +103,21 @@ class AeadCipher:
         sealed = self._newest.encrypt(nonce, plaintext.encode(), None)
         return self.PREFIX + base64.urlsafe_b64encode(self._newest_id + nonce + sealed).decode()
 
+    def encrypt_many(self, plaintexts: list[str]) -> list[str]:
+        """``encrypt`` of each, the nonces drawn from the OS in one call (an import's 200,000 values)."""
+        nonces = os.urandom(12 * len(plaintexts))
+        seal, key_id, encode, prefix = (
+            self._newest.encrypt,
+            self._newest_id,
+            base64.urlsafe_b64encode,
+            self.PREFIX,
+        )
+        out = []
+        for i, text in enumerate(plaintexts):
+            nonce = nonces[12 * i : 12 * i + 12]
+            out.append(prefix + encode(key_id + nonce + seal(nonce, text.encode(), None)).decode())
+        return out
+
     def decrypt(self, token: str) -> str:
         if not token.startswith(self.PREFIX):
             return self._fernet.decrypt(token)
@@ -165,6 +180,20 @@ def decryptor() -> Callable[[str], str]:
     cipher = get_cipher()
     batch = getattr(cipher, "decryptor", None)
     return batch() if batch is not None else cipher.decrypt
+
+
+def encrypt_many(values: list[str | None]) -> list[str | None]:
+    """What ``EncryptedTextField`` stores for each value (None and "" as they are), in one call where
+    the cipher offers ``encrypt_many``."""
+    cipher = get_cipher()
+    wanted = [i for i, v in enumerate(values) if v]
+    texts = [values[i] for i in wanted]
+    many = getattr(cipher, "encrypt_many", None)
+    sealed = many(texts) if many is not None else [cipher.encrypt(t) for t in texts]  # type: ignore[arg-type]
+    out = list(values)
+    for i, token in zip(wanted, sealed, strict=True):
+        out[i] = token
+    return out
 
 
 def set_cipher(cipher: Cipher | None) -> None:

@@ -38,7 +38,7 @@ from dangjian.core.importing import (
     clean_flag,
     clean_text,
 )
-from dangjian.core.pii import EncryptedTextField, blind_indexer, get_cipher
+from dangjian.core.pii import EncryptedTextField, blind_indexer, encrypt_many
 from dangjian.core.scoping import require
 from dangjian.orgs.models import Org
 
@@ -351,48 +351,61 @@ class MemberImporter(Importer):
 
     # ------------------------------------------------------------ commit
 
-    def _new_person(self, v: dict, now, org_id: int) -> dict:
-        number = v["id_number"]
-        phone = v.get("phone") or ""
+    def _person_columns(self, values: list[dict], ids: list[int], now, org_id: int) -> dict[str, list]:
+        """The new persons' columns, built a column at a time (what each row's dict would hold)."""
+        n = len(values)
+        numbers = [v["id_number"] for v in values]
+        names = [v["name"] for v in values]
+        phones = [v.get("phone") or "" for v in values]
         return {
-            "org": org_id,
-            "name": v["name"],
-            "name_initials": name_initials(v["name"]),
-            "id_number": number,
-            "id_index": v["_index"],
+            "id": ids,
+            "org": [org_id] * n,
+            "name": names,
+            "name_initials": list(map(name_initials, names)),
+            "id_number": numbers,
+            "id_index": [v["_index"] for v in values],
             # validate_id passed in clean: read birth date and sex straight from the digits.
-            "birth_date": date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
-            "sex": "男" if int(number[16]) % 2 else "女",
-            "ethnicity": v.get("ethnicity") or "",
-            "education": v.get("education") or "",
-            "phone": phone,
-            "phone_index": self._phone_index(phone),
-            "address": "",
-            "work_post": v.get("work_post") or "",
-            "is_shareholder": False,
-            "created_at": now,
-            "updated_at": now,
+            "birth_date": [date(int(x[6:10]), int(x[10:12]), int(x[12:14])) for x in numbers],
+            "sex": ["男" if int(x[16]) % 2 else "女" for x in numbers],
+            "ethnicity": [v.get("ethnicity") or "" for v in values],
+            "education": [v.get("education") or "" for v in values],
+            "phone": phones,
+            "phone_index": list(map(self._phone_index, phones)),
+            "address": [""] * n,
+            "work_post": [v.get("work_post") or "" for v in values],
+            "is_shareholder": [False] * n,
+            "created_at": [now] * n,
+            "updated_at": [now] * n,
         }
 
-    def _new_member(self, person_id: int, v: dict, now, org_id: int) -> dict:
-        values = {
-            "person": person_id,
-            "org": org_id,
-            "status": MemberStatus.FULL,
-            "joined_on": None,
-            "full_on": None,
-            "party_post": "",
-            "is_village_cadre": False,
-            "is_floating": False,
-            "left_on": None,
-            "left_reason": "",
-            "dues_category": DuesCategory.SALARIED,
-            "watch_decision": "",
-            "created_at": now,
-            "updated_at": now,
+    def _member_columns(
+        self, person_ids: list[int], values: list[dict], ids: list[int], now, org_id: int
+    ) -> dict[str, list]:
+        """The new memberships' columns: the file's values where it has the column (``_member_values``),
+        the model's defaults where it has not."""
+        n = len(values)
+        present = self.present
+
+        def given(key: str, default: Any, as_is: Callable[[Any], Any]) -> list:
+            return [as_is(v.get(key)) for v in values] if key in present else [default] * n
+
+        return {
+            "id": ids,
+            "person": person_ids,
+            "org": [org_id] * n,
+            "status": [self._status(v) for v in values],
+            "joined_on": given("joined_on", None, _same),
+            "full_on": given("full_on", None, _same),
+            "party_post": given("party_post", "", _or_blank),
+            "is_village_cadre": given("is_village_cadre", False, bool),
+            "is_floating": given("is_floating", False, bool),
+            "left_on": [None] * n,
+            "left_reason": [""] * n,
+            "dues_category": [DuesCategory.SALARIED] * n,
+            "watch_decision": [""] * n,
+            "created_at": [now] * n,
+            "updated_at": [now] * n,
         }
-        values.update(self._member_values(v))
-        return values
 
     def commit(self, rows: list[Row]) -> dict[str, int]:
         with _large_page_cache(Person):
@@ -444,7 +457,13 @@ class MemberImporter(Importer):
                 ["ethnicity", "education", "work_post", "phone", "phone_index", "updated_at", "version"],
                 BATCH,
             )
-            self._enroll([(rec["pk"], row.values) for row, rec in enrolled], today, now, self.org.pk)
+            self._enroll(
+                [rec["pk"] for _, rec in enrolled],
+                [row.values for row, _ in enrolled],
+                today,
+                now,
+                self.org.pk,
+            )
             tick(len(enrolled))
         # Members of this branch whose row differs.
         updated = plan["updated"]
@@ -508,36 +527,23 @@ class MemberImporter(Importer):
 
     def _insert_added(self, chunk: list, today: date, now, org_id: int) -> None:
         ids = allocate_ids(Person, len(chunk))
-        insert_many(
-            Person,
-            [
-                {"id": pk, **self._new_person(row.values, now, org_id)}
-                for pk, (row, _) in zip(ids, chunk, strict=True)
-            ],
-        )
-        self._enroll([(pk, row.values) for pk, (row, _) in zip(ids, chunk, strict=True)], today, now, org_id)
+        values = [row.values for row, _ in chunk]
+        insert_columns(Person, self._person_columns(values, ids, now, org_id))
+        self._enroll(ids, values, today, now, org_id)
 
-    def _enroll(self, pairs: list[tuple[int, dict]], today: date, now, org_id: int) -> None:
-        ids = allocate_ids(Member, len(pairs))
-        insert_many(
-            Member,
-            [
-                {"id": pk, **self._new_member(pid, v, now, org_id)}
-                for pk, (pid, v) in zip(ids, pairs, strict=True)
-            ],
-        )
-        insert_many(
+    def _enroll(self, person_ids: list[int], values: list[dict], today: date, now, org_id: int) -> None:
+        n = len(values)
+        ids = allocate_ids(Member, n)
+        insert_columns(Member, self._member_columns(person_ids, values, ids, now, org_id))
+        insert_columns(
             MembershipPeriod,
-            [
-                {
-                    "member": pk,
-                    "org": org_id,
-                    "started_on": v.get("joined_on") or today,
-                    "ended_on": None,
-                    "reason": "花名册导入",
-                }
-                for pk, (_pid, v) in zip(ids, pairs, strict=True)
-            ],
+            {
+                "member": ids,
+                "org": [org_id] * n,
+                "started_on": [v.get("joined_on") or today for v in values],
+                "ended_on": [None] * n,
+                "reason": ["花名册导入"] * n,
+            },
         )
 
     # ------------------------------------------------------------ the staged commit (SQLite)
@@ -707,8 +713,22 @@ def _pairs(model, key: str, value: str, keys: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _or_blank(value: Any) -> Any:
+    return value or ""
+
+
 def insert_many(model, rows: list[dict]) -> None:
-    """INSERT ``rows`` (dicts with the same keys: field name → value) in one statement's worth of work.
+    """``insert_columns`` for rows given as dicts with the same keys (field name → value)."""
+    if rows:
+        insert_columns(model, {name: [row[name] for row in rows] for name in rows[0]})
+
+
+def insert_columns(model, columns: dict[str, list]) -> None:
+    """INSERT rows given column by column (field name → the rows' values), in one statement's worth of work.
 
     A 100,000-row roster spends most of ``bulk_create``'s time compiling SQL per object, and Django's
     per-field ``get_db_prep_save`` per value; here each column is prepared once as a whole (the
@@ -717,28 +737,28 @@ def insert_many(model, rows: list[dict]) -> None:
     the rows with COPY; SQLite binds them with executemany. Callers give every non-null column,
     timestamps included (``auto_now`` is not applied here).
     """
-    if not rows:
+    names = list(columns)
+    if not names or not columns[names[0]]:
         return
     conn = connections[router.db_for_write(model)]  # the real connection: the proxy costs per access
-    names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
     quote = conn.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
+    column_list = ", ".join(quote(f.column) for f in fields)
     prepared = [
-        _prepare_column(field, [row[name] for row in rows], conn)
-        for field, name in zip(fields, names, strict=True)
+        _prepare_column(field, columns[name], conn) for field, name in zip(fields, names, strict=True)
     ]
     params = list(zip(*prepared, strict=True))
+    del prepared
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             # Identifiers come from the model and are quoted; values go through COPY's own encoding.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
                 for values in params:
                     copy.write_row(values)
             return
         # Identifiers come from the model and are quoted; values are bound parameters.
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+        sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
         for start in range(0, len(params), BATCH):
             cursor.executemany(sql, params[start : start + BATCH])
 
@@ -748,8 +768,7 @@ def _prepare_column(field, values: list, conn) -> list:
     if isinstance(field, models.CharField | models.BooleanField | models.ForeignKey | models.IntegerField):
         return values  # the driver binds these as they are
     if isinstance(field, EncryptedTextField):
-        encrypt = get_cipher().encrypt
-        return [v if v is None or v == "" else encrypt(v if isinstance(v, str) else str(v)) for v in values]
+        return encrypt_many([v if v is None or isinstance(v, str) else str(v) for v in values])
     if type(field) is models.DateField:
         adapt = conn.ops.adapt_datefield_value  # what get_db_prep_save ends in for a date
         return [
@@ -757,6 +776,8 @@ def _prepare_column(field, values: list, conn) -> list:
             for v in values
         ]
     # Timestamps are the import's one: adapt each distinct value once.
+    if values and values.count(values[0]) == len(values) and values[0] is not None:
+        return [field.get_db_prep_save(values[0], conn)] * len(values)
     cache: dict = {}
     out: list[Any] = []
     for value in values:
