@@ -113,6 +113,7 @@ class Report:
     head: list[list[Any]] = field(default_factory=list)  # the rows down to the header, as read
     counts: dict[str, int] = field(default_factory=dict)
     committed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # the importer's, see Importer.timings
 
     @property
     def issues(self) -> list[Issue]:
@@ -481,10 +482,11 @@ class Importer:
         return any(marker in first for marker in self.footer_markers)
 
     def parse(self, data: bytes, filename: str) -> Report:
-        report = Report()
+        report = Report(timings=self.timings)
         began = time.perf_counter()
         try:
             ext = check_file(data, filename)
+            self.timings["open"] = time.perf_counter() - began
             table = read_table(data, ext, on_height=lambda h: setattr(self, "expected_rows", h))
             head: list[list[Any]] = []
             for raw in table:
@@ -508,10 +510,9 @@ class Importer:
             for name in missing:
                 report.file_issues.append(Issue(header.row, name, "missing_column", f"缺少必填列“{name}”"))
             return report
-        self.timings["open"] = time.perf_counter() - began
         self._columns = self._plan(header.positions)
-
-        reading = 0.0
+        # Reading the first rows is most of the reading: an xlsx is scanned and loaded whole here.
+        reading = time.perf_counter() - began - self.timings["open"]
         block: list[list[Any]] = head[header.row :]
         first = header.row + 1  # the Excel number of the block's first row
         try:
@@ -639,6 +640,22 @@ class Importer:
         self.timings["commit"] = time.perf_counter() - tick
         report.committed = True
         return report
+
+
+# The phases of ``Importer.timings``, as ``manage.py import_members -v 2`` prints them.
+PHASE_LABELS = {
+    "open": "检查文件（大小、压缩包、宏）",
+    "read": "读取表格",
+    "clean": "逐格清洗与逐行检查",
+    "validate_file": "跨行与数据库检查",
+    "stage": "暂存写入",
+    "commit": "提交",
+}
+
+
+def timings_as_text(report: Report) -> list[str]:
+    """One Chinese line per phase of the import: 读取表格 1.23 秒."""
+    return [f"{PHASE_LABELS.get(k, k)} {v:.2f} 秒" for k, v in report.timings.items()]
 
 
 def issues_as_text(report: Report) -> list[str]:

@@ -334,7 +334,8 @@ _UNSAFE_MARKUP = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 # What the scan cannot count exactly falls back: prefixed cell or row elements, single-quoted
 # attributes, a cell whose reference is not its first attribute or not plain (A1 form).
 _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
-_CELL_START = re.compile(rb"<c[\s/>]")
+# A cell's start tag that does not begin ``<c r="``: one search per chunk, no list of matches built.
+_ODD_CELL = re.compile(rb'<c(?! r=")[\s/>]')
 _ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}")')
 
 
@@ -378,10 +379,9 @@ def _calamine_can_read(
                 return None
             if beyond.search(region) or _ODD_REF.search(region):
                 return None
-            found = len(_CELL_START.findall(region))
-            if found != region.count(b'<c r="'):
+            if _ODD_CELL.search(region):
                 return None
-            cells += found
+            cells += region.count(b'<c r="')
             if cells > caps.rows * caps.columns:
                 return None
         if carry.strip():
@@ -414,9 +414,11 @@ def _calamine_rows(data: bytes, caps: Caps, on_height: Callable[[int], None] | N
         if not cells:
             yield []
             continue
-        for i, cell in enumerate(cells):
-            if type(cell) is str and len(cell) > limit:
-                raise caps.cell_too_long(number, left + i)
+        # Every cell's length at C speed; the cell that crosses the cap is looked for only then.
+        if max(map(len, [c for c in cells if type(c) is str]), default=0) > limit:
+            for i, cell in enumerate(cells):
+                if type(cell) is str and len(cell) > limit:
+                    raise caps.cell_too_long(number, left + i)
         yield pad + cells if left else cells
 
 

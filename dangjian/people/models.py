@@ -57,7 +57,7 @@ class Person(models.Model):
         verbose_name="户",
         db_index=False,  # indexed where set (Meta.indexes): most persons have no household
     )
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = models.CharField("姓名", max_length=50)  # indexed in Meta.indexes
     name_initials = models.CharField("姓名拼音首字母", max_length=50, db_index=True, blank=True)
     id_number = EncryptedTextField("身份证号", blank=True)
     # The blind indexes are looked up by equality only: indexed in Meta.indexes, which (unlike
@@ -98,6 +98,9 @@ class Person(models.Model):
         # The partial unique index above cannot serve ``id_index = %s`` on SQLite (its planner does
         # not infer <> '' from an equality), hence the plain one.
         indexes = [
+            # Names are searched by equality, order and LIKE '%…%' (which no btree serves), never by
+            # prefix: no pattern-ops twin. Initials are searched by prefix: name_initials keeps db_index.
+            models.Index(fields=["name"], name="person_name"),
             models.Index(fields=["id_index"], name="person_id_index"),
             models.Index(fields=["phone_index"], name="person_phone_index"),
             models.Index(fields=["household"], condition=Q(household__isnull=False), name="person_household"),

@@ -84,3 +84,26 @@ def test_the_bulk_blind_indexer_gives_blind_index_digests():
     index = pii.blind_indexer("id")
     for value in ["410611194301011238", "４１０６１１ 19430101123x", "", None, "王 芳"]:
         assert index(value) == pii.blind_index("id", value)
+
+
+def test_a_column_encrypted_at_once_reads_back_and_leaves_blanks_as_they_are():
+    values = ["410611197104040374", "", None, "13900001111", "410611197104040374"]
+    tokens = pii.encrypt_many(values)
+    assert tokens[1] == "" and tokens[2] is None
+    assert tokens[0] != tokens[4]  # each value its own nonce
+    assert [pii.get_cipher().decrypt(t) if t else t for t in tokens] == values
+
+
+def test_a_cipher_without_encrypt_many_is_called_per_value():
+    class Plain:
+        def encrypt(self, text: str) -> str:
+            return text[::-1]
+
+        def decrypt(self, token: str) -> str:
+            return token[::-1]
+
+    pii.set_cipher(Plain())
+    try:
+        assert pii.encrypt_many(["ab", "", "cd"]) == ["ba", "", "dc"]
+    finally:
+        pii.set_cipher(None)

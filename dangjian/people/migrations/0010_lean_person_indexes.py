@@ -1,8 +1,8 @@
 """Fewer indexes for an import to maintain, none that a query needs lost:
 
-- the blind indexes (id_index, phone_index) keep their plain index, under a new name through
-  Meta.indexes, without the varchar_pattern_ops twin PostgreSQL adds for db_index (only ever
-  compared by equality, never by LIKE);
+- the blind indexes (id_index, phone_index) and the name keep their plain index, under a new name
+  through Meta.indexes, without the varchar_pattern_ops twin PostgreSQL adds for db_index (the
+  indexes are compared by equality only, names by equality, order and LIKE '%…%', never by prefix);
 - a person's household is indexed only where set (most persons have none, and ``household_id = %s``
   implies NOT NULL on both databases);
 - a member's org loses its own index: (org, left_on) and (org, person) lead with it.
@@ -19,6 +19,7 @@ OLD = [
     # (table, name, column, PostgreSQL twin for LIKE)
     ("people_member", "people_member_org_id_88d2efd7", "org_id", False),
     ("people_person", "people_person_household_id_5312f7c5", "household_id", False),
+    ("people_person", "people_person_name_2a843d4b", "name", True),
     ("people_person", "people_person_id_index_abf286cd", "id_index", True),
     ("people_person", "people_person_phone_index_645eefb9", "phone_index", True),
 ]
@@ -73,6 +74,11 @@ class Migration(migrations.Migration):
                 ),
                 migrations.AlterField(
                     model_name="person",
+                    name="name",
+                    field=models.CharField(max_length=50, verbose_name="姓名"),
+                ),
+                migrations.AlterField(
+                    model_name="person",
                     name="id_index",
                     field=models.CharField(blank=True, editable=False, max_length=64),
                 ),
@@ -83,6 +89,10 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[migrations.RunPython(drop_old, restore_old)],
+        ),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(fields=["name"], name="person_name"),
         ),
         migrations.AddIndex(
             model_name="person",

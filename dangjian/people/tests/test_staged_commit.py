@@ -21,6 +21,7 @@ ROWS = 23
 def staged(settings, monkeypatch):
     settings.IMPORT_STAGED_COMMIT = "always"  # the SQLite way on either database
     monkeypatch.setattr(importers, "STAGE_CHUNK", 5)
+    monkeypatch.setattr(importers, "REMOVE_CHUNK", 5)
 
 
 def commit(org, data, **kwargs):

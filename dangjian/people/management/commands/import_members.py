@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.core.actors import SYSTEM, Actor
-from dangjian.core.importing import issues_as_text
+from dangjian.core.importing import issues_as_text, timings_as_text
 from dangjian.orgs.models import Org
 from dangjian.people.importers import import_members
 
@@ -72,6 +72,9 @@ class Command(BaseCommand):
                 bar.close()
         for line in issues_as_text(report):
             self.stdout.write(line)
+        if options["verbosity"] > 1:
+            for line in timings_as_text(report):
+                self.stdout.write(f"用时：{line}")
         c = report.counts
         summary = (
             f"共{c.get('rows', len(report.rows))}行：新增{c.get('added', 0)}，"
