@@ -320,6 +320,17 @@ def test_command_exits_zero_only_for_a_clean_file(branch, tmp_path, capsys):
     assert Org.objects.get(code="T-A").members.count() == 3
 
 
+def test_the_command_says_where_its_time_went_when_asked_for_detail(branch, tmp_path, capsys):
+    clean = tmp_path / "clean.xlsx"
+    clean.write_bytes(xlsx_bytes(roster_rows(3)))
+    call_command("import_members", str(clean), "--org", "T-A", "--no-progress", verbosity=2)
+    out = capsys.readouterr().out
+    for phase in ("读取表格", "逐格清洗与逐行检查", "跨行与数据库检查", "提交"):
+        assert f"用时：{phase} " in out
+    call_command("import_members", str(clean), "--org", "T-A", "--no-progress")
+    assert "用时" not in capsys.readouterr().out
+
+
 def test_joining_before_eighteen_is_refused_but_the_month_of_the_birthday_is_not(branch):
     rows = roster_rows(2)
     for row, joined in zip(rows, ["-17", "-18"], strict=True):
