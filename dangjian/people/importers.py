@@ -39,6 +39,7 @@ from dangjian.core.importing import (
     clean_date,
     clean_flag,
     clean_text,
+    cyclic_gc_paused,
 )
 from dangjian.core.pii import EncryptedTextField, blind_indexer, encrypt_many
 from dangjian.core.scoping import require
@@ -417,7 +418,7 @@ class MemberImporter(Importer):
         }
 
     def commit(self, rows: list[Row]) -> dict[str, int]:
-        with _large_page_cache(Person):
+        with _large_page_cache(Person), cyclic_gc_paused():
             return self._commit(rows)
 
     def _commit(self, rows: list[Row]) -> dict[str, int]:
