@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.constants import PHRASES_DICT
+# pypinyin is loaded on the first name that needs it, not at start-up: its dictionaries take 55 MB
+# and a quarter of a second, which every process paid (a worker, a command) whether it read a
+# name or not.
+
+
+@cache
+def _pypinyin() -> tuple[Callable[[str], list[str]], dict[str, Any], int]:
+    """(first letters of a text, pypinyin's phrase list, its longest phrase's length)."""
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PHRASES_DICT
+
+    def letters(text: str) -> list[str]:
+        return lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False)
+
+    return letters, PHRASES_DICT, max(map(len, PHRASES_DICT), default=1)
 
 
 @lru_cache(maxsize=8192)
 def _char_initials(char: str) -> str:
-    return "".join(lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default", strict=False))
-
-
-_LONGEST_PHRASE = max(map(len, PHRASES_DICT), default=1)
+    return "".join(_pypinyin()[0](char))
 
 
 @lru_cache(maxsize=65536)
@@ -26,16 +38,18 @@ def name_initials(name: str) -> str:
     """
     text = name or ""
     if _has_phrase(text):
-        letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False)
-        return "".join(letters).lower()[:50]
+        return "".join(_pypinyin()[0](text)).lower()[:50]
     return "".join(map(_char_initials, text)).lower()[:50]
 
 
 def _has_phrase(text: str) -> bool:
     """Does a word of pypinyin's phrase list (two characters or more) occur in ``text``?"""
     size = len(text)
+    if size < 2:
+        return False
+    _letters, phrases, longest = _pypinyin()
     for i in range(size - 1):
-        for j in range(i + 2, min(size, i + _LONGEST_PHRASE) + 1):
-            if text[i:j] in PHRASES_DICT:
+        for j in range(i + 2, min(size, i + longest) + 1):
+            if text[i:j] in phrases:
                 return True
     return False
