@@ -14,7 +14,8 @@ Beside it, the reference: the same clients, server and endpoint, each POST carry
 but no key, so it is authenticated, scoped and refused before paying — the ceiling of the stack on
 the machine at that moment, which the payments figure is read against (the machine may be shared).
 The CPU one payment costs (the server's workers and their PostgreSQL backends, read from /proc) is
-printed too: it depends far less than the rate on what else the machine runs. Sizes:
+printed too, and the reference POST's, and the load generator's (it runs on the same cores): they
+depend far less than the rates on what else the machine runs, so compare those between runs. Sizes:
 BENCH_PAYOUT_LINES (reconciliation, default 100000), BENCH_COUNTER_LINES (default 2000; each line
 is tapped by two clients in each run), BENCH_CLIENTS (20), WORKERS (gunicorn's, default 3 as in the
 Makefile).
