@@ -28,15 +28,20 @@ def ledger_data(org: Org, year: int, *, actor: Actor) -> dict:
     listed in each branch's ledger for that branch's members alone, and a grant on a node without its
     subtree shows that node's people and row only.
     """
+    # The org's meetings and the zone-wide ones it took part in, by their ids first (one query): with
+    # the two as an OR in the counting query, PostgreSQL walked every meeting of a city in id order
+    # for one branch's ledger (2.5 s of 2.6).
+    own = Activity.objects.filter(org=org, date__year=year).values_list("pk", flat=True).order_by()
+    joined = (
+        Activity.participants.through.objects.filter(org=org).values_list("activity_id", flat=True).order_by()
+    )
+    ids = list(own.union(joined))
     activities = list(
         selectors.with_counts(
-            Activity.objects.filter(Q(org=org) | Q(participants=org))
-            .filter(date__year=year)
+            Activity.objects.filter(pk__in=ids, date__year=year)
             .exclude(status=Status.CANCELLED)
             .select_related("org", "theme_category", "lecturer", "training_base")
-        )
-        .order_by("date", "id")
-        .distinct()
+        ).order_by("date", "id")
     )
     missing: dict[int, list[Attendance]] = defaultdict(list)
     for row in (
