@@ -31,11 +31,11 @@ def ledger_data(org: Org, year: int, *, actor: Actor) -> dict:
     # The org's meetings and the zone-wide ones it took part in, by their ids first (one query): with
     # the two as an OR in the counting query, PostgreSQL walked every meeting of a city in id order
     # for one branch's ledger (2.5 s of 2.6).
-    own = Activity.objects.filter(org=org, date__year=year).values_list("pk", flat=True).order_by()
-    joined = (
+    held_here = Activity.objects.filter(org=org, date__year=year).values_list("pk", flat=True).order_by()
+    took_part = (
         Activity.participants.through.objects.filter(org=org).values_list("activity_id", flat=True).order_by()
     )
-    ids = list(own.union(joined))
+    ids = list(held_here.union(took_part))
     activities = list(
         selectors.with_counts(
             Activity.objects.filter(pk__in=ids, date__year=year)
