@@ -13,6 +13,7 @@ from dangjian.core.actors import Actor
 from dangjian.core.money import fmt_yuan
 from dangjian.core.pii import blind_index, normalize
 from dangjian.core.scoping import scoped
+from dangjian.people.selectors import initials_q
 
 from .models import (
     Entitlement,
@@ -76,7 +77,10 @@ def search_entitlements(qs: QuerySet[_E], text: str) -> QuerySet[_E]:
         return qs
     if len(normalize(text)) in (15, 18) and normalize(text)[:-1].isdigit():
         return qs.filter(person__id_index=blind_index("id", text))
-    return qs.filter(Q(name__contains=text) | Q(person__name_initials__startswith=text.upper()))
+    by_name = Q(name__contains=text)
+    if text.isascii() and text.isalpha():
+        by_name |= initials_q(text, prefix="person__")
+    return qs.filter(by_name)
 
 
 def person_entitlements(person: Person, actor: Actor) -> QuerySet[PaidEntitlement]:

@@ -139,11 +139,17 @@ def search_q(text: str) -> Q:
     if looks_like_id(text):
         return Q(pk__in=[])
     if text.isascii() and text.isalpha():
-        # A range rather than LIKE 'wfx%': SQLite's LIKE is case-insensitive and skips the index.
-        low = text.lower()
-        high = low[:-1] + chr(ord(low[-1]) + 1)
-        return Q(name_initials__gte=low, name_initials__lt=high)
+        return initials_q(text)
     return Q(name__contains=text)
+
+
+def initials_q(text: str, prefix: str = "") -> Q:
+    """Initials starting with ``text`` (``WFX`` or ``wfx`` finds 王凤侠), on the field ``prefix``
+    leads to. Initials are stored in lower case; a range rather than LIKE 'wfx%', because SQLite's
+    LIKE is case-insensitive and skips the index while PostgreSQL's is case-sensitive."""
+    low = text.strip().lower()
+    high = low[:-1] + chr(ord(low[-1]) + 1)
+    return Q(**{f"{prefix}name_initials__gte": low, f"{prefix}name_initials__lt": high})
 
 
 def roster(actor: Actor, f: RosterFilter, today: date | None = None) -> QuerySet[Member]:

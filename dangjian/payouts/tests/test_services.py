@@ -585,3 +585,14 @@ def test_a_keyed_payment_marks_the_paid_figures_of_its_org_as_a_save_would(branc
     payment = Payment.objects.get(entitlement=line)
     assert payment.recorded_by == trio[2] and payment.idempotency_key == "k1"
     assert payment.prev_reversal is None and payment.sheet is None and payment.bank_line is None
+
+
+def test_the_counter_finds_a_resident_by_pinyin_initials_typed_in_either_case_on_any_database(branch, trio):
+    prog = f.approved(branch, trio)
+    someone = prog.entitlements.select_related("person").first()
+    initials = someone.person.name_initials.rstrip("0123456789")  # 受益人0 → syr
+    assert initials.isalpha() and initials == initials.lower()
+    for typed in (initials, initials.upper(), initials[:1].upper()):
+        found = selectors.search_entitlements(prog.entitlements.all(), typed)
+        assert someone in found, typed
+    assert not selectors.search_entitlements(prog.entitlements.all(), "qqqqz").exists()
