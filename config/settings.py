@@ -223,11 +223,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-else:
-    # Django binds parameters on the client, so none of its own statements is ever prepared; this
-    # lets the hand-written hot statements of core.rows.fetch (the counter's, every API request's
-    # token and grants) be prepared once per connection: planning was ~80% of their server CPU.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
 # Tests always use a real database file (or server); DANGJIAN_TEST_DB lets parallel runs keep apart.
 _test_name = env_str("DANGJIAN_TEST_DB")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

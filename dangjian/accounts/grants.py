@@ -45,7 +45,6 @@ def grants_of(user: User) -> list[Grant]:
         ]
     grants: list[Grant] = []
     today = connection.ops.adapt_datefield_value(timezone.localdate())
-    # Prepared once per connection on PostgreSQL: planning this union costs the server 0.4 ms a time.
     rows = fetch(_GRANTS_SQL, [user.pk, today, today, True, user.pk, True])
     liaison_paths = []
     for path, subtree, identifier, capabilities in rows:

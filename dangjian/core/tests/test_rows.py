@@ -79,8 +79,8 @@ def test_a_refused_statement_raises_djangos_error_and_the_statement_still_runs_a
     sql = "INSERT INTO core_auditentry (at, actor_name, action, object_type, object_id, org_path, data, prev_hash, hash) VALUES (%s, '', 'core.test', '', '', '', '{}', '0', %s) RETURNING id"  # noqa: E501
     with transaction.atomic():
         first = fetch(sql, [timezone.now(), "e" * 64])
-    # The first time a new statement runs on this connection (on PostgreSQL: prepared as it runs) it
-    # is refused, inside a transaction that is rolled back; then the same statement runs again.
+    # The first time a new statement runs on this connection it is refused, inside a transaction
+    # that is rolled back; then the same statement runs again.
     other = sql.replace("'core.test'", "'core.test2'")
     with pytest.raises(IntegrityError), transaction.atomic():
         fetch(other, [timezone.now(), "e" * 64])
