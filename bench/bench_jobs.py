@@ -1,18 +1,33 @@
 """A 100,000-row 花名册 through the page and the worker: request times, rows/s, progress, and how long
 another writer waits while the commit runs (the SQLite lock question).
 
-    DANGJIAN_VAR_DIR=$(mktemp -d) .venv/bin/python bench/bench_jobs.py [ROWS]
+    .venv/bin/python bench/bench_jobs.py [ROWS]     # or `python bench/run.py jobs`; BENCH_JOBS_ROWS
 
-Uses its own database under DANGJIAN_VAR_DIR; starts `manage.py worker` as a subprocess.
+SQLite only (on PostgreSQL writers do not wait for each other). Uses its own database in a fresh
+DANGJIAN_VAR_DIR (a temporary directory unless given); starts `manage.py worker` as a subprocess.
 """
 
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
+DATABASES = ("sqlite",)
+ROWS = (
+    int(sys.argv[1])
+    if sys.argv[1:] and sys.argv[1].isdigit()
+    else int(os.environ.get("BENCH_JOBS_ROWS", 100_000))
+)
+
+# Never the developer's own database: a fresh SQLite file in its own directory, which the worker
+# subprocess inherits through the environment.
+os.environ.pop("DATABASE_URL", None)
+os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="bench-jobs-"))
+# The bench roster is larger than the default row cap of an upload.
+os.environ.setdefault("DANGJIAN_IMPORT_MAX_ROWS", str(max(ROWS + 100, 50_000)))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -155,4 +170,4 @@ def main(rows: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    main(ROWS)
