@@ -344,9 +344,9 @@ def test_bank_batch_failed_lines_return_to_unpaid(branch, trio):
     assert again.lines.count() == 1
 
 
-def test_a_signed_sheet_scan_is_encrypted_at_rest_and_every_view_is_audited(
-    branch, trio, admin_user, settings, tmp_path
-):
+@pytest.fixture
+def scan_dir(settings, tmp_path):
+    """Scans stored under the test's own directory, so a test can see what lies on disk."""
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -354,10 +354,16 @@ def test_a_signed_sheet_scan_is_encrypted_at_rest_and_every_view_is_audited(
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
+    return tmp_path
+
+
+def test_a_signed_sheet_scan_is_encrypted_at_rest_and_every_view_is_audited(
+    branch, trio, admin_user, scan_dir
+):
     prog = f.approved(branch, trio)
     scan = b"%PDF-1.4 fingerprints"
     sheet = services.upload_sheet(actor=SYSTEM, programme=prog, data=scan, title="第一页")
-    stored = next(tmp_path.rglob("*.enc")).read_bytes()
+    stored = next(scan_dir.rglob("*.enc")).read_bytes()
     assert b"fingerprints" not in stored
     before = AuditEntry.objects.filter(action="payouts.view_sheet").count()
     assert services.open_sheet(actor=admin_user, sheet=sheet) == scan
@@ -366,14 +372,7 @@ def test_a_signed_sheet_scan_is_encrypted_at_rest_and_every_view_is_audited(
     assert payment.sheet == sheet and selectors.reconcile(prog).ok
 
 
-def test_a_scan_is_purged_after_the_programmes_retention(branch, trio, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_a_scan_is_purged_after_the_programmes_retention(branch, trio, scan_dir):
     prog = f.approved(branch, trio)
     sheet = services.upload_sheet(actor=SYSTEM, programme=prog, data=_jpeg())
     assert services.purge_expired_sheets(actor=SYSTEM, today=sheet.delete_after) == 0
@@ -383,24 +382,17 @@ def test_a_scan_is_purged_after_the_programmes_retention(branch, trio, settings,
         )
         == 1
     )
-    assert not list(tmp_path.rglob("*.enc"))
+    assert not list(scan_dir.rglob("*.enc"))
     sheet.refresh_from_db()
     with pytest.raises(PayoutError):
         services.open_sheet(actor=SYSTEM, sheet=sheet)
 
 
 def test_the_daily_schedule_deletes_scans_past_their_retention_without_anyone_running_a_command(
-    branch, trio, settings, tmp_path
+    branch, trio, scan_dir
 ):
     from dangjian.jobs.registry import daily_items
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     prog = f.approved(branch, trio)
     kept = services.upload_sheet(actor=SYSTEM, programme=prog, data=_jpeg())
     due = services.upload_sheet(actor=SYSTEM, programme=prog, data=_jpeg())
@@ -409,7 +401,7 @@ def test_the_daily_schedule_deletes_scans_past_their_retention_without_anyone_ru
     due.refresh_from_db()
     kept.refresh_from_db()
     assert due.purged_at is not None and kept.purged_at is None
-    assert len(list(tmp_path.rglob("*.enc"))) == 1
+    assert len(list(scan_dir.rglob("*.enc"))) == 1
 
 
 # --- campaign winners (ratings hands them over) ------------------------------------------------------
