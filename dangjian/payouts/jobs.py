@@ -5,21 +5,17 @@ nothing, with progress on the programme page."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core.actors import SYSTEM, Actor, acting_user
-from dangjian.core.audit import log_action
+from dangjian.core.actors import SYSTEM, Actor
 from dangjian.core.scoping import require
 from dangjian.jobs import files
 from dangjian.jobs.models import ACTIVE, Job, JobStatus
 from dangjian.jobs.registry import register_daily, register_kind
-from dangjian.jobs.runner import enqueue
+from dangjian.jobs.uploads import start_upload
 
 from . import services
 from .models import BankBatch, ListStatus, Programme
@@ -28,39 +24,20 @@ LIST_KIND = "payouts.import_list"
 BANK_KIND = "payouts.import_bank_result"
 
 
-def _check_upload(data: bytes) -> None:
-    if not data:
-        raise ValidationError("文件为空。", code="empty")
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(
-            f"文件超过{settings.IMPORT_MAX_BYTES // (1024 * 1024)}MB上限。", code="too_large"
-        )
-
-
 def start_list_import(*, actor: Actor, programme: Programme, data: bytes, filename: str) -> Job:
     require(actor, "payouts.prepare", programme.org)
     if programme.status != ListStatus.DRAFT:
         raise services.PayoutError("名单已提交或已审批冻结，不能重新导入。", code="frozen")
-    _check_upload(data)
-    with transaction.atomic():
-        upload = files.save(data, folder="uploads", suffix=Path(filename).suffix)
-        job = Job.objects.create(
-            kind=LIST_KIND,
-            user=acting_user(actor),
-            org=programme.org,
-            params={"programme": programme.pk, "filename": Path(filename).name[:200]},
-            upload=upload,
-            step="run",
-        )
-        log_action(
-            actor=actor,
-            action="payouts.import_list.upload",
-            obj=programme,
-            org=programme.org,
-            data={"job": job.pk, "file": job.params["filename"], "sha256": hashlib.sha256(data).hexdigest()},
-        )
-        enqueue(job, "run")
-    return job
+    return start_upload(
+        actor=actor,
+        org=programme.org,
+        kind=LIST_KIND,
+        data=data,
+        filename=filename,
+        step="run",
+        params={"programme": programme.pk},
+        obj=programme,
+    )
 
 
 def latest_list_job(programme: Programme) -> Job | None:
@@ -92,34 +69,21 @@ def start_bank_result_import(*, actor: Actor, batch: BankBatch, data: bytes, fil
     require(actor, "payouts.pay", org)
     if batch.state != BankBatch.State.EXPORTED:
         raise services.PayoutError("该批次已回盘。", code="imported")
-    _check_upload(data)
     with transaction.atomic():
         # Serialise uploads for one batch: the check for a running job and the new job are one step.
         BankBatch.objects.select_for_update().filter(pk=batch.pk).first()
         if Job.objects.filter(kind=BANK_KIND, params__batch=batch.pk, status__in=ACTIVE).exists():
             raise services.PayoutError("该批次的回盘文件正在处理，请稍候刷新页面。", code="running")
-        upload = files.save(data, folder="uploads", suffix=Path(filename).suffix)
-        job = Job.objects.create(
-            kind=BANK_KIND,
-            user=acting_user(actor),
-            org=org,
-            params={
-                "batch": batch.pk,
-                "programme": batch.programme_id,
-                "filename": Path(filename).name[:200],
-            },
-            upload=upload,
-            step="run",
-        )
-        log_action(
+        return start_upload(
             actor=actor,
-            action="payouts.import_bank_result.upload",
-            obj=batch,
             org=org,
-            data={"job": job.pk, "file": job.params["filename"], "sha256": hashlib.sha256(data).hexdigest()},
+            kind=BANK_KIND,
+            data=data,
+            filename=filename,
+            step="run",
+            params={"batch": batch.pk, "programme": batch.programme_id},
+            obj=batch,
         )
-        enqueue(job, "run")
-    return job
 
 
 def latest_bank_job(programme: Programme) -> Job | None:

@@ -8,16 +8,13 @@ both go through these services.
 
 from __future__ import annotations
 
-import hashlib
 import io
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core.actors import SYSTEM, Actor, acting_user
+from dangjian.core.actors import SYSTEM, Actor
 from dangjian.core.audit import log_action
 from dangjian.core.importing import Report
 from dangjian.core.scoping import require
@@ -25,6 +22,7 @@ from dangjian.jobs import files
 from dangjian.jobs.models import Job, JobStatus
 from dangjian.jobs.registry import register_daily, register_kind
 from dangjian.jobs.runner import enqueue
+from dangjian.jobs.uploads import start_upload
 from dangjian.orgs.models import Level, Org
 
 IMPORT_KIND = "people.import_members"
@@ -37,29 +35,14 @@ def start_member_import(*, actor: Actor, org: Org, data: bytes, filename: str) -
     require(actor, "members.import", org)
     if org.level != Level.BRANCH:
         raise ValidationError("花名册只能导入到党支部。", code="not_a_branch")
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(f"文件超过{settings.IMPORT_MAX_BYTES // (1024 * 1024)}MB上限", code="too_large")
-    if not data:
-        raise ValidationError("文件为空", code="empty")
-    with transaction.atomic():
-        upload = files.save(data, folder="uploads", suffix=Path(filename).suffix)
-        job = Job.objects.create(
-            kind=IMPORT_KIND,
-            user=acting_user(actor),
-            org=org,
-            params={"filename": Path(filename).name[:200]},
-            upload=upload,
-            step="check",
-        )
-        log_action(
-            actor=actor,
-            action="people.import_members.upload",
-            org=org,
-            obj=job,
-            data={"job": job.pk, "file": job.params["filename"], "sha256": hashlib.sha256(data).hexdigest()},
-        )
-        enqueue(job, "check")
-    return job
+    return start_upload(
+        actor=actor,
+        org=org,
+        kind=IMPORT_KIND,
+        data=data,
+        filename=filename,
+        step="check",
+    )
 
 
 def is_clean(job: Job) -> bool:

@@ -22,8 +22,16 @@ def _payout_steps() -> list[str]:
     return ["prepared", "verified", "approved"]  # payouts.services.advance_list's three signatures
 
 
+def _upload_kinds() -> list[str]:
+    from dangjian.payouts.jobs import BANK_KIND, LIST_KIND
+    from dangjian.people.jobs import IMPORT_KIND
+
+    return [IMPORT_KIND, LIST_KIND, BANK_KIND]  # the kinds queued through jobs.uploads.start_upload
+
+
 # f-string actions whose values come from elsewhere: template → the values of its one placeholder.
 DYNAMIC = {
+    "{}.upload": _upload_kinds,
     "people.development.{}": lambda: list(STEP_LABELS),
     "payouts.{}_list": _payout_steps,
 }
