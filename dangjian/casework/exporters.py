@@ -10,11 +10,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core.actors import Actor
-from dangjian.core.exporting import ListExporter
+from dangjian.core.exporting import ListExporter, labels
+from dangjian.core.pii import mask_phone
 from dangjian.orgs.models import Org
 
 from . import selectors
-from .models import DONE_STATUSES, OPEN_STATUSES
+from .models import DONE_STATUSES, OPEN_STATUSES, Satisfaction, Source, Status, TargetReason, is_overdue
 
 
 def _year_range(field: str, year: int) -> dict:
@@ -69,9 +70,23 @@ class VisitLedger(_Ledger):
         return f"全年走访群众{agg['n']}人次，走访重点帮扶对象{agg['t']}名。"
 
     def iterate_rows(self) -> Iterator[list]:
-        for n, v in enumerate(self.queryset().iterator(chunk_size=2000), start=1):
-            target = f"是（{v.target.get_reason_display()}）" if v.target_id else ""
-            yield [n, v.date, v.org.name, v.visitor, v.visitee, v.address, target, v.raised]
+        reasons = labels(TargetReason.choices)
+        rows = self.queryset().values_list(
+            "date", "org__name", "visitor", "visitee", "address", "target_id", "target__reason", "raised"
+        )
+        for n, (day, org, visitor, visitee, address, target, reason, raised) in enumerate(
+            rows.iterator(chunk_size=2000), start=1
+        ):
+            yield [
+                n,
+                day,
+                org,
+                visitor,
+                visitee,
+                address,
+                f"是（{reasons[reason]}）" if target else "",
+                raised,
+            ]
 
 
 class RequestLedger(_Ledger):
@@ -141,23 +156,58 @@ class RequestLedger(_Ledger):
 
     def iterate_rows(self) -> Iterator[list]:
         today = timezone.localdate()
-        for n, r in enumerate(self.queryset().iterator(chunk_size=2000), start=1):
-            resolved = timezone.localdate(r.resolved_at) if r.resolved_at else None
+        sources, statuses, ratings = (
+            labels(Source.choices),
+            labels(Status.choices),
+            labels(Satisfaction.choices),
+        )
+        # The request's id keeps the DISTINCT (a request sent on and back joins its steps twice) from
+        # folding two requests with the same text and times into one row.
+        rows = self.queryset().values_list(
+            "pk",
+            "received_at",
+            "category__name",
+            "source",
+            "description",
+            "name",
+            "phone",
+            "org__name",
+            "deadline",
+            "resolved_at",
+            "status",
+            "reply",
+            "satisfaction",
+        )
+        for n, (
+            _,
+            received,
+            category,
+            source,
+            text,
+            name,
+            phone,
+            org,
+            deadline,
+            resolved_at,
+            status,
+            reply,
+            rating,
+        ) in enumerate(rows.iterator(chunk_size=2000), start=1):
             yield [
                 n,
-                timezone.localdate(r.received_at),
-                r.category.name,
-                r.get_source_display(),
-                r.description,
-                r.name,
-                r.phone if self.reveal else r.masked_phone,
-                r.org.name,
-                r.deadline,
-                resolved,
-                r.get_status_display(),
-                "逾期" if r.overdue_on(today) else "",
-                r.reply,
-                r.get_satisfaction_display() if r.satisfaction else "",
+                timezone.localdate(received),
+                category,
+                sources.get(source, source),
+                text,
+                name,
+                phone if self.reveal else mask_phone(phone),
+                org,
+                deadline,
+                timezone.localdate(resolved_at) if resolved_at else None,
+                statuses.get(status, status),
+                "逾期" if is_overdue(status, deadline, resolved_at, today) else "",
+                reply,
+                ratings.get(rating, "") if rating else "",
             ]
 
 

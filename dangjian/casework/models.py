@@ -6,11 +6,12 @@ Every row reaches its organization through a foreign key; nothing stores a copy 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.pii import EncryptedTextField, mask_phone
@@ -286,6 +287,14 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
+def is_overdue(status: str, deadline: date, resolved_at: datetime | None, day: date) -> bool:
+    """Open past its deadline, or finished after it, by the date in Beijing (a ledger asks it of
+    rows, not instances)."""
+    if status in OPEN_STATUSES:
+        return deadline < day
+    return resolved_at is not None and timezone.localdate(resolved_at) > deadline
+
+
 class Request(models.Model):
     """A resident's request. ``org`` is the organization handling it now; the steps keep its history.
 
@@ -349,10 +358,7 @@ class Request(models.Model):
         return self.status in OPEN_STATUSES
 
     def overdue_on(self, day: date) -> bool:
-        """Open past its deadline, or finished after it."""
-        if self.is_open:
-            return self.deadline < day
-        return self.resolved_at is not None and self.resolved_at.date() > self.deadline
+        return is_overdue(self.status, self.deadline, self.resolved_at, day)
 
     @property
     def masked_phone(self) -> str:

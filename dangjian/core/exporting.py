@@ -46,6 +46,12 @@ def raw_rows(qs: QuerySet[Any], chunk_size: int = 2000) -> Iterator[list[tuple[A
     return rows
 
 
+def labels(choices: Any) -> dict[Any, str]:
+    """A field's choices as plain text, looked up once per export. ``get_FOO_display()`` per row
+    rebuilds and hashes the lazy choices each call: over half of a 20,000-line ledger's time."""
+    return {value: str(label) for value, label in choices}
+
+
 def escape_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe in csv."""
     if isinstance(value, str) and value.startswith(FORMULA_LEADERS):

@@ -2,12 +2,13 @@
 research, settings, ledgers and pickers; everything out of scope is 404."""
 
 import io
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import pytest
 import time_machine
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.casework import services
 from dangjian.casework.models import Request, Status, Visit
@@ -166,6 +167,41 @@ def test_ledgers_print_and_export_for_a_branch_and_year(secretary_client, branch
     cells = [c.value for row in sheet.iter_rows() for c in row]
     assert '=HYPERLINK("x")' in cells and sheet.print_title_rows
     assert "张大娘" in secretary_client.get("/casework/ledger/visits/T-A/2023/").content.decode()
+
+
+def _ledger_rows(client, path: str) -> list[tuple]:
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(path).content)).active
+    return [row for row in sheet.iter_rows(min_row=3, values_only=True) if row[0] is not None]
+
+
+@time_machine.travel(aware(date(2023, 12, 20)), tick=False)
+def test_ledger_rows_carry_the_labels_the_masked_phone_and_lateness_by_the_date_in_beijing(
+    secretary_client, branch, cats
+):
+    late = request(branch, cats["policy"], received=date(2023, 3, 1), description="路灯坏了")
+    on_time = request(branch, cats["policy"], received=date(2023, 3, 1), description="路灯坏了")
+    # Finished at 01:00 in Beijing on the day after its deadline: still the deadline's day in UTC.
+    after = timezone.make_aware(datetime.combine(late.deadline + timedelta(days=1), time(1)))
+    Request.objects.filter(pk=late.pk).update(status=Status.RESOLVED, resolved_at=after)
+    Request.objects.filter(pk=on_time.pk).update(
+        status=Status.RESOLVED, resolved_at=after - timedelta(days=1)
+    )
+    with transaction.atomic():
+        target = services.mark_key_target(
+            actor=SYSTEM, org=branch, name="王大爷", reason="alone_elder", marked_on=date(2023, 1, 1)
+        )
+        services.record_visit(
+            actor=SYSTEM, org=branch, date=date(2023, 4, 1), visitor="李书记", visitee="王大爷", target=target
+        )
+
+    rows = _ledger_rows(secretary_client, "/casework/ledger/requests/T-A/2023/xlsx/")
+    # Two requests alike in every column shown are still two rows.
+    assert [r[4] for r in rows] == ["路灯坏了", "路灯坏了"]
+    assert {r[2] for r in rows} == {cats["policy"].name} and {r[3] for r in rows} == {"来访"}
+    assert {r[6] for r in rows} == {"139****5678"} and {r[10] for r in rows} == {"已办结"}
+    assert sorted(r[11] or "" for r in rows) == ["", "逾期"]
+    visit = _ledger_rows(secretary_client, "/casework/ledger/visits/T-A/2023/xlsx/")
+    assert [(r[3], r[4], r[6]) for r in visit] == [("李书记", "王大爷", "是（独居老人）")]
 
 
 def test_a_ledger_of_another_branch_is_404(outsider_client, branch):
