@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
 from dangjian.core.actors import Actor
+from dangjian.core.exporting import labels
 from dangjian.core.printing import html_to_pdf, setup_sheet_printing
 from dangjian.core.scoping import scoped
 from dangjian.orgs.models import Org
@@ -187,6 +188,7 @@ def ledger_xlsx(org: Org, year: int, *, actor: Actor) -> bytes:
         # Fitted to one landscape page wide: every character of width here shrinks the print.
         [11, 12, 26, 10, 14, 8, 8, 8, 6, 6, 6, 6, 6, 16, 20, 30],
     )
+    kinds, states, grades = labels(Kind.choices), labels(Participation.choices), labels(Grade.choices)
     for r, a in enumerate(data["activities"], start=3):
         # 应到 of a 支委会 is the committee on file: with no committee recorded it is 0, never a negative absence.
         absent = max(0, a.expected - a.present - a.on_leave)
@@ -196,7 +198,7 @@ def ledger_xlsx(org: Org, year: int, *, actor: Actor) -> bytes:
             r,
             [
                 a.date,
-                a.get_kind_display(),
+                kinds[a.kind],
                 a.title,
                 a.theme_category.name if a.theme_category else "",
                 a.place,
@@ -214,23 +216,23 @@ def ledger_xlsx(org: Org, year: int, *, actor: Actor) -> bytes:
     r = 3
     for a in data["activities"]:
         for row in a.missing_rows:
-            put(ws, r, [a.date, a.title, row.member.person.name, row.get_status_display(), row.reason])
+            put(ws, r, [a.date, a.title, row.member.person.name, states[row.status], row.reason])
             r += 1
     ws = sheet("合规日历", ["组织", *[f"{m}月" for m in range(1, 13)]], [24] + [12] * 12)
-    states = {"ok": "✓", "gap": "缺", "due": "待", "future": "", "none": ""}
+    marks = {"ok": "✓", "gap": "缺", "due": "待", "future": "", "none": ""}
     for r, row in enumerate(data["matrix"].rows, start=3):
         put(
             ws,
             r,
             [row.name]
             + [
-                states[c.state] + ("：" + "、".join(c.missing) if c.missing and c.state == "gap" else "")
+                marks[c.state] + ("：" + "、".join(c.missing) if c.missing and c.state == "gap" else "")
                 for c in row.cells
             ],
         )
     ws = sheet("民主评议", ["姓名", "评议等次"], [12, 12])
     for r, a in enumerate(data["appraisals"], start=3):
-        put(ws, r, [a.member.person.name, a.get_grade_display()])
+        put(ws, r, [a.member.person.name, grades[a.grade]])
     book.close()
     return buffer.getvalue()
 

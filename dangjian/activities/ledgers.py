@@ -9,11 +9,12 @@ from django.db.models import Q
 from django.urls import reverse
 
 from dangjian.core.actors import Actor
+from dangjian.core.exporting import labels
 from dangjian.core.ledgers import Column, RecordRef, Section
 from dangjian.core.scoping import scoped
 
 from . import selectors
-from .models import Activity, Appraisal, Status
+from .models import Activity, Appraisal, Grade, Kind, Status
 
 MEETING_COLUMNS = (
     Column("日期", 11),
@@ -41,6 +42,7 @@ def _meeting_rows(actor: Actor, org, year: int):
         .exclude(status=Status.CANCELLED)
         .select_related("org")
     ).order_by("date", "org__path", "id")
+    kinds = labels(Kind.choices)
     for a in activities.iterator(chunk_size=2000):
         note = "计划" if a.status == Status.PLANNED else ""
         if selectors.quorate(a) is False:
@@ -48,7 +50,7 @@ def _meeting_rows(actor: Actor, org, year: int):
         yield [
             a.date,
             a.org.short_name or a.org.name,
-            a.get_kind_display(),
+            kinds[a.kind],
             a.title,
             a.place,
             a.host,
@@ -65,13 +67,14 @@ def _compliance_rows(org, year: int):
 
 
 def _appraisal_rows(actor: Actor, org, year: int):
-    for a in (
+    grades = labels(Grade.choices)
+    for short_name, name, person, grade in (
         scoped(Appraisal.objects.all(), actor, "activities.view")
         .filter(org__path__startswith=org.path, year=year)
-        .select_related("org", "member__person")
         .order_by("org__path", "member__person__name")
+        .values_list("org__short_name", "org__name", "member__person__name", "grade")
     ):
-        yield [a.org.short_name or a.org.name, a.member.person.name, a.get_grade_display()]
+        yield [short_name or name, person, grades[grade]]
 
 
 def org_life_sections(actor: Actor, org, year: int) -> list[Section]:

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dangjian.core.actors import Actor
+from dangjian.core.exporting import labels
 from dangjian.core.ledgers import Column, Ledger, Section, get_ledger, ledger_named, register_ledger
 from dangjian.core.printing import html_to_pdf, setup_sheet_printing
 from dangjian.core.scoping import has_capability, scoped
@@ -74,10 +75,11 @@ def _task_rows(actor: Actor, org, year: int, category: str | None = None):
         .values_list("report__assignment_id", "label")
     ):
         evidence[assignment_id].append(label)
+    categories = labels(Category.choices)
     for a in assignments:
         yield [
             a.task.number,
-            a.task.get_category_display(),
+            categories[a.task.category],
             a.task.title,
             a.org.short_name or a.org.name,
             a.task.responsible_name,
