@@ -1,55 +1,150 @@
-"""Pinyin initials for search: a user finds 王凤侠 by typing ``wfx`` and 三海社区党委 by ``shsq``."""
+"""Pinyin initials for search: a user finds 王凤侠 by typing ``wfx`` and 三海社区党委 by ``shsq``.
+
+The letters are pypinyin's own (``lazy_pinyin(text, Style.FIRST_LETTER, strict=False)``, joined and
+lower-cased), read from a table made from pypinyin (``pinyin_initials.txt.gz`` beside this module,
+written by ``python -m dangjian.core.pinyin``): pypinyin itself keeps every reading of 47,000 phrases
+and 42,000 characters as Python lists, 48 MB in every process that computes one name (a 100,000-row
+roster import, a worker), where initials need a letter per character and the phrases, 17 MB.
+
+pypinyin reads a text run of Chinese characters by forward maximum matching over its phrase list
+(``pypinyin.seg.mmseg``, strict: a word is a listed phrase or one character), so 曾国藩 is zeng, not
+ceng; ``_cut`` is that same matching, and a test compares the table and every phrase with the
+installed pypinyin.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gzip
+import re
+from collections.abc import Iterable
 from functools import cache, lru_cache
-from typing import Any
+from pathlib import Path
 
-# pypinyin is loaded on the first name that needs it, not at start-up: its dictionaries take 55 MB
-# and a quarter of a second, which every process paid (a worker, a command) whether it read a
-# name or not.
+TABLE = Path(__file__).with_name("pinyin_initials.txt.gz")
+
+
+class _Table:
+    """The table, loaded on the first name: a quarter of a second, not paid by every process."""
+
+    __slots__ = ("chars", "phrases", "prefixes", "han")
+
+    def __init__(self, table: Iterable[str]):
+        lines = iter(table)
+        next(lines)  # the pypinyin version it was made from
+        # pypinyin's Chinese characters, as code point ranges: the runs that are cut into words.
+        ranges = [part.split("-") for part in next(lines).split()]
+        spans = "".join(f"\\U{int(a, 16):08x}-\\U{int(b, 16):08x}" for a, b in ranges)
+        self.han = re.compile(f"[{spans}]{{2,}}")  # runs of two or more: one character is no phrase
+        # A character's letter (by code point, for str.translate), where it is not the character itself.
+        self.chars: dict[int, str] = {}
+        # A phrase's letters, or None where they are its characters' letters one by one.
+        self.phrases: dict[str, str | None] = {}
+        for line in lines:
+            key, _, letters = line.rstrip("\n").partition("\t")
+            if len(key) == 1:
+                self.chars[ord(key)] = letters
+            elif key:
+                self.phrases[key] = letters or None
+        # Every beginning of a phrase (two characters or more, the phrases themselves included).
+        prefixes = set(self.phrases)
+        for phrase in self.phrases:
+            for end in range(2, len(phrase)):
+                prefixes.add(phrase[:end])
+        self.prefixes = prefixes
+
+    def letters(self, text: str) -> str:
+        """One letter per character (a character without pinyin is kept), then the letters of the
+        phrases read as phrases put in place."""
+        plain = text.translate(self.chars)
+        if len(text) < 2:
+            return plain
+        spliced: list[str] | None = None
+        for run in self.han.finditer(text):
+            for start, letters in self._phrases_in(run.group()):
+                if spliced is None:
+                    spliced = list(plain)
+                at = run.start() + start
+                spliced[at : at + len(letters)] = letters
+        return plain if spliced is None else "".join(spliced)
+
+    def _phrases_in(self, run: str) -> list[tuple[int, str]]:
+        """Where the phrases read with letters of their own start, and those letters, as pypinyin's
+        strict forward maximum matching (``mmseg.Seg(no_non_phrases=True).cut``) cuts the run: the
+        longest phrase at the start, else one character; a rest that is all a phrase's beginning but
+        holds no phrase at its start is read character by character to the end."""
+        found: list[tuple[int, str]] = []
+        prefixes, phrases = self.prefixes, self.phrases
+        i, size = 0, len(run)
+        while i < size - 1:
+            best = i + 1
+            end = i + 2
+            while end <= size and run[i:end] in prefixes:
+                if run[i:end] in phrases:
+                    best = end
+                end += 1
+            if best == i + 1:
+                if end > size:
+                    break  # the whole rest began a phrase and held none: one character at a time
+                i += 1
+                continue
+            letters = phrases[run[i:best]]
+            if letters is not None:
+                found.append((i, letters))
+            i = best
+        return found
 
 
 @cache
-def _pypinyin() -> tuple[Callable[[str], list[str]], dict[str, Any], int]:
-    """(first letters of a text, pypinyin's phrase list, its longest phrase's length)."""
-    from pypinyin import Style, lazy_pinyin
-    from pypinyin.constants import PHRASES_DICT
-
-    def letters(text: str) -> list[str]:
-        return lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False)
-
-    return letters, PHRASES_DICT, max(map(len, PHRASES_DICT), default=1)
-
-
-@lru_cache(maxsize=8192)
-def _char_initials(char: str) -> str:
-    return "".join(_pypinyin()[0](char))
+def _table() -> _Table:
+    with gzip.open(TABLE, "rt", encoding="utf-8") as fh:
+        return _Table(fh)
 
 
 @lru_cache(maxsize=65536)
 def name_initials(name: str) -> str:
-    """王凤侠 → "wfx": the first letter of each syllable (non-Chinese characters kept as they are).
-
-    pypinyin reads a word from its phrase list apart from its characters (曾国藩 is zeng, not ceng);
-    a name with no such word inside is read character by character from a cache, which gives the
-    same letters (tested over generated names) at a tenth of the cost — an import's 100,000 names.
-    """
-    text = name or ""
-    if _has_phrase(text):
-        return "".join(_pypinyin()[0](text)).lower()[:50]
-    return "".join(map(_char_initials, text)).lower()[:50]
+    """王凤侠 → "wfx": the first letter of each syllable (non-Chinese characters kept as they are)."""
+    return _table().letters(name or "").lower()[:50]
 
 
-def _has_phrase(text: str) -> bool:
-    """Does a word of pypinyin's phrase list (two characters or more) occur in ``text``?"""
-    size = len(text)
-    if size < 2:
-        return False
-    _letters, phrases, longest = _pypinyin()
-    for i in range(size - 1):
-        for j in range(i + 2, min(size, i + longest) + 1):
-            if text[i:j] in phrases:
-                return True
-    return False
+def build_table() -> str:
+    """The table's text, from the installed pypinyin (slow; for ``python -m`` and the tests)."""
+    import pypinyin
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT, RE_HANS
+
+    def letters(text: str) -> str:
+        return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default", strict=False))
+
+    ranges: list[list[int]] = []
+    for point in range(0x110000):
+        if 0xD800 <= point <= 0xDFFF or not RE_HANS.match(chr(point)):
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    lines = [f"pypinyin {pypinyin.__version__}", " ".join(f"{a:x}-{b:x}" for a, b in ranges)]
+    chars = {chr(point) for point in PINYIN_DICT} | {p for p in PHRASES_DICT if len(p) == 1}
+    by_char = {}
+    for char in sorted(chars):
+        found = letters(char)
+        if len(found) != 1 and found != char:
+            raise ValueError(f"{char}: {found!r}, not one letter")  # _Table.letters splices by position
+        by_char[char] = found
+        if found != char:
+            lines.append(f"{char}\t{found}")
+    for phrase in sorted(PHRASES_DICT):
+        if len(phrase) < 2 or not RE_HANS.match(phrase):
+            continue  # a phrase is only ever matched inside a run of Chinese characters
+        found = letters(phrase)
+        if len(found) != len(phrase):
+            raise ValueError(f"{phrase}: {found!r}, not one letter a character")
+        alone = "".join(by_char.get(c, c) for c in phrase)
+        lines.append(phrase if found == alone else f"{phrase}\t{found}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    with gzip.GzipFile(TABLE, "wb", mtime=0) as out:
+        out.write(build_table().encode("utf-8"))
+    print(f"wrote {TABLE}")
