@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 import openpyxl
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangjian.casework import services
@@ -202,6 +203,37 @@ def test_ledger_rows_carry_the_labels_the_masked_phone_and_lateness_by_the_date_
     assert sorted(r[11] or "" for r in rows) == ["", "逾期"]
     visit = _ledger_rows(secretary_client, "/casework/ledger/visits/T-A/2023/xlsx/")
     assert [(r[3], r[4], r[6]) for r in visit] == [("李书记", "王大爷", "是（独居老人）")]
+
+
+@time_machine.travel(aware(date(2023, 12, 20)), tick=False)
+def test_the_ledgers_issue_as_many_queries_for_12_records_as_for_2(secretary_client, branch, cats):
+    def count() -> list[int]:
+        counts = []
+        for which in ("requests", "visits"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert secretary_client.get(f"/casework/ledger/{which}/T-A/2023/xlsx/").status_code == 200
+            counts.append(len(ctx.captured_queries))
+        return counts
+
+    def add(n: int) -> None:
+        for i, category in zip(range(n), [*cats.values()] * n, strict=False):
+            request(branch, category, received=date(2023, 3, 1 + i), description=f"诉求{i}")
+            with transaction.atomic():
+                target = services.mark_key_target(
+                    actor=SYSTEM,
+                    org=branch,
+                    name=f"对象{i}",
+                    reason="alone_elder",
+                    marked_on=date(2023, 1, 1),
+                )
+                services.record_visit(
+                    actor=SYSTEM, org=branch, date=date(2023, 4, 1 + i), visitor="李书记", target=target
+                )
+
+    add(2)
+    few = count()
+    add(10)
+    assert count() == few
 
 
 def test_a_ledger_of_another_branch_is_404(outsider_client, branch):

@@ -45,14 +45,19 @@ def signers(roles) -> tuple:
 
 
 def programme(
-    org: Org, *, kind: str = Kind.REWARD, amounts: list[int] | None = None, name: str = "测试奖励"
+    org: Org,
+    *,
+    kind: str = Kind.REWARD,
+    amounts: list[int] | None = None,
+    name: str = "测试奖励",
+    first_seq: int = 0,
 ) -> Programme:
     amounts = amounts or [100_00, 200_00, 300_01]
     with transaction.atomic():
         prog = services.create_programme(
             actor=services_system(), org=org, name=name, kind=kind, year=2023, rule=Rule.LISTED
         )
-        people = [person(org, f"受益人{i}", seq=i) for i in range(len(amounts))]
+        people = [person(org, f"受益人{i}", seq=i) for i in range(first_seq, first_seq + len(amounts))]
         services.generate_list(
             actor=services_system(),
             programme=prog,

@@ -4,6 +4,8 @@ pays once over the session with the same idempotency as the API."""
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.core.models import AuditEntry
@@ -56,6 +58,19 @@ def test_the_sign_sheet_and_publicity_export_as_xlsx(admin_client, prog):
     for name in ("publicity", "sign_sheet"):
         r = admin_client.get(reverse(f"payouts:{name}", args=[prog.pk]) + "?format=xlsx")
         assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_the_exported_lists_issue_as_many_queries_for_30_lines_as_for_3(admin_client, branch, trio):
+    def count(prog: Programme, name: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            r = admin_client.get(reverse(f"payouts:{name}", args=[prog.pk]) + "?format=xlsx")
+            assert r.status_code == 200 and r.content[:2] == b"PK"
+        return len(ctx.captured_queries)
+
+    few = f.approved(branch, trio, name="三人名单")
+    many = f.approved(branch, trio, name="三十人名单", amounts=[100_00 + i for i in range(30)], first_seq=3)
+    for name in ("publicity", "sign_sheet"):
+        assert count(many, name) == count(few, name)
 
 
 def test_the_counter_finds_a_resident_by_name(secretary_client, prog):
