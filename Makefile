@@ -23,6 +23,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m dangjian.core.pinyin
 	touch $@
 
 # Refresh the lock after changing dependencies in pyproject.toml (needs the index; see README).

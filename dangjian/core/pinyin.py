@@ -1,20 +1,22 @@
 """Pinyin initials for search: a user finds 王凤侠 by typing ``wfx`` and 三海社区党委 by ``shsq``.
 
 The letters are pypinyin's own (``lazy_pinyin(text, Style.FIRST_LETTER, strict=False)``, joined and
-lower-cased), read from a table made from pypinyin (``pinyin_initials.txt.gz`` beside this module,
-written by ``python -m dangjian.core.pinyin``): pypinyin itself keeps every reading of 47,000 phrases
-and 42,000 characters as Python lists, 48 MB in every process that computes one name (a 100,000-row
-roster import, a worker), where initials need a letter per character and the phrases, 17 MB.
+lower-cased), read from a table made from the installed pypinyin (``pinyin_initials.txt.gz`` beside
+this module, written by ``python -m dangjian.core.pinyin`` on every ``make`` install; derived from a
+dependency, so never committed): pypinyin itself keeps every reading of 47,000 phrases and 42,000
+characters as Python lists, 48 MB in every process that computes one name (a 100,000-row roster
+import, a worker), where initials need a letter per character and the phrases, 17 MB.
 
 pypinyin reads a text run of Chinese characters by forward maximum matching over its phrase list
-(``pypinyin.seg.mmseg``, strict: a word is a listed phrase or one character), so 曾国藩 is zeng, not
-ceng; ``_cut`` is that same matching, and a test compares the table and every phrase with the
-installed pypinyin.
+(``pypinyin.seg.mmseg``, strict: a word is a listed phrase or one character), so 重庆 is cq though 重
+alone is z; ``_Table._phrases_in`` is that same matching, and the tests compare it with the installed
+pypinyin on thousands of phrases, alone and overlapping.
 """
 
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -96,8 +98,20 @@ class _Table:
 
 @cache
 def _table() -> _Table:
+    if not TABLE.exists():
+        write_table()
     with gzip.open(TABLE, "rt", encoding="utf-8") as fh:
         return _Table(fh)
+
+
+def write_table() -> None:
+    """Make the table from the installed pypinyin (``make`` does it on every install, so it follows
+    pypinyin's version; a process that finds it missing makes it once). Written aside and renamed,
+    so a process reading it never sees half a file."""
+    temporary = TABLE.with_name(f".{TABLE.name}.{os.getpid()}")
+    with gzip.GzipFile(temporary, "wb", mtime=0) as out:
+        out.write(build_table().encode("utf-8"))
+    os.replace(temporary, TABLE)
 
 
 @lru_cache(maxsize=65536)
@@ -145,6 +159,4 @@ def build_table() -> str:
 
 
 if __name__ == "__main__":
-    with gzip.GzipFile(TABLE, "wb", mtime=0) as out:
-        out.write(build_table().encode("utf-8"))
-    print(f"wrote {TABLE}")
+    write_table()
