@@ -109,7 +109,8 @@ def write_table() -> None:
     pypinyin's version; a process that finds it missing makes it once). Written aside and renamed,
     so a process reading it never sees half a file."""
     temporary = TABLE.with_name(f".{TABLE.name}.{os.getpid()}")
-    with gzip.GzipFile(temporary, "wb", mtime=0) as out:
+    # No name and no time in the gzip header: the same pypinyin makes the same bytes.
+    with temporary.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
         out.write(build_table().encode("utf-8"))
     os.replace(temporary, TABLE)
 
