@@ -90,3 +90,47 @@ def test_a_refused_statement_raises_djangos_error_and_the_statement_still_runs_a
     with pytest.raises(IntegrityError), transaction.atomic():
         fetch(other, [timezone.now(), "1" * 64])
     assert AuditEntry.objects.filter(action="core.test2").count() == 3
+
+
+def _prepared_here() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_statement_is_prepared_once_per_session_and_outlives_a_rolled_back_transaction():
+    from django.db import connection
+
+    from dangjian.core.rows import fetch
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statements are prepared on PostgreSQL only")
+    sql = "SELECT %s::int + 1, '100%%'"
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        assert fetch(sql, [1]) == [(2, "100%")]
+        raise ZeroDivisionError  # the transaction that prepared it is rolled back
+    prepared = _prepared_here()
+    assert len([n for n in prepared if n.startswith("dj_")]) >= 1
+    for n in range(3):
+        with transaction.atomic():
+            assert fetch(sql, [n]) == [(n + 1, "100%")]
+    assert _prepared_here() == prepared  # executed, not prepared again
+
+
+def test_a_session_another_process_prepared_on_is_asked_what_it_holds():
+    """A session inherited through fork() may hold statements this process never prepared: they are
+    read from the server rather than prepared twice (which PostgreSQL refuses)."""
+    from django.db import connection
+
+    from dangjian.core import rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statements are prepared on PostgreSQL only")
+    sql = "SELECT %s::text || 'x'"
+    assert rows.fetch(sql, ["a"]) == [("ax",)]
+    pid, held = rows._SESSIONS[connection.connection]
+    rows._SESSIONS[connection.connection] = pid + 1, set()  # as the forked process finds it
+    assert rows.fetch(sql, ["b"]) == [("bx",)]
+    assert rows._SESSIONS[connection.connection][1] >= held

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, connections
 
 from dangjian.jobs import schedule
 from dangjian.jobs.runner import reap, worker_name
@@ -87,7 +87,15 @@ class Command(BaseCommand):
 
         # Batch mode works in this process (tests share its database connection); otherwise RQ forks
         # a work horse per job, so a crash in a job never takes the worker down.
-        worker_class = SimpleWorker if batch else Worker
+        class ForkingWorker(Worker):
+            def fork_work_horse(self, job: Any, queue: Any) -> None:
+                # The work horse opens a database session of its own: one inherited through fork()
+                # is the worker's too, and two processes writing to one socket, or preparing
+                # statements the other does not know of (core.rows.fetch), break each other.
+                connections.close_all()
+                super().fork_work_horse(job, queue)
+
+        worker_class = SimpleWorker if batch else ForkingWorker
         # django_rq annotates worker_class as rq's Worker; rq 2's SimpleWorker is a sibling (BaseWorker).
         worker = django_rq.get_worker("default", worker_class=worker_class, job_class=TaskJob)  # type: ignore[arg-type]
         worker.work(burst=batch, with_scheduler=not batch, logging_level="WARNING")
