@@ -706,11 +706,14 @@ def allocate_ids(model, n: int) -> list[int]:
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             # One row back, not n: the range when the keys came out consecutive (nobody else took
-            # one meanwhile), else every key.
+            # one meanwhile), else every key. The sequence is named once, in a sub-select: called
+            # per row, pg_get_serial_sequence took eight times as long as the nextval itself
+            # (10,000 keys 60 ms → 8 ms).
             cursor.execute(
                 "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL"
                 " ELSE array_agg(v ORDER BY v) END"
-                " FROM (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS v FROM generate_series(1, %s)) AS s",
+                " FROM (SELECT nextval((SELECT pg_get_serial_sequence(%s, %s)::regclass)) AS v"
+                " FROM generate_series(1, %s)) AS s",
                 [table, pk, n],
             )
             low, high, scattered = cursor.fetchone()
@@ -792,8 +795,12 @@ def insert_columns(model, columns: dict[str, list], *, order_by: str = "") -> No
         params.sort(key=operator.itemgetter(names.index(order_by)))
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            # Identifiers come from the model and are quoted; values go through COPY's own encoding.
-            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            # Identifiers come from the model and are quoted. Binary COPY, each value dumped as its
+            # column's own type: the text format cost the client ~5 µs a row to escape and the
+            # server as much again to parse (100,000 persons: 0.48 → 0.09 s client, 1.1 → 0.3 s).
+            types = _column_types(cursor, table, column_list)
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 for values in params:
                     copy.write_row(values)
             return
@@ -801,6 +808,20 @@ def insert_columns(model, columns: dict[str, list], *, order_by: str = "") -> No
         sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
         for start in range(0, len(params), BATCH):
             cursor.executemany(sql, params[start : start + BATCH])
+
+
+_COLUMN_TYPES: dict[tuple[str, str, str], list[int]] = {}
+
+
+def _column_types(cursor, table: str, column_list: str) -> list[int]:
+    """The PostgreSQL type oids of ``column_list`` in ``table``, as the server declares them (asked
+    once per process and database: a binary COPY must name them)."""
+    key = (cursor.db.alias, table, column_list)
+    if key not in _COLUMN_TYPES:
+        # Identifiers come from the model and are quoted.
+        cursor.execute(f"SELECT {column_list} FROM {table} LIMIT 0")  # noqa: S608
+        _COLUMN_TYPES[key] = [column.type_code for column in cursor.description]
+    return _COLUMN_TYPES[key]
 
 
 def _prepare_column(field, values: list, conn) -> list:
