@@ -58,7 +58,7 @@ class Person(models.Model):
         db_index=False,  # indexed where set (Meta.indexes): most persons have no household
     )
     name = models.CharField("姓名", max_length=50)  # indexed in Meta.indexes
-    name_initials = models.CharField("姓名拼音首字母", max_length=50, db_index=True, blank=True)
+    name_initials = models.CharField("姓名拼音首字母", max_length=50, blank=True)  # Meta.indexes
     id_number = EncryptedTextField("身份证号", blank=True)
     # The blind indexes are looked up by equality only: indexed in Meta.indexes, which (unlike
     # db_index) adds no varchar_pattern_ops twin on PostgreSQL for LIKE searches nobody makes.
@@ -99,8 +99,10 @@ class Person(models.Model):
         # not infer <> '' from an equality), hence the plain one.
         indexes = [
             # Names are searched by equality, order and LIKE '%…%' (which no btree serves), never by
-            # prefix: no pattern-ops twin. Initials are searched by prefix: name_initials keeps db_index.
+            # prefix: no pattern-ops twin. Initials are searched by prefix as a range
+            # (selectors.initials_q), never by LIKE: no twin either.
             models.Index(fields=["name"], name="person_name"),
+            models.Index(fields=["name_initials"], name="person_name_initials"),
             models.Index(fields=["id_index"], name="person_id_index"),
             models.Index(fields=["phone_index"], name="person_phone_index"),
             models.Index(fields=["household"], condition=Q(household__isnull=False), name="person_household"),
