@@ -544,13 +544,14 @@ class MemberImporter(Importer):
         person_ids = allocate_ids(Person, len(values))
         spans = [slice(start, start + STAGE_CHUNK) for start in range(0, len(values), STAGE_CHUNK)]
 
-        def persons() -> Iterator[dict[str, list]]:
-            for span in spans:
-                yield self._person_columns(values[span], person_ids[span], now, org_id)
-                if tick is not None:
-                    tick(len(values[span]))
-
-        insert_chunks(Person, persons(), order_by="id_index")
+        insert_chunks(
+            Person,
+            (self._person_columns(values[s], person_ids[s], now, org_id) for s in spans),
+            order_by="id_index",
+        )
+        # Only now: a job's progress is written through the same connection, which a COPY holds.
+        if tick is not None:
+            tick(len(values))
         self._enroll(person_ids, values, today, now, org_id)
 
     def _enroll(self, person_ids: list[int], values: list[dict], today: date, now, org_id: int) -> None:
@@ -796,6 +797,9 @@ def insert_chunks(model, chunks: Iterable[dict[str, list]], *, order_by: str = "
     timestamp once), so what is stored is the same as the fields would store. PostgreSQL then loads
     the rows with COPY; SQLite binds them with executemany. Callers give every non-null column,
     timestamps included (``auto_now`` is not applied here).
+
+    The chunks are built while the statement runs: on PostgreSQL nothing that makes them may use the
+    connection (a COPY holds it).
 
     ``order_by`` names a column to write each chunk's rows in the order of (their keys, given, stay
     theirs): the database then adds that column's index entries in order, leaf after leaf, where a
