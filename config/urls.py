@@ -5,6 +5,9 @@ from dangjian.api.api import api
 from dangjian.casework import urls as casework_urls
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and an API request (the counter's tablets, hundreds
+    # a second) would otherwise be matched against every page's pattern before its own.
+    path("api/v1/", api.urls),
     path("", include("dangjian.core.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
@@ -18,7 +21,6 @@ urlpatterns = [
     path("checklists/", include("dangjian.checklists.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("jobs/", include("dangjian.jobs.urls")),
-    path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -103,13 +104,26 @@ def fetch(sql: str, params: Sequence[Any], *, using: str | None = None) -> list[
     forgets every prepared statement at each ROLLBACK (``DEALLOCATE ALL``) and the counter rolls back
     every refused tap; a prepared statement outlives a rolled-back transaction on the server."""
     connection = transaction.get_connection(using)
-    if connection.vendor == "postgresql":
-        sql = _execute_prepared(connection, sql, len(params))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+    statement = _execute_prepared(connection, sql, len(params))
+    # On psycopg's own cursor, as Django's would run it (its errors, its transaction, the query log
+    # tests count) without the wrappers, nor the description built only to see whether rows came.
+    connection.validate_no_broken_transaction()
+    start = time.monotonic()
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        pgresult = cursor.pgresult
+        rows = cursor.fetchall() if pgresult is not None and pgresult.status == _TUPLES_OK else []
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+    return rows
 
 
+# psycopg.pq.ExecStatus.TUPLES_OK: psycopg is only imported on PostgreSQL.
+_TUPLES_OK = 2
 # statement → (its name, its PREPARE), built once per process.
 _PREPARES: dict[str, tuple[str, str]] = {}
 # The names each database session holds, with the process that read them: a session used by the
