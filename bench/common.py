@@ -91,3 +91,58 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss() -> float | None:
+    """Linux: set this process's peak RSS (VmHWM) back to its RSS now, and return that RSS in MB; so
+    ``own_peak_rss_mb()`` then measures one phase, not the process's whole past (ru_maxrss cannot be
+    reset). None where /proc is not there."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return None
+    return _status_mb("VmRSS")
+
+
+def own_peak_rss_mb() -> float | None:
+    """Linux: this process's peak RSS since it started or since ``reset_peak_rss`` (VmHWM), or None."""
+    return _status_mb("VmHWM")
+
+
+# Run a script (argv[1:]) and print its own peak RSS on stderr as it exits. A child's ru_maxrss
+# (RUSAGE_CHILDREN) starts at its parent's peak: Linux keeps the peak of the memory the child had
+# before exec, which after vfork is the parent's, so a bench that held 360 MB saw every command it
+# ran "peak" at 360 MB. VmHWM is the child's own memory's.
+PEAK_REPORTING = """
+import atexit, runpy, sys
+def report():
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("PEAK_RSS_KB " + line.split()[1] + "\\n")
+    except OSError:
+        pass
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def reported_peak_rss_mb(stderr: str) -> float | None:
+    """The peak RSS a ``PEAK_REPORTING`` child printed, in MB."""
+    for line in reversed(stderr.splitlines()):
+        if line.startswith("PEAK_RSS_KB "):
+            return int(line.split()[1]) / 1024
+    return None
