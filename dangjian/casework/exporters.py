@@ -156,6 +156,8 @@ class RequestLedger(_Ledger):
 
     def iterate_rows(self) -> Iterator[list]:
         today = timezone.localdate()
+        # The zone's time zone looked up once: timezone.localdate() asks for it on every call.
+        beijing = timezone.get_current_timezone()
         sources, statuses, ratings = (
             labels(Source.choices),
             labels(Status.choices),
@@ -193,9 +195,10 @@ class RequestLedger(_Ledger):
             reply,
             rating,
         ) in enumerate(rows.iterator(chunk_size=2000), start=1):
+            resolved_on = resolved_at.astimezone(beijing).date() if resolved_at else None
             yield [
                 n,
-                timezone.localdate(received),
+                received.astimezone(beijing).date(),
                 category,
                 sources.get(source, source),
                 text,
@@ -203,9 +206,9 @@ class RequestLedger(_Ledger):
                 phone if self.reveal else mask_phone(phone),
                 org,
                 deadline,
-                timezone.localdate(resolved_at) if resolved_at else None,
+                resolved_on,
                 statuses.get(status, status),
-                "逾期" if is_overdue(status, deadline, resolved_at, today) else "",
+                "逾期" if is_overdue(status, deadline, resolved_on, today) else "",
                 reply,
                 ratings.get(rating, "") if rating else "",
             ]

@@ -6,7 +6,7 @@ Every row reaches its organization through a foreign key; nothing stores a copy 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -287,12 +287,12 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
-def is_overdue(status: str, deadline: date, resolved_at: datetime | None, day: date) -> bool:
-    """Open past its deadline, or finished after it, by the date in Beijing (a ledger asks it of
-    rows, not instances)."""
+def is_overdue(status: str, deadline: date, resolved_on: date | None, day: date) -> bool:
+    """Open past its deadline, or finished (``resolved_on``, the date in Beijing) after it. A ledger
+    asks it of rows, not instances."""
     if status in OPEN_STATUSES:
         return deadline < day
-    return resolved_at is not None and timezone.localdate(resolved_at) > deadline
+    return resolved_on is not None and resolved_on > deadline
 
 
 class Request(models.Model):
@@ -358,7 +358,8 @@ class Request(models.Model):
         return self.status in OPEN_STATUSES
 
     def overdue_on(self, day: date) -> bool:
-        return is_overdue(self.status, self.deadline, self.resolved_at, day)
+        resolved_on = timezone.localdate(self.resolved_at) if self.resolved_at else None
+        return is_overdue(self.status, self.deadline, resolved_on, day)
 
     @property
     def masked_phone(self) -> str:
