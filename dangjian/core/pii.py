@@ -182,6 +182,15 @@ def decryptor() -> Callable[[str], str]:
     return batch() if batch is not None else cipher.decrypt
 
 
+def shown(mask: Callable[[str], str], reveal: bool) -> Callable[[str | None], str]:
+    """A stored token as an export shows it, opened by the cipher's batch reader: in full when the
+    caller may reveal it, else through ``mask`` ("" for nothing stored)."""
+    decrypt = decryptor()
+    if reveal:
+        return lambda token: decrypt(token) if token else ""
+    return lambda token: mask(decrypt(token)) if token else ""
+
+
 def encrypt_many(values: list[str | None]) -> list[str | None]:
     """What ``EncryptedTextField`` stores for each value (None and "" as they are), in one call where
     the cipher offers ``encrypt_many``."""

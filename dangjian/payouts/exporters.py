@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 
 from dangjian.core.actors import Actor
 from dangjian.core.exporting import ListExporter, raw_rows
 from dangjian.core.money import fmt_yuan
-from dangjian.core.pii import decryptor, mask_id
+from dangjian.core.pii import mask_id, shown
 
 from .models import BankBatch, Programme
 
@@ -17,20 +17,11 @@ from .models import BankBatch, Programme
 def _lines(programme: Programme, *extra: str) -> Iterator[tuple]:
     """The list's lines as the driver returns them (line, name, ID token, extra columns…, amount): a
     100,000-line list builds no model instances and runs no field converters (every column is a
-    number or text; the ID numbers are opened by ``_id_shown``)."""
+    number or text; the ID numbers are opened by ``pii.shown``)."""
     rows = programme.entitlements.order_by("line_no").values_list(
         "line_no", "name", "id_number", *extra, "amount_fen"
     )
     return chain.from_iterable(raw_rows(rows))
-
-
-def _id_shown(reveal: bool) -> Callable[[str], str]:
-    """An ID number's stored token as the list shows it: in full, or masked. The cipher's batch reader
-    opens each (the field's converter cost half a 100,000-line export)."""
-    decrypt = decryptor()
-    if reveal:
-        return lambda token: decrypt(token) if token else ""
-    return lambda token: mask_id(decrypt(token)) if token else ""
 
 
 class SignSheetExporter(ListExporter):
@@ -60,7 +51,7 @@ class SignSheetExporter(ListExporter):
         return f"{self.programme.org.name}{self.programme}签领表"
 
     def iterate_rows(self) -> Iterator[list[Any]]:
-        show = _id_shown(self.reveal)
+        show = shown(mask_id, self.reveal)
         for line_no, name, number, shares, fen in _lines(self.programme, "shares"):
             yield [line_no, name, show(number), shares, fmt_yuan(fen), "", "", "", ""]
 
@@ -82,7 +73,7 @@ class PublicityExporter(ListExporter):
         return f"{self.programme.org.name}{self.programme}公示名单"
 
     def iterate_rows(self) -> Iterator[list[Any]]:
-        show = _id_shown(reveal=False)
+        show = shown(mask_id, reveal=False)
         for line_no, name, number, fen in _lines(self.programme):
             yield [line_no, name, show(number), fmt_yuan(fen)]
 
@@ -104,7 +95,7 @@ class BankBatchExporter(ListExporter):
         return ""
 
     def iterate_rows(self) -> Iterator[list[Any]]:
-        show = _id_shown(self.reveal)
+        show = shown(mask_id, self.reveal)
         rows = self.batch.lines.order_by("pk").values_list(
             "pk", "entitlement__name", "entitlement__id_number", "amount_fen"
         )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.core.actors import Actor
 from dangjian.core.dates import whole_years
 from dangjian.core.exporting import ListExporter, raw_rows
-from dangjian.core.pii import decryptor, mask_id, mask_phone
+from dangjian.core.pii import mask_id, mask_phone, shown
 
 from .importers import format_month
 from .models import Member, MemberStatus
@@ -105,20 +105,7 @@ class RosterExporter(ListExporter):
             found = months[raw] = format_month(as_date(raw))
             return found
 
-        decrypt = decryptor()
-        if self.reveal:
-
-            def show_phone(token: str | None) -> str:
-                return decrypt(token) if token else ""
-
-            show_id = show_phone
-        else:
-
-            def show_phone(token: str | None) -> str:
-                return mask_phone(decrypt(token)) if token else ""
-
-            def show_id(token: str | None) -> str:
-                return mask_id(decrypt(token)) if token else ""
+        show_phone, show_id = shown(mask_phone, self.reveal), shown(mask_id, self.reveal)
 
         statuses = STATUS_LABELS
         n = 0
