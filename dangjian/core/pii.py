@@ -45,6 +45,7 @@ class Cipher(Protocol):
 
 
 _UNREADABLE = "PII value cannot be decrypted with the configured keys"
+_URLSAFE = bytes.maketrans(b"-_", b"+/")  # urlsafe base64 back to the standard alphabet
 
 
 class FernetCipher:
@@ -136,12 +137,14 @@ class AeadCipher:
         """``decrypt`` with its lookups done once: the newest key's token (nearly every one) opens
         with one call; anything else goes through ``decrypt``."""
         newest, prefix, key_id, decrypt = self._newest.decrypt, self.PREFIX, self._newest_id, self.decrypt
-        decode = base64.urlsafe_b64decode
+        # urlsafe_b64decode(text) is this, less two layers of Python calls: a third of the time
+        # base64 took per value.
+        a2b, urlsafe = binascii.a2b_base64, _URLSAFE
 
         def fast(token: str) -> str:
             if token.startswith(prefix):
                 try:
-                    blob = decode(token[3:])
+                    blob = a2b(token[3:].encode().translate(urlsafe))
                     if blob[:4] == key_id:
                         return newest(blob[4:16], blob[16:], None).decode()
                 except (binascii.Error, ValueError, InvalidTag):
