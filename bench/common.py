@@ -87,6 +87,34 @@ def page(user, path: str, repeat: int = 5) -> tuple[float, int, int]:
     return ms, queries, response.status_code
 
 
+def cpu_clock() -> Callable[[], float]:
+    """A clock of the CPU seconds spent on this process's work: its own (all threads) plus, on
+    PostgreSQL, the server backend's that answers its queries, read from /proc (the bench's server
+    runs on this machine). On a shared machine wall time charges a neighbour's minute to whichever
+    side of a comparison it fell in; CPU time does not, and the backend's share keeps a query's cost
+    in the figure of the side that runs it."""
+    from django.db import connection
+
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = f"/proc/{cursor.fetchone()[0]}/stat"
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def backend_seconds() -> float:
+        if backend is None:
+            return 0.0
+        try:
+            with open(backend) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # another machine's server, or the connection was replaced
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    return lambda: time.process_time() + backend_seconds()
+
+
 def peak_rss_mb() -> float:
     import resource
 
