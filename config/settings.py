@@ -172,6 +172,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangjian.core.middleware.BearerApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dangjian.core.middleware.DemoLoopbackMiddleware",
@@ -186,8 +187,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "dangjian.core.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+]
+# A call to the API with a bearer token and no session takes this chain instead (BearerApiMiddleware):
+# the same response headers, no session, CSRF, login policy, messages or htmx.
+API_TOKEN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "dangjian.core.middleware.DemoLoopbackMiddleware",
+    "dangjian.core.middleware.ClientIpMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dangjian.core.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -12,9 +12,10 @@ from django.utils import timezone
 from dangjian.core.actors import PUBLIC, SYSTEM, Actor, acting_user
 from dangjian.core.audit import log_action
 from dangjian.core.rows import fetch, instance_from_row
-from dangjian.core.scoping import require
+from dangjian.core.scoping import remember_grants, require
 from dangjian.orgs.models import Org
 
+from .grants import GRANT_ROWS_SQL, grant_params, grants_from_rows
 from .models import ApiToken, PasswordHistory, Role, RoleAssignment, SecurityPolicy, User
 from .roles import DEFAULT_ROLES, exclusion_conflict, may_grant
 
@@ -342,17 +343,26 @@ def set_second_factor_for_everyone(*, actor: Actor, required: bool) -> SecurityP
 
 
 _USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
+# The token's user and, in the same statement, the rows of its grants (accounts.grants): every API
+# request needs both, and one round trip fewer is ~0.25 ms of CPU a request (client and server).
+# The user's row is the one with the token's id; each grant row has NULL there.
+_NULLS = ", ".join(["NULL"] * (2 + len(_USER_COLUMNS)))
 _TOKEN_USER_SQL = (
-    "SELECT t.id, (t.last_used_at IS NULL OR t.last_used_at < %s), "  # noqa: S608 — the user's columns, named by its own model
+    "WITH tu AS (SELECT t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS untouched, "  # noqa: S608 — the user's columns, named by its own model
     + ", ".join(f'u."{f.column}"' for f in User._meta.concrete_fields)
     + " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id"
     " WHERE t.digest = %s AND t.revoked = %s AND u.is_active = %s"
-    " AND (t.expires_at IS NULL OR t.expires_at > %s)"
+    " AND (t.expires_at IS NULL OR t.expires_at > %s))"
+    " SELECT tu.*, NULL, NULL, NULL, NULL FROM tu"
+    f" UNION ALL SELECT {_NULLS}, g.* FROM ("
+    + GRANT_ROWS_SQL.format(user="(SELECT tu.id FROM tu)")
+    + ") g"
 )
 
 
 def user_for_api_token(token: str) -> User | None:
-    """The active user an API bearer token belongs to (unrevoked, unexpired), or None.
+    """The active user an API bearer token belongs to (unrevoked, unexpired), or None; the user comes
+    with the grants it holds today (core.scoping.grants_for asks no more).
 
     Touches the token's last use at most once a minute, so reads through the API stay reads. Every
     API request asks, so the question is one statement written in SQL, its user loaded through the
@@ -361,11 +371,16 @@ def user_for_api_token(token: str) -> User | None:
         return None
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
+    today = connection.ops.adapt_datefield_value(timezone.localdate(now))
     params = [adapt(now - timedelta(minutes=1)), ApiToken.digest_of(token), False, True, adapt(now)]
-    rows = fetch(_TOKEN_USER_SQL, params)
-    if not rows:
+    rows = fetch(_TOKEN_USER_SQL, params + grant_params(today))
+    users = [row for row in rows if row[0] is not None]
+    if not users:
         return None
-    token_id, untouched, *columns = rows[0]
+    token_id, untouched, *columns = users[0][: 2 + len(_USER_COLUMNS)]
     if untouched:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-    return instance_from_row(User, _USER_COLUMNS, columns, connection.alias)
+    user = instance_from_row(User, _USER_COLUMNS, columns, connection.alias)
+    if not user.is_superuser:  # a superuser's grants are every root's, which grants_of reads
+        remember_grants(user, grants_from_rows([row[-4:] for row in rows if row[0] is None]))
+    return user

@@ -59,9 +59,15 @@ def grants_for(actor: Viewer) -> list[Grant]:
         return cached
     # Roles and the tree are the accounts and orgs apps'; accounts provides the computation.
     grants: list[Grant] = registry.provider("grants")(actor)
+    remember_grants(actor, grants)
+    return grants
+
+
+def remember_grants(actor: Viewer, grants: list[Grant]) -> None:
+    """Cache ``grants`` as the actor's for this request (a provider that read them with the user, as
+    the API's token lookup does, saves grants_for its statement)."""
     # Cached on the user object, which lives as long as the request; UserLike does not declare it.
     actor.__dict__["_dangjian_grants"] = grants
-    return grants
 
 
 def has_capability(actor: Viewer, capability: str, org: HasPath | None = None) -> bool:
