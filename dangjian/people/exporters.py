@@ -14,7 +14,7 @@ from django.utils import timezone
 from dangjian.core.actors import Actor
 from dangjian.core.dates import whole_years
 from dangjian.core.exporting import ListExporter, raw_rows
-from dangjian.core.pii import mask_id, mask_phone, shown
+from dangjian.core.pii import mask_id, mask_phone, shown_all
 
 from .importers import format_month
 from .models import Member, MemberStatus
@@ -81,11 +81,11 @@ class RosterExporter(ListExporter):
         # to building Person and Member objects) and no per-value field converters either. Each cell
         # is derived from the raw value once per distinct value (a roll repeats its dates: birthdays
         # across 24,000 days, joining months across a few hundred), and the two encrypted columns
-        # are decrypted by the cipher's batch reader (AES-GCM, about a microsecond each). SQLite's
-        # dates are read as the text they are stored as: Python's sqlite3 would parse every one into
-        # a date through Django's converter for the column's declared type (300,000 calls in a
-        # 100,000-member roll, a tenth of its rows' time) only for the cache to key on it.
-        # PostgreSQL's driver parses them in C, cheaper than the server's cast to text.
+        # are decrypted a chunk at a time by the cipher's batch reader (AES-GCM, about a microsecond
+        # each). SQLite's dates are read as the text they are stored as: Python's sqlite3 would
+        # parse every one into a date through Django's converter for the column's declared type
+        # (300,000 calls in a 100,000-member roll, a tenth of its rows' time) only for the cache to
+        # key on it. PostgreSQL's driver parses them in C, cheaper than the server's cast to text.
         on_sqlite = connections[self.members.db].vendor == "sqlite"
 
         def as_stored(field: str) -> Any:
@@ -119,11 +119,13 @@ class RosterExporter(ListExporter):
         standings = _PerValue(lambda raw: whole_years(as_date(raw), today))  # Member.standing_years
         months = _PerValue(lambda raw: format_month(as_date(raw)), blank="")
 
-        show_phone, show_id = shown(mask_phone, self.reveal), shown(mask_id, self.reveal)
+        show_phones, show_ids = shown_all(mask_phone, self.reveal), shown_all(mask_id, self.reveal)
 
         statuses = STATUS_LABELS
         n = 0
         for chunk in raw_rows(qs):
+            phones = show_phones([row[10] for row in chunk])
+            id_numbers = show_ids([row[11] for row in chunk])
             for (
                 name,
                 sex,
@@ -135,11 +137,11 @@ class RosterExporter(ListExporter):
                 full_on,
                 work_post,
                 party_post,
-                phone,
-                id_number,
+                _phone_token,
+                _id_token,
                 floating,
                 cadre,
-            ) in chunk:
+            ), phone, id_number in zip(chunk, phones, id_numbers, strict=True):
                 n += 1
                 yield [
                     n,
@@ -154,8 +156,8 @@ class RosterExporter(ListExporter):
                     standings[full_on],
                     work_post,
                     party_post,
-                    show_phone(phone),
-                    show_id(id_number),
+                    phone,
+                    id_number,
                     "是" if floating else "",
                     "是" if cadre else "",
                 ]
