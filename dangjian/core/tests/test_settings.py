@@ -102,3 +102,17 @@ def test_the_deploy_template_with_its_keys_filled_in_passes_the_deploy_check(tmp
     assert done.returncode == 0, done.stderr
     # Left: HSTS for subdomains and the browsers' preload list, a choice for the zone's own domain.
     assert set(re.findall(r"\((\w+\.\w+)\)", done.stderr + done.stdout)) <= {"security.W005", "security.W021"}
+
+
+def test_the_app_server_loads_the_urls_at_start_and_freezes_what_it_loaded():
+    """config.wsgi, as gunicorn imports it in each worker: the URLs are loaded before the first
+    request, and the objects loaded so far are out of the cyclic collector's reach (gc.freeze)."""
+    code = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count() > 100_000, 'dangjian.api.api' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
