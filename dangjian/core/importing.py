@@ -21,6 +21,12 @@ idea). The base does what every import needs, in this order:
 Contract for subclasses: ``columns``; optionally ``validate_row(row)``, ``validate_file(rows)``;
 ``commit(rows) -> dict`` with counts, called inside ``transaction.atomic``. Cells that fail ``clean``
 become ``None`` in ``row.values`` and add an issue, so later checks can skip them.
+
+A subclass that sets ``chunk_rows`` (and gives ``begin_checks``, ``validate_chunk``, ``write_chunk``
+and ``writes_in_transaction``) has its committing runs write while they check (``_run_streamed``):
+each chunk of rows is checked across rows and, while the file so far is clean, written and let go,
+so a committed report holds only the rows ``commit`` still needed; a refused one every row checked
+after the first problem, and nothing it wrote stays.
 """
 
 from __future__ import annotations
@@ -443,10 +449,17 @@ class Importer:
         self.timings: dict[str, float] = {}
         self._columns: list[tuple[str, int, ImportColumn, dict[Any, _Cleaned]]] = []
         self._then_commit = False
+        self._sink: _Stream | None = None  # set while a streamed run parses
+        self._streamed = False
 
     def report_progress(self, done: int, total: int, *, committing: bool = False) -> None:
         """Progress over the whole run: when a commit follows the check, each is half of the bar."""
         if not self.progress:
+            return
+        if self._streamed:
+            # Checking and writing go together: the rows checked are the whole bar.
+            if not committing:
+                self.progress(done, total)
             return
         if not self._then_commit:
             self.progress(done, total)
@@ -463,6 +476,28 @@ class Importer:
         """Checks across rows and against the database (duplicates, other branches)."""
 
     def commit(self, rows: list[Row]) -> dict[str, int]:
+        raise NotImplementedError
+
+    # -- writing while checking (``chunk_rows`` > 0): see ``_run_streamed``
+    chunk_rows = 0  # rows checked across and handed to ``write_chunk`` at a time; 0: never streamed
+    database = "default"  # the connection the streamed writes and their transaction use
+
+    def begin_checks(self) -> None:
+        """Before the first ``validate_chunk``: forget what an earlier run's checks across rows saw."""
+
+    def validate_chunk(self, rows: list[Row]) -> None:
+        """``validate_file`` for the next rows of the file, given every row before them."""
+        raise NotImplementedError
+
+    def writes_in_transaction(self) -> bool:
+        """Whether ``write_chunk``'s writes belong to the commit's own transaction (the base opens it
+        before the first of them and rolls it back if anything fails), or are staged in transactions
+        of their own (``unstage`` removes them if anything fails)."""
+        return True
+
+    def write_chunk(self, rows: list[Row]) -> list[Row]:
+        """Rows checked clean, every row before them clean too: write what can be written now and
+        return the rows ``commit`` still needs (the others are let go)."""
         raise NotImplementedError
 
     def stage(self, rows: list[Row]) -> None:
@@ -488,6 +523,7 @@ class Importer:
             return self._parse(data, filename)
 
     def _parse(self, data: bytes, filename: str) -> Report:
+        sink = self._sink
         report = Report(timings=self.timings)
         began = time.perf_counter()
         try:
@@ -521,6 +557,7 @@ class Importer:
         reading = time.perf_counter() - began - self.timings["open"]
         block: list[list[Any]] = head[header.row :]
         first = header.row + 1  # the Excel number of the block's first row
+        checked = report.rows if sink is None else []  # streamed: rows checked, not yet handed on
         try:
             rows = iter(table)
             while True:
@@ -531,24 +568,33 @@ class Importer:
                 reading += time.perf_counter() - tick
                 if not block:
                     break
-                self._check_block(block, first, report)
+                self._check_block(block, first, checked)
                 first += len(block)
                 block = []
+                if sink is not None and len(checked) >= sink.chunk_rows:
+                    sink.take(checked, report)
+                    checked = []
                 if self.progress:
-                    total = max(self.expected_rows - header.row, len(report.rows))
-                    self.report_progress(len(report.rows), total)
+                    done = len(report.rows) + (len(checked) + sink.handed if sink is not None else 0)
+                    self.report_progress(done, max(self.expected_rows - header.row, done))
         except FileRejected as exc:
             report.file_issues.append(Issue(0, "", exc.code, exc.message))
             return report
+        if sink is not None and checked:
+            sink.take(checked, report)
         self.timings["read"] = reading
         self.timings["clean"] = time.perf_counter() - began - reading - self.timings["open"]
+        if sink is not None:
+            self.timings["clean"] -= sink.validating + sink.writing
+            self.timings["validate_file"] = sink.validating
         release_freed_memory()  # the sheet's grid, gone now
-        if not report.rows:
+        if not report.rows and not (sink is not None and sink.handed):
             report.file_issues.append(Issue(0, "", "no_rows", "表头下没有数据行"))
             return report
-        tick = time.perf_counter()
-        self.validate_file(report.rows)
-        self.timings["validate_file"] = time.perf_counter() - tick
+        if sink is None:
+            tick = time.perf_counter()
+            self.validate_file(report.rows)
+            self.timings["validate_file"] = time.perf_counter() - tick
         # Rows found bad only by the checks across rows have no cells kept: read them once more
         # (a refused file only), so the error report can write them back out as they were.
         wanted = {row.number: row for row in report.rows if row.issues and row.raw is None}
@@ -567,7 +613,7 @@ class Importer:
             plan.append((column.identifier, position, column, {None: absent}))
         return plan
 
-    def _check_block(self, block: list[list[Any]], first: int, report: Report) -> None:
+    def _check_block(self, block: list[list[Any]], first: int, checked: list[Row]) -> None:
         """Clean one block of rows column by column, then build and check its rows.
 
         Columns, not cells: each column cleans a distinct cell text once (a roster repeats its
@@ -604,7 +650,7 @@ class Importer:
                     errors.setdefault(i, []).append((column.verbose_name, r[2]))
         idents = [ident for ident, *_ in self._columns]
         validate_row = self.validate_row
-        append = report.rows.append
+        append = checked.append
         for i, (raw, values_of_row, keep) in enumerate(zip(block, values_by_row, filled, strict=True)):
             if not keep or (footers and self._is_footer(raw)):
                 continue
@@ -627,6 +673,8 @@ class Importer:
         from django.db import transaction
 
         self._then_commit = not dry_run
+        if not dry_run and self.chunk_rows > 0:
+            return self._run_streamed(data, filename)
         report = self.parse(data, filename)
         if not report.ok:
             if report.rows and not report.file_issues:
@@ -651,6 +699,82 @@ class Importer:
         self.timings["commit"] = time.perf_counter() - tick
         report.committed = True
         return report
+
+    def _run_streamed(self, data: bytes, filename: str) -> Report:
+        """Check and write together: every ``chunk_rows`` rows checked, while the file so far is
+        clean, are checked across rows (``validate_chunk``) and handed to ``write_chunk``, and the
+        commit then does the rest. The rows written are let go, so memory holds a chunk, not the
+        file; PostgreSQL stores each chunk on its own core while the next one is read and checked;
+        and the checks against the database are made once, not again before writing.
+
+        All or nothing still: once any row has an issue nothing more is written, every row is still
+        checked for the report, and what was written goes (the transaction is rolled back, or the
+        staged rows removed); so does it when anything raises."""
+        from django.db import transaction
+
+        self._streamed = True
+        self.begin_checks()
+        try:
+            with contextlib.ExitStack() as outer:
+                stream = _Stream(self, outer)
+                self._sink = stream
+                try:
+                    report = self.parse(data, filename)
+                finally:
+                    self._sink = None
+                self.timings["write"] = stream.writing
+                if not report.ok:
+                    self.unstage()
+                    if stream.in_transaction:
+                        transaction.set_rollback(True, using=self.database)
+                    if report.rows and not report.file_issues:
+                        report.counts = self.count_changes([r for r in report.rows if not r.issues])
+                    return report
+                tick = time.perf_counter()
+                with transaction.atomic(using=self.database):
+                    report.counts = self.commit(report.rows)
+            # The commit's own end included: PostgreSQL checks the deferred foreign keys there.
+            self.timings["commit"] = time.perf_counter() - tick
+        except BaseException:
+            self.unstage()
+            raise
+        report.committed = True
+        return report
+
+
+class _Stream:
+    """The parse's side of ``Importer._run_streamed``: takes each chunk of checked rows."""
+
+    def __init__(self, importer: Importer, outer: contextlib.ExitStack):
+        self.importer = importer
+        self.outer = outer
+        self.chunk_rows = importer.chunk_rows
+        self.handed = 0  # rows written and let go
+        self.clean = True
+        self.in_transaction = False
+        self.validating = 0.0
+        self.writing = 0.0
+
+    def take(self, rows: list[Row], report: Report) -> None:
+        from django.db import transaction
+
+        importer = self.importer
+        tick = time.perf_counter()
+        importer.validate_chunk(rows)
+        self.validating += time.perf_counter() - tick
+        if self.clean and (report.file_issues or any(row.issues for row in rows)):
+            self.clean = False
+        if not self.clean:
+            report.rows.extend(rows)
+            return
+        tick = time.perf_counter()
+        if importer.writes_in_transaction() and not self.in_transaction:
+            self.outer.enter_context(transaction.atomic(using=importer.database))
+            self.in_transaction = True
+        kept = importer.write_chunk(rows)
+        report.rows.extend(kept)
+        self.handed += len(rows) - len(kept)
+        self.writing += time.perf_counter() - tick
 
 
 def release_freed_memory() -> None:
@@ -688,6 +812,7 @@ PHASE_LABELS = {
     "clean": "逐格清洗与逐行检查",
     "validate_file": "跨行与数据库检查",
     "stage": "暂存写入",
+    "write": "边检查边写入",
     "commit": "提交",
 }
 
