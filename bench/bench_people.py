@@ -262,23 +262,14 @@ def bare_write(rows: list[list], headers: list[str], title: str, widths: dict[in
     cell as the export's (the bench checks that)."""
     import xlsxwriter
 
+    from dangjian.core.exporting import CELL_FORMAT, HEADER_FORMAT, TITLE_FORMAT, workbook_options
     from dangjian.core.printing import setup_sheet_printing
 
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "in_memory": False,
-            "tmpdir": tempfile.gettempdir(),
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = xlsxwriter.Workbook(out, workbook_options())
     sheet = book.add_worksheet("bare")
-    title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center"})
-    head_fmt = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"})
-    cell_fmt = book.add_format({"border": 1})
+    title_fmt = book.add_format(TITLE_FORMAT)
+    head_fmt = book.add_format(HEADER_FORMAT)
+    cell_fmt = book.add_format(CELL_FORMAT)
     sheet.merge_range(0, 0, 0, len(headers) - 1, title, title_fmt)
     for col, width in widths.items():
         sheet.set_column(col, col, width)

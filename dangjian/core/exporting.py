@@ -59,6 +59,26 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
+# The workbook and cell formats of every exported ledger (bench/ writes its bare reference with them).
+TITLE_FORMAT = {"bold": True, "font_size": 14, "align": "center"}
+HEADER_FORMAT = {"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"}
+CELL_FORMAT = {"border": 1}
+DATE_FORMAT = {"border": 1, "num_format": "yyyy-mm-dd"}
+
+
+def workbook_options() -> dict[str, object]:
+    """constant_memory flushes each row to a temp file, so memory stays flat for any size; a cell
+    text is never taken for a formula, a link or a number."""
+    return {
+        "constant_memory": True,
+        "in_memory": False,
+        "tmpdir": tempfile.gettempdir(),
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
+
+
 class ListExporter:
     identifier = ""
     verbose_name = ""
@@ -95,23 +115,12 @@ class ListExporter:
         ``progress(rows_written)`` is called every ``PROGRESS_EVERY`` rows (a background export's bar)."""
         import xlsxwriter
 
-        # constant_memory flushes each row to a temp file, so memory stays flat for any size.
-        book = xlsxwriter.Workbook(
-            out,
-            {
-                "constant_memory": True,
-                "in_memory": False,
-                "tmpdir": tempfile.gettempdir(),
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
+        book = xlsxwriter.Workbook(out, workbook_options())
         sheet = book.add_worksheet((self.verbose_name or "Sheet1")[:31])
-        title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center"})
-        head_fmt = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"})
-        cell_fmt = book.add_format({"border": 1})
-        date_fmt = book.add_format({"border": 1, "num_format": "yyyy-mm-dd"})
+        title_fmt = book.add_format(TITLE_FORMAT)
+        head_fmt = book.add_format(HEADER_FORMAT)
+        cell_fmt = book.add_format(CELL_FORMAT)
+        date_fmt = book.add_format(DATE_FORMAT)
         row_no = 0
         if self.title:
             sheet.merge_range(0, 0, 0, max(0, len(self.headers) - 1), self.title, title_fmt)

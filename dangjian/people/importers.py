@@ -610,27 +610,44 @@ class MemberImporter(Importer):
         everything in its one transaction, unless ``IMPORT_STAGED_COMMIT`` says "always"."""
         if not uses_staging(connections[router.db_for_write(Person)]):
             return
-        code = self.stage_code or f"{STAGE_PREFIX}{secrets.token_hex(6)}"
         self._existing = self._lookup([r.values["_index"] for r in rows])
         self.validate_file_again(rows)
         added = self.classify(rows)["added"]
         if not added:
             return
-        with transaction.atomic():
-            self._stage = Org.objects.add_root(
-                instance=Org(
-                    code=code, name=STAGE_NAME, level=self.org.level, kind=self.org.kind, active=False
-                )
-            )
         self._staged_indexes = {row.values["_index"] for row, _ in added}
-        self._staged_count = len(added)
-        today, now, total = timezone.localdate(), timezone.now(), len(rows)
+        total = len(rows)
         with _large_page_cache(Person):
-            for start in range(0, len(added), STAGE_CHUNK):
-                with transaction.atomic():
-                    values = [row.values for row, _ in added[start : start + STAGE_CHUNK]]
-                    self._insert_added(values, today, now, self._stage.pk)
-                self.report_progress(min(start + STAGE_CHUNK, len(added)), total, committing=True)
+            self._stage_values(
+                [row.values for row, _ in added],
+                timezone.localdate(),
+                timezone.now(),
+                lambda done: self.report_progress(done, total, committing=True),
+            )
+
+    def _stage_values(
+        self, values: list[dict], today: date, now, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """New persons written under the hidden org (made at the first), ``STAGE_CHUNK`` at a time,
+        each chunk a short transaction of its own: a short hold of SQLite's one write lock."""
+        if self._stage is None:
+            with transaction.atomic():
+                self._stage = Org.objects.add_root(
+                    instance=Org(
+                        code=self.stage_code or f"{STAGE_PREFIX}{secrets.token_hex(6)}",
+                        name=STAGE_NAME,
+                        level=self.org.level,
+                        kind=self.org.kind,
+                        active=False,
+                    )
+                )
+        for start in range(0, len(values), STAGE_CHUNK):
+            chunk = values[start : start + STAGE_CHUNK]
+            with transaction.atomic():
+                self._insert_added(chunk, today, now, self._stage.pk)
+            self._staged_count += len(chunk)
+            if progress is not None:
+                progress(start + len(chunk))
 
     # ------------------------------------------------------------ writing while checking
 
@@ -665,23 +682,7 @@ class MemberImporter(Importer):
         if self.writes_in_transaction():
             self._insert_added(added, self._today, self._now, self.org.pk)
         else:
-            if self._stage is None:
-                with transaction.atomic():
-                    self._stage = Org.objects.add_root(
-                        instance=Org(
-                            code=self.stage_code or f"{STAGE_PREFIX}{secrets.token_hex(6)}",
-                            name=STAGE_NAME,
-                            level=self.org.level,
-                            kind=self.org.kind,
-                            active=False,
-                        )
-                    )
-            for start in range(0, len(added), STAGE_CHUNK):  # each a short hold of SQLite's lock
-                with transaction.atomic():
-                    self._insert_added(
-                        added[start : start + STAGE_CHUNK], self._today, self._now, self._stage.pk
-                    )
-                self._staged_count += len(added[start : start + STAGE_CHUNK])
+            self._stage_values(added, self._today, self._now)
         self._handed += len(added)
         return kept
 
