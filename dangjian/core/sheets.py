@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -299,14 +300,17 @@ def iter_xlsx(data: bytes, caps: Caps, on_height: Callable[[int], None] | None =
         yield from _stream_xlsx(archive, sheet, shared_part, dates, date1904, caps, on_height)
 
 
-def _greater_than(n: int) -> str:
-    """A regular expression for the decimal numbers above ``n`` (leading zeros allowed)."""
+def _at_most(n: int) -> str:
+    """A regular expression for the decimal numbers 1 to ``n`` (no leading zeros); possessive, so
+    a longer number fails at once instead of backtracking."""
     digits = str(n)
-    alternatives = [rf"[1-9][0-9]{{{len(digits)},}}"]
+    alternatives = [f"[1-9][0-9]{{0,{len(digits) - 2}}}+"] if len(digits) > 1 else []
     for i, ch in enumerate(digits):
-        if ch != "9":
-            alternatives.append(f"{digits[:i]}[{int(ch) + 1}-9][0-9]{{{len(digits) - i - 1}}}")
-    return "0*(?:" + "|".join(alternatives) + ")"
+        low = 1 if i == 0 else 0
+        if int(ch) > low:
+            alternatives.append(f"{digits[:i]}[{low}-{int(ch) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
 
 
 def _column_letters(index: int) -> str:
@@ -318,25 +322,37 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-def _at_least_letters(index: int) -> str:
-    """A regular expression for the column letters of ``index`` (0-based) and beyond."""
-    letters = _column_letters(index)
-    alternatives = [f"[A-Z]{{{len(letters) + 1},}}", letters]
+def _letters_below(columns: int) -> str:
+    """A regular expression for the column letters of the first ``columns`` columns."""
+    letters = _column_letters(columns - 1)
+    alternatives = [f"[A-Z]{{1,{len(letters) - 1}}}+"] if len(letters) > 1 else []
     for i, ch in enumerate(letters):
-        if ch != "Z":
-            alternatives.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{len(letters) - i - 1}}}")
+        if ch != "A":
+            alternatives.append(f"{letters[:i]}[A-{chr(ord(ch) - 1)}][A-Z]{{{len(letters) - i - 1}}}")
+    alternatives.append(letters)
     return "(?:" + "|".join(alternatives) + ")"
 
 
 # Above this much XML the sheet is streamed whatever it holds: calamine keeps every cell in memory.
 CALAMINE_MAX_XML = 96 * 1024 * 1024
 _UNSAFE_MARKUP = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
-# What the scan cannot count exactly falls back: prefixed cell or row elements, single-quoted
-# attributes, a cell whose reference is not its first attribute or not plain (A1 form).
+# Prefixed cell or row elements are cells and rows to calamine (it matches local names) but not to
+# the scan's patterns below.
 _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
-# A cell's start tag that does not begin ``<c r="``: one search per chunk, no list of matches built.
-_ODD_CELL = re.compile(rb'<c(?! r=")[\s/>]')
-_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[1-9][0-9]{0,6}")')
+
+
+@functools.lru_cache(maxsize=8)
+def _scan_patterns(rows: int, columns: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(a cell start tag calamine may not be handed, a row numbered beyond the cap).
+
+    A cell's tag passes only whole and in one shape: ``<c r="A1"``, its plain reference inside the
+    caps, then attributes each one space and ``name="value"``, none named r, then ``>`` or ``/>``.
+    calamine takes the last r of a tag, spaces around its = included, so a second r (or any tag the
+    pattern cannot read to its end) must not get through."""
+    ref = _letters_below(columns) + _at_most(rows)
+    cell = rf'<c(?! r="{ref}"(?: (?!r=)[\w:.-]++="[^"]*+")*+\s*+/?>)[\s/>]'
+    row = rf'<row r="(?!{_at_most(rows)}")'
+    return re.compile(cell.encode()), re.compile(row.encode())
 
 
 def _calamine_can_read(
@@ -346,21 +362,23 @@ def _calamine_can_read(
 
     calamine builds the dense grid between the first and the last cell before anything can be
     checked, so the worksheet XML is scanned first as it unzips, at C speed: no DTD, every cell
-    with a plain ``r`` reference, no reference beyond the row or column cap, at most caps.rows ×
-    caps.columns cells, at most CALAMINE_MAX_XML bytes of XML, and no more shared-string XML than
-    the shared-text cap (so that cap cannot be crossed unseen). Anything unusual falls back to the
-    streaming reader, which refuses precisely what crosses a cap."""
-    # Row and cell references (any attribute ending in r counts too: a false alarm only streams).
-    beyond = re.compile(
-        (rf'r="(?:[A-Z]{{0,3}}{_greater_than(caps.rows)}"|{_at_least_letters(caps.columns)}[0-9])').encode()
-    )
+    with a plain ``r`` reference (and no other) inside the row and column caps, no row numbered
+    beyond the row cap, at most caps.rows × caps.columns cells, at most CALAMINE_MAX_XML bytes of
+    XML, and no more shared-string XML than the shared-text cap (so that cap cannot be crossed
+    unseen). Anything unusual falls back to the streaming reader, which refuses precisely what
+    crosses a cap."""
+    odd_cell, odd_row = _scan_patterns(caps.rows, caps.columns)
+    max_cells = caps.rows * caps.columns
     total = cells = 0
     if shared_part is not None:
         with archive.open(shared_part) as stream:
             tail = b""
             while chunk := stream.read(CHUNK):
                 total += len(chunk)
-                if total > caps.shared_chars or _UNSAFE_MARKUP.search(tail + chunk):
+                if total > caps.shared_chars:
+                    return None
+                # "!" is rare in text: the search for markup runs only where one is.
+                if (b"!" in chunk or b"!" in tail) and _UNSAFE_MARKUP.search(tail + chunk):
                     return None
                 tail = chunk[-16:]
     with archive.open(sheet) as stream:
@@ -369,21 +387,25 @@ def _calamine_can_read(
             total += len(chunk)
             if total > CALAMINE_MAX_XML:
                 return None
-            # Scan up to the last complete tag; the rest waits for the next chunk.
-            text = carry + chunk
+            # Scan up to the last complete tag (searched in place, not copied); the rest waits for
+            # the next chunk. Each check is one pass in C; the literal ones run at memchr speed and
+            # guard the rare regular expressions behind them.
+            text = carry + chunk if carry else chunk
             end = text.rfind(b">") + 1
             if end == 0 and len(text) > CHUNK * 4:
                 return None
-            region, carry = text[:end], text[end:]
-            if b"'" in region or _UNSAFE_MARKUP.search(region) or _PREFIXED.search(region):
+            if text.find(b"'", 0, end) >= 0:
                 return None
-            if beyond.search(region) or _ODD_REF.search(region):
+            if text.find(b"!", 0, end) >= 0 and _UNSAFE_MARKUP.search(text, 0, end):
                 return None
-            if _ODD_CELL.search(region):
+            if text.find(b":", 0, end) >= 0 and _PREFIXED.search(text, 0, end):
                 return None
-            cells += region.count(b'<c r="')
-            if cells > caps.rows * caps.columns:
+            if odd_cell.search(text, 0, end) or odd_row.search(text, 0, end):
                 return None
+            cells += text.count(b'<c r="', 0, end)
+            if cells > max_cells:
+                return None
+            carry = text[end:]
         if carry.strip():
             return None
     return cells

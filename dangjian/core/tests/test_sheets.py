@@ -236,6 +236,59 @@ def test_cells_without_a_plain_reference_are_streamed(small_caps, monkeypatch):
     assert used == ["stream"]
 
 
+@pytest.mark.parametrize("second", [b' r="K3"', b' r = "K3"', b'\nr="K3"', b' t="s" r="K3"'])
+def test_a_cell_with_a_second_reference_is_never_handed_to_calamine(small_caps, monkeypatch, second):
+    # calamine places a cell at the last r of its tag, spaces around = or not: K3 is past the cap.
+    used = _watch_calamine(monkeypatch)
+    data = _rewrite_sheet(xlsx(roster(2)), lambda body: body.replace(b'<c r="B3"', b'<c r="B3"' + second))
+    assert not TwoColumns().parse(data, "a.xlsx").ok
+    assert used == ["stream"]
+
+
+@pytest.mark.parametrize("chunk", [61, 64, 97])
+def test_the_scan_sees_a_tag_split_across_chunks(small_caps, monkeypatch, chunk):
+    from dangjian.core import sheets
+
+    monkeypatch.setattr(sheets, "CHUNK", chunk)  # every tag of the sheet is split somewhere
+    used = _watch_calamine(monkeypatch)
+    assert TwoColumns().run(xlsx(roster(90)), "a.xlsx", dry_run=True).ok
+    far = _rewrite_sheet(xlsx(roster(90)), lambda body: body.replace(b'<c r="B50"', b'<c r="B50" r="B101"'))
+    assert not TwoColumns().parse(far, "a.xlsx").ok
+    assert used == ["calamine", "stream"]
+
+
+def test_the_scan_patterns_take_exactly_the_rows_and_columns_inside_the_caps():
+    import re
+
+    from dangjian.core.sheets import _at_most, _column_letters, _letters_below
+
+    for cap in (1, 9, 10, 11, 99, 100, 101, 110, 1000, 50_000, 100_100):
+        inside = re.compile(_at_most(cap) + "$")
+        assert [k for k in range(2 * cap + 100) if inside.match(str(k))] == list(range(1, cap + 1))
+        assert not inside.match("01")
+    for cap in (1, 25, 26, 27, 100, 702, 703, 16_384):
+        inside = re.compile(_letters_below(cap) + "$")
+        assert [k for k in range(cap + 800) if inside.match(_column_letters(k))] == list(range(cap))
+
+
+def test_a_dtd_in_the_shared_strings_is_refused():
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out)  # not constant_memory: its text goes to sharedStrings.xml
+    book.add_worksheet().write_row(0, 0, ["姓名", "工作单位"])
+    book.close()
+    bad = io.BytesIO()
+    with zipfile.ZipFile(out, "r") as src, zipfile.ZipFile(bad, "w") as dst:
+        assert "xl/sharedStrings.xml" in src.namelist()
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                body = body.replace(b"<sst", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><sst', 1)
+            dst.writestr(info, body)
+    with pytest.raises(SheetRejected) as exc:
+        list(iter_rows(bad.getvalue(), ".xlsx", Caps(100, 10, 50, 1000)))
+    assert exc.value.code == "unsafe_xml"
+
+
 def test_a_dtd_in_the_sheet_is_refused():
     data = xlsx(roster(1))
     out = io.BytesIO()
