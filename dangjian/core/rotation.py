@@ -119,7 +119,7 @@ def _count(table: str, column: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _rewrite(table: str, pk: str, column: str, changes: list[tuple[str, Any]]) -> None:
+def _rewrite(table: str, pk: str, column: str, changes: list[tuple[str | None, Any]]) -> None:
     if not changes:
         return
     with transaction.atomic(), _guards_lifted(table), connection.cursor() as cursor:
@@ -188,8 +188,11 @@ def rebuild_blind_indexes(
             if not rows:
                 break
             changes = []
+            # An empty source has no index: NULL where the column allows it (a unique index then
+            # needs no condition), else "".
+            empty = None if index_field.null else ""
             for key, source, stored in rows:
-                wanted = blind_index(entry.kind, source) if source else ""
+                wanted = blind_index(entry.kind, source) if source else empty
                 if wanted != stored:
                     changes.append((wanted, key))
             _rewrite(table, pk, index_field.column, changes)

@@ -61,7 +61,7 @@ def read_list(
         chunk = (
             persons_under(programme.org).filter(id_index__in=keys[start : start + 1000]).select_related("org")
         )
-        persons.update({p.id_index: p for p in chunk})
+        persons.update({p.id_index: p for p in chunk if p.id_index})
         progress(min(start + 1000, len(keys)), len(keys) + total)
     lines, errors = [], []
     for done, (n, row) in enumerate(body, start=1):

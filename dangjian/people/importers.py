@@ -259,7 +259,7 @@ class MemberImporter(Importer):
                 "membership__is_floating",
                 "membership__is_village_cadre",
             ):
-                found[rec["id_index"]] = rec
+                found[rec["id_index"] or ""] = rec  # looked up by index: never None here
         return found
 
     def validate_file(self, rows: list[Row]) -> None:

@@ -62,7 +62,11 @@ class Person(models.Model):
     id_number = EncryptedTextField("身份证号", blank=True)
     # The blind indexes are looked up by equality only: indexed in Meta.indexes, which (unlike
     # db_index) adds no varchar_pattern_ops twin on PostgreSQL for LIKE searches nobody makes.
-    id_index = models.CharField(max_length=64, blank=True, editable=False)
+    # NULL for a person recorded without an ID number: the unique index then needs no condition, and
+    # so serves ``id_index = %s`` on SQLite too (a partial one cannot: its planner does not infer
+    # <> '' from an equality), and no second, plain index on these random keys is kept up by every
+    # insert (an import writes 100,000 of them).
+    id_index = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     sex = models.CharField("性别", max_length=2, choices=Sex.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
     ethnicity = models.CharField("民族", max_length=20, blank=True)
@@ -90,20 +94,16 @@ class Person(models.Model):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         constraints = [
-            models.UniqueConstraint(
-                fields=["id_index"], condition=~Q(id_index=""), name="person_id_number_unique"
-            ),
+            models.UniqueConstraint(fields=["id_index"], name="person_id_number_unique"),
         ]
         # Each index costs every insert (an import writes 100,000 persons): only what queries use.
-        # The partial unique index above cannot serve ``id_index = %s`` on SQLite (its planner does
-        # not infer <> '' from an equality), hence the plain one.
+        # The ID's blind index is served by the unique constraint's.
         indexes = [
             # Names are searched by equality, order and LIKE '%…%' (which no btree serves), never by
             # prefix: no pattern-ops twin. Initials are searched by prefix as a range
             # (selectors.initials_q), never by LIKE: no twin either.
             models.Index(fields=["name"], name="person_name"),
             models.Index(fields=["name_initials"], name="person_name_initials"),
-            models.Index(fields=["id_index"], name="person_id_index"),
             models.Index(fields=["phone_index"], name="person_phone_index"),
             models.Index(fields=["household"], condition=Q(household__isnull=False), name="person_household"),
         ]

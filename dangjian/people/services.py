@@ -34,7 +34,7 @@ def prepare_person(person: Person) -> Person:
     """Fill the derived fields of an unsaved or changed person from its plain values."""
     person.name = "".join((person.name or "").split())
     person.name_initials = name_initials(person.name)
-    person.id_index = blind_index("id", person.id_number) if person.id_number else ""
+    person.id_index = blind_index("id", person.id_number) if person.id_number else None
     person.phone_index = blind_index("phone", person.phone) if person.phone else ""
     if person.id_number:
         number = idcard.validate_id(person.id_number, today=timezone.localdate())

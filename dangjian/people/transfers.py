@@ -78,13 +78,15 @@ def request_transfer_out(
     return transfer
 
 
-def _incoming_refusal(actor: Actor, to_org: Org, name: str, id_index: str) -> PeopleError | None:
+def _incoming_refusal(actor: Actor, to_org: Org, name: str, id_index: str | None) -> PeopleError | None:
     """Why the person with this ID may not come in to ``to_org`` by transfer, or None.
 
     Someone recorded outside the actor's scope gets the neutral refusal and nothing else; inside it,
     the name must match, a current member moves by a transfer between branches, and a member taken off
     the roll otherwise than by transfer comes back only through re-admission.
     """
+    if not id_index:
+        return None  # no ID number, nobody on file to compare with
     person = Person.objects.filter(id_index=id_index).select_related("org").first()
     if person is None:
         return None

@@ -199,3 +199,15 @@ def test_an_aes_gcm_token_names_its_key_and_refuses_tampering(keys):
         new.decrypt(flipped)
     with pytest.raises(ValueError):
         pii.AeadCipher([B]).decrypt(token)
+
+
+def test_rebuilding_the_blind_indexes_leaves_persons_without_an_id_number_without_one(keys, branch):
+    from dangjian.people.services import prepare_person
+
+    for name in ("张三", "李四"):  # two: the unique index holds any number of NULLs, not of ""
+        prepare_person(Person(org=branch, name=name)).save()
+    PersonFactory(org=branch)
+    keys(pii_keys=[A], index_keys=[IB, IA])
+    rotation.rebuild_blind_indexes()
+    assert Person.objects.filter(id_index__isnull=True).count() == 2
+    assert not Person.objects.filter(id_index="").exists()

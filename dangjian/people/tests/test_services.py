@@ -303,3 +303,52 @@ def test_a_secretary_links_a_members_own_login_but_not_one_of_another_branch(sec
     with pytest.raises(ValidationError, match="已关联其他人员"):
         link_login(actor=secretary, person=other.person, user=user)
     assert Person.objects.get(pk=other.person_id).user is None
+
+
+def test_persons_without_an_id_number_coexist_and_a_repeated_id_number_is_refused_by_the_database(branch):
+    from django.db import IntegrityError, transaction
+
+    from dangjian.people.services import prepare_person
+
+    first, second = (prepare_person(Person(org=branch, name=name)) for name in ("张三", "李四"))
+    first.save()
+    second.save()
+    assert list(Person.objects.filter(pk__in=[first.pk, second.pk]).values_list("id_index", flat=True)) == [
+        None,
+        None,
+    ]
+    number = fresh_id()
+    prepare_person(Person(org=branch, name="王五", id_number=number)).save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        prepare_person(Person(org=branch, name="赵六", id_number=number)).save()
+
+
+def test_a_person_is_found_by_id_number_through_the_unique_index_alone(branch):
+    from django.db import connection
+
+    from dangjian.core.pii import blind_index
+
+    person = PersonFactory(org=branch)
+    found = Person.objects.filter(id_index=blind_index("id", person.id_number))
+    assert list(found) == [person]
+    indexes = {
+        index
+        for index, details in connection.introspection.get_constraints(
+            connection.cursor(), "people_person"
+        ).items()
+        if details["columns"] == ["id_index"]
+    }
+    assert len(indexes) == 1  # one btree on these random keys for every insert to keep up
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            sql, params = found.values("pk").query.sql_with_params()
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "INDEX" in plan and "SCAN" not in plan
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, collation_name FROM information_schema.columns"
+                " WHERE table_name = 'people_person' AND column_name IN ('id_index', 'phone_index', 'name_initials')"
+            )
+            assert dict(cursor.fetchall()) == {"id_index": "C", "phone_index": "C", "name_initials": "C"}
