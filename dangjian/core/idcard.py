@@ -16,7 +16,6 @@ in member rosters; ``IdNumberError.code`` is the stable machine-readable part.
 from __future__ import annotations
 
 import numbers
-import operator
 import re
 import unicodedata
 from datetime import date, datetime
@@ -46,7 +45,7 @@ PROVINCE_CODES = frozenset({
 # fmt: on
 EARLIEST_BIRTH = date(1900, 1, 1)
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # the standard's, for the tests
 _CHECK_CHARS = "10X98765432"
 
 _MESSAGES = {
@@ -61,9 +60,6 @@ _MESSAGES = {
 }
 
 # Explicit [0-9] rather than \d: \d also matches Arabic-Indic and other digits.
-_DIGITS15 = re.compile(r"[0-9]{15}")
-_SHAPE18 = re.compile(r"[0-9]{17}[0-9X]")
-_DIGITS17 = re.compile(r"[0-9]{17}")
 _COUNTY = re.compile(r"[0-9]{6}")
 # How a number stored in an Excel numeric cell comes out as text:
 # "4.10611E+17" as displayed, or "410611430101001.0" from a float.
@@ -101,7 +97,8 @@ def normalize_id(raw: object) -> str:
         # The common case, first: NFKC leaves ASCII as it is, and no ASCII character is a format
         # character (Cf).
         text = "".join(raw.split()).upper()
-        if _NUMERIC_TEXT.fullmatch(text):
+        # Numeric text holds an E or a point: a plain number skips the pattern.
+        if ("E" in text or "." in text) and _NUMERIC_TEXT.fullmatch(text):
             raise IdNumberError("numeric_cell")
         return text
     if raw is None:
@@ -122,15 +119,21 @@ def normalize_id(raw: object) -> str:
 
 def check_char(first17: str) -> str:
     """Check character ("0"–"9" or "X") for the first 17 ASCII digits."""
-    if not isinstance(first17, str) or not _DIGITS17.fullmatch(first17):
+    if not isinstance(first17, str) or len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("check_char needs exactly 17 ASCII digits")
-    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
-    return _CHECK_CHARS[total % 11]
+    return _check_char(first17)
+
+
+def _check_char(digits17: str) -> str:
+    # MOD 11-2 weighs the digits 2**17 … 2**1 (mod 11: _WEIGHTS). 13 ≡ 2 (mod 11), so the digits read
+    # as one base-13 number weigh 2**16 … 2**0: twice that number is the weighted sum, mod 11, from
+    # one C call instead of 17 int() calls and products.
+    return _CHECK_CHARS[2 * int(digits17, 13) % 11]
 
 
 def _parse_birth(yyyymmdd: str) -> date | None:
     try:
-        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+        return date.fromisoformat(yyyymmdd)  # YYYYMMDD, 8 ASCII digits here
     except ValueError:
         return None
 
@@ -144,20 +147,21 @@ def validate_id(raw: object, *, today: date | None = None) -> str:
     ``timezone.localdate()`` so the cut-off follows TIME_ZONE), check character.
     """
     number = normalize_id(raw)
-    if not number:
-        raise IdNumberError("empty")
-    if _DIGITS15.fullmatch(number):
-        raise IdNumberError("length15")
     if len(number) != 18:
+        if not number:
+            raise IdNumberError("empty")
+        if len(number) == 15 and number.isascii() and number.isdigit():
+            raise IdNumberError("length15")
         raise IdNumberError("length")
-    if not _SHAPE18.fullmatch(number):
+    # isdigit() alone would take other scripts' digits; ASCII ones are exactly 0-9.
+    if not (number.isascii() and number[:17].isdigit() and (number[17] == "X" or number[17].isdigit())):
         raise IdNumberError("chars")
     if number[:2] not in PROVINCE_CODES:
         raise IdNumberError("province")
     born = _parse_birth(number[6:14])
     if born is None or not EARLIEST_BIRTH <= born <= (today or date.today()):
         raise IdNumberError("birthdate")
-    if check_char(number[:17]) != number[17]:
+    if _check_char(number[:17]) != number[17]:
         raise IdNumberError("checksum")
     return number
 

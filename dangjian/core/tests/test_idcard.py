@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian.core.idcard import (
+    _WEIGHTS,
     PROVINCE_CODES,
     IdNumberError,
     birth_date,
@@ -102,6 +103,7 @@ def test_letters_other_than_final_x_are_rejected_as_chars():
     assert_code("1101051949123100A2", "chars")
     assert_code("11010519491231X021", "chars")
     assert_code("110105-19491231002", "chars")
+    assert_code("11010519_91231002X", "chars")  # int() would read the underscore as a separator
 
 
 def test_non_ascii_digits_are_rejected_as_chars():
@@ -208,7 +210,14 @@ def test_check_char_of_the_standard_example_is_x():
 
 
 @pytest.mark.parametrize(
-    "bad", ["1101051949123100", "1101051949123100X", "１１０１０５１９４９１２３１００２"]
+    "bad",
+    [
+        "1101051949123100",
+        "1101051949123100X",
+        "１１０１０５１９４９１２３１００２",
+        "١١٠١٠٥١٩٤٩١٢٣١٠٠٢",
+        "+1101051949123100",
+    ],
 )
 def test_check_char_needs_seventeen_ascii_digits(bad):
     with pytest.raises(ValueError):
@@ -264,6 +273,12 @@ def test_make_id_always_validates_and_round_trips(county, born, seq, sex_):
     assert validate_id(number) == number
     assert birth_date(number) == born
     assert sex(number) == sex_
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_character_is_the_standards_weighted_sum(first17):
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    assert check_char(first17) == "10X98765432"[total % 11]
 
 
 @given(counties, births, st.integers(min_value=0, max_value=99), st.sampled_from(["男", "女"]))
