@@ -230,7 +230,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # journal_size_limit: a WAL that a large import grew (see people.importers'
+        # _large_page_cache) is cut back to 64 MB at the next checkpoint that empties it.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Tests always use a real database file (or server); DANGJIAN_TEST_DB lets parallel runs keep apart.

@@ -779,6 +779,15 @@ STREAM_PAGE_CACHE_KB = 16 * 1024
 
 @contextlib.contextmanager
 def _large_page_cache(model, kb: int = IMPORT_PAGE_CACHE_KB) -> Iterator[None]:
+    """SQLite, for the import's own connection, put back after: a page cache of ``kb``, and no
+    checkpoint after each commit, one when the outermost of these ends outside a transaction.
+
+    An import commits its persons in chunks (``STAGE_CHUNK``), and each chunk dirties pages all
+    over eight indexes. With the default automatic checkpoint (after a commit that leaves 1,000
+    pages in the WAL) every chunk's commit copied its pages into the database file and synced it,
+    index pages that the next chunk dirtied again included; one checkpoint at the end copies each
+    page once (100,000 rows: writing 4.3-4.9 -> 3.7-4.0 s, system CPU 0.8 -> 0.6 s). The WAL grows
+    meanwhile (270 MB for 100,000 rows; ``journal_size_limit`` in settings shrinks it again after)."""
     conn = connections[router.db_for_write(model)]
     if conn.vendor != "sqlite":
         yield
@@ -786,12 +795,20 @@ def _large_page_cache(model, kb: int = IMPORT_PAGE_CACHE_KB) -> Iterator[None]:
     with conn.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         before = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        automatic = int(cursor.fetchone()[0])
         cursor.execute(f"PRAGMA cache_size = {-kb}")
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         yield
     finally:
         with conn.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {before}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {automatic}")
+            if automatic and not conn.in_atomic_block:
+                # PASSIVE: never waits for a reader; what a reader still needs, a later commit's
+                # automatic checkpoint copies.
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def allocate_ids(model, n: int) -> list[int]:

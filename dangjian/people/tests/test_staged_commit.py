@@ -118,3 +118,33 @@ def test_another_writer_saves_within_a_second_while_a_big_commit_runs(settings, 
     assert commit(branch, xlsx_bytes(roster_rows(ROWS)), progress=another_user_saves).committed
     assert results and set(results) == {"ok"}, results
     assert Member.objects.filter(org=branch).count() == ROWS
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's write-ahead log")
+def test_a_staged_commit_checkpoints_the_log_once_at_its_end_and_puts_the_settings_back(staged, branch):
+    def pragma(name: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name}")
+            return int(cursor.fetchone()[0])
+
+    before = {name: pragma(name) for name in ("wal_autocheckpoint", "cache_size")}
+    during: list[int] = []
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        report = commit(
+            branch,
+            xlsx_bytes(roster_rows(ROWS)),
+            progress=lambda *_: during.append(pragma("wal_autocheckpoint")),
+        )
+    assert report.committed
+    assert during and set(during) == {0}  # no checkpoint after each chunk's commit
+    checkpoints = [i for i, sql in enumerate(statements) if "wal_checkpoint" in sql]
+    writes = [i for i, sql in enumerate(statements) if sql.startswith(("INSERT", "UPDATE"))]
+    assert len(checkpoints) == 1 and checkpoints[0] > max(writes)
+    assert {name: pragma(name) for name in before} == before
