@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-import xlsxwriter
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
@@ -133,6 +132,10 @@ def _note(a) -> str:
 
 
 def ledger_xlsx(org: Org, year: int, *, actor: Actor) -> bytes:
+    # Imported here, not at the top: every process loads this module at start (the app's ready()),
+    # few ever write a workbook.
+    import xlsxwriter
+
     data = ledger_data(org, year, actor=actor)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(

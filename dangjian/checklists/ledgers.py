@@ -9,7 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-import xlsxwriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -325,6 +324,10 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def to_xlsx(printed: PrintedLedger) -> bytes:
+    # Imported here, not at the top: every process loads this module at start (the app's ready()),
+    # few ever write a workbook.
+    import xlsxwriter
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,

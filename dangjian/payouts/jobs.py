@@ -1,7 +1,10 @@
 """Uploads that pay or list people run as background jobs: an imported beneficiary list, and the
 bank's result file for a transfer batch (each success is a payment with its audit entry, a dividend's
 batch is thousands). The upload is stored (encrypted); the worker reads, checks and writes all or
-nothing, with progress on the programme page."""
+nothing, with progress on the programme page.
+
+Every process imports this module at start (the app's ready() registers its job kinds), so the
+services, which few of them ever call, are imported inside the functions that do."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from dangjian.jobs.models import ACTIVE, Job, JobStatus
 from dangjian.jobs.registry import register_daily, register_kind
 from dangjian.jobs.uploads import start_upload
 
-from . import services
 from .models import BankBatch, ListStatus, Programme
 
 LIST_KIND = "payouts.import_list"
@@ -25,6 +27,8 @@ BANK_KIND = "payouts.import_bank_result"
 
 
 def start_list_import(*, actor: Actor, programme: Programme, data: bytes, filename: str) -> Job:
+    from . import services
+
     require(actor, "payouts.prepare", programme.org)
     if programme.status != ListStatus.DRAFT:
         raise services.PayoutError("名单已提交或已审批冻结，不能重新导入。", code="frozen")
@@ -45,6 +49,7 @@ def latest_list_job(programme: Programme) -> Job | None:
 
 
 def _run_list_import(job: Job, step: str, progress: Callable[[int, int], None]) -> None:
+    from . import services
     from .importers import read_list
 
     if not job.upload:
@@ -65,6 +70,8 @@ register_kind(LIST_KIND, _run_list_import)
 def start_bank_result_import(*, actor: Actor, batch: BankBatch, data: bytes, filename: str) -> Job:
     """Queue the bank's result file for ``batch``. A second upload while one is being applied is
     refused here; one after it was applied is refused by the service (the batch is no longer out)."""
+    from . import services
+
     org = batch.programme.org
     require(actor, "payouts.pay", org)
     if batch.state != BankBatch.State.EXPORTED:
@@ -91,6 +98,7 @@ def latest_bank_job(programme: Programme) -> Job | None:
 
 
 def _run_bank_result(job: Job, step: str, progress: Callable[[int, int], None]) -> None:
+    from . import services
     from .importers import read_bank_result
 
     if not job.upload:
@@ -111,6 +119,8 @@ register_kind(BANK_KIND, _run_bank_result)
 def purge_expired_scans() -> int:
     """Daily: scans of signed sheets (fingerprints are biometric data, PIPL Art. 28) are kept only as
     long as their programme's retention setting says."""
+    from . import services
+
     return services.purge_expired_sheets(actor=SYSTEM)
 
 

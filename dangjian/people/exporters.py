@@ -16,7 +16,6 @@ from dangjian.core.dates import whole_years
 from dangjian.core.exporting import ListExporter, raw_rows
 from dangjian.core.pii import mask_id, mask_phone, shown_all
 
-from .importers import format_month
 from .models import Member, MemberStatus
 
 STATUS_LABELS: dict[str, str] = {MemberStatus.FULL: "正式党员", MemberStatus.PROBATIONARY: "预备党员"}
@@ -86,6 +85,10 @@ class RosterExporter(ListExporter):
         # parse every one into a date through Django's converter for the column's declared type
         # (300,000 calls in a 100,000-member roll, a tenth of its rows' time) only for the cache to
         # key on it. PostgreSQL's driver parses them in C, cheaper than the server's cast to text.
+        # The importers module (the roster's columns and their checks) is loaded only by an export:
+        # every process imports this one at start, where the app registers its exporter.
+        from .importers import format_month
+
         on_sqlite = connections[self.members.db].vendor == "sqlite"
 
         def as_stored(field: str) -> Any:

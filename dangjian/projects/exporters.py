@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from typing import TypeVar
 
-import xlsxwriter
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -124,6 +123,10 @@ def ledger_data(actor: Actor, org, year: int) -> dict:
 
 
 def ledger_xlsx(data: dict) -> bytes:
+    # Imported here, not at the top: every process loads this module at start (the app's ready()),
+    # few ever write a workbook.
+    import xlsxwriter
+
     out = io.BytesIO()
     book = xlsxwriter.Workbook(
         out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}

@@ -116,3 +116,19 @@ def test_the_app_server_loads_the_urls_at_start_and_freezes_what_it_loaded():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_starting_django_leaves_what_only_an_export_or_a_job_needs_unloaded():
+    """Every command and worker runs django.setup(): the workbook writer, the payout services and
+    the roster's importers are imported when an export or a job runs, not by the apps' ready()."""
+    later = ("xlsxwriter", "dangjian.payouts.services", "dangjian.people.importers")
+    code = f"import django, sys; django.setup(); print([m for m in {later!r} if m in sys.modules])"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
