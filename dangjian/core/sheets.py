@@ -429,10 +429,14 @@ def _calamine_rows(data: bytes, caps: Caps, on_height: Callable[[int], None] | N
     limit = caps.cell_chars
     # iter_rows starts at row 1 but at the first used column; pad so indexes stay Excel's. Empty
     # cells come as "" (the streaming reader's None) and trailing ones are dropped, as it does.
+    cells: list[Any]
     for number, row in enumerate(sheet.iter_rows(), start=1):
-        cells = [None if c == "" else c for c in row]
-        while cells and cells[-1] is None:
-            cells.pop()
+        if "" in row:  # one C pass; most rows of a roster have no empty cell and are handed on as they are
+            cells = [None if c == "" else c for c in row]
+            while cells and cells[-1] is None:
+                cells.pop()
+        else:
+            cells = row
         if not cells:
             yield []
             continue
