@@ -313,7 +313,7 @@ def _check_zip(data: bytes) -> None:
                 fromstring(archive.read(name)[: 5 * 1024 * 1024])
             except DefusedXmlException:
                 raise FileRejected("文件包含不安全的XML内容，已拒绝", "unsafe_xml") from None
-            except Exception:  # noqa: S110 — malformed XML is calamine's to report
+            except Exception:  # noqa: S110 — malformed XML is the sheet reader's to report
                 pass
 
 
@@ -780,9 +780,9 @@ class _Stream:
 def release_freed_memory() -> None:
     """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
 
-    python-calamine's grid of a 100,000-row sheet is a million small allocations freed once the last
-    row is read, among the rows' objects allocated meanwhile: glibc keeps those pages (40 MB of the
-    process's size through the rest of the import) until asked."""
+    A big sheet's rows (and python-calamine's grid of a legacy .xls) are many small allocations
+    freed once the last row is read, among objects allocated meanwhile: glibc keeps those pages
+    through the rest of the import until asked."""
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):  # not glibc
