@@ -231,7 +231,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         # journal_size_limit: a WAL that a large import grew (see people.importers'
-        # _large_page_cache) is cut back to 64 MB at the next checkpoint that empties it.
+        # _sqlite_tuned_for_import) is cut back to 64 MB at the next checkpoint that empties it.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=67108864;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0

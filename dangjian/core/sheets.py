@@ -311,10 +311,7 @@ def _plain_shared_strings(archive: zipfile.ZipFile, part: str, caps: Caps) -> li
                             return None
                         continue
                     prologue = pending if at < 0 else pending[:at]
-                    declared = re.match(r'<\?xml[^>]*encoding="([^"]*)"', prologue)
-                    if "<!" in prologue or (
-                        declared and declared.group(1).lower().replace("-", "") != "utf8"
-                    ):
+                    if not _plain_prologue(prologue):
                         return None
                     if at < 0:
                         return strings
@@ -333,10 +330,8 @@ def _plain_shared_strings(archive: zipfile.ZipFile, part: str, caps: Caps) -> li
                 if len(found) != region.count("<si"):
                     return None  # a string that is not plain
                 for text in found:
-                    if text and ("&" in text or "\r" in text):
+                    if not text.isprintable() or "&" in text:
                         text = _xml_text(text)
-                    if text and not text.isprintable() and _NOT_XML.search(text):
-                        return None
                     total += len(text)
                     if total > caps.shared_chars:
                         raise SheetRejected(
@@ -427,9 +422,19 @@ class _NotPlain(Exception):
     pass
 
 
+def _plain_prologue(prologue: str) -> bool:
+    """What comes before a part's first string or row holds no DTD (expat refuses it) and declares
+    no encoding but UTF-8."""
+    declared = re.match(r'<\?xml[^>]*encoding="([^"]*)"', prologue)
+    return "<!" not in prologue and not (declared and declared.group(1).lower().replace("-", "") != "utf8")
+
+
 def _xml_text(raw: str) -> str:
     """Character data as expat gives it: line ends normalized, then the five entities and character
-    references replaced; anything else is not plain."""
+    references replaced; a character XML forbids, or any other entity, is not plain (expat refuses
+    the file). Called for text that is not all printable or holds an ampersand."""
+    if _NOT_XML.search(raw):
+        raise _NotPlain
     if "\r" in raw:
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if "&" not in raw:
@@ -481,9 +486,8 @@ def _plain_rows(
                     return
             at = head.index("<sheetData")
             prologue, pending = head[:at], head[at:]
-            declared = re.match(r'<\?xml[^>]*encoding="([^"]*)"', prologue)
-            if "<!" in prologue or (declared and declared.group(1).lower().replace("-", "") != "utf8"):
-                yield _HAND_OVER  # a DTD (expat refuses it) or another encoding
+            if not _plain_prologue(prologue):
+                yield _HAND_OVER
                 return
             dimension = _PLAIN_DIMENSION.search(prologue)
             if on_height and dimension:
@@ -575,9 +579,7 @@ def _plain_cells(
             cell = (inline or value) if kind == "inlineStr" else value
             if not cell:
                 continue
-            if not cell.isprintable() and _NOT_XML.search(cell):
-                raise _NotPlain
-            if "&" in cell or "\r" in cell:
+            if not cell.isprintable() or "&" in cell:
                 cell = _xml_text(cell)
             if "_x" in cell:
                 cell = _ooxml_text(cell)

@@ -441,7 +441,7 @@ class MemberImporter(Importer):
         }
 
     def commit(self, rows: list[Row]) -> dict[str, int]:
-        with _large_page_cache(Person), cyclic_gc_paused():
+        with _sqlite_tuned_for_import(Person), cyclic_gc_paused():
             return self._commit(rows)
 
     def _commit(self, rows: list[Row]) -> dict[str, int]:
@@ -617,7 +617,7 @@ class MemberImporter(Importer):
             return
         self._staged_indexes = {row.values["_index"] for row, _ in added}
         total = len(rows)
-        with _large_page_cache(Person):
+        with _sqlite_tuned_for_import(Person):
             self._stage_values(
                 [row.values for row, _ in added],
                 timezone.localdate(),
@@ -665,7 +665,7 @@ class MemberImporter(Importer):
     def run(self, data: bytes, filename: str, *, dry_run: bool) -> Report:
         # The chunks written while checking are written while the sheet's grid is still held:
         # a smaller page cache for them (the commit takes the large one again).
-        with _large_page_cache(Person, STREAM_PAGE_CACHE_KB):
+        with _sqlite_tuned_for_import(Person, STREAM_PAGE_CACHE_KB):
             return super().run(data, filename, dry_run=dry_run)
 
     def write_chunk(self, rows: list[Row]) -> list[Row]:
@@ -778,7 +778,7 @@ STREAM_PAGE_CACHE_KB = 16 * 1024
 
 
 @contextlib.contextmanager
-def _large_page_cache(model, kb: int = IMPORT_PAGE_CACHE_KB) -> Iterator[None]:
+def _sqlite_tuned_for_import(model, kb: int = IMPORT_PAGE_CACHE_KB) -> Iterator[None]:
     """SQLite, for the import's own connection, put back after: a page cache of ``kb``, and no
     checkpoint after each commit, one when the outermost of these ends outside a transaction.
 

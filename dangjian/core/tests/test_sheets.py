@@ -254,7 +254,7 @@ def test_the_plain_reader_reads_every_kind_of_cell_as_expat_does_without_handing
 def test_what_the_plain_reader_does_not_read_is_read_by_expat_from_there_on(settings, monkeypatch, change):
     old, new = change
     data = _every_kind_of_cell(False)
-    changed = _rewrite_sheet(data, lambda body: body.replace(old, new, 1))
+    changed = _rewrite_part(data, lambda body: body.replace(old, new, 1))
     assert changed != data
     used = _watch_readers(monkeypatch)
     rows = list(iter_rows(changed, ".xlsx"))
@@ -291,19 +291,20 @@ def test_a_plain_roster_is_read_plainly_and_a_file_crossing_a_cap_is_refused_by_
     assert used == ["expat"] * 4
 
 
-def _rewrite_sheet(data: bytes, change) -> bytes:
+def _rewrite_part(data: bytes, change, part: str = "xl/worksheets/sheet1.xml") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        assert part in src.namelist()
         for info in src.infolist():
             body = src.read(info)
-            dst.writestr(info, change(body) if info.filename == "xl/worksheets/sheet1.xml" else body)
+            dst.writestr(info, change(body) if info.filename == part else body)
     return out.getvalue()
 
 
 def test_cells_without_a_plain_reference_are_read_by_expat(small_caps, monkeypatch):
     used = _watch_readers(monkeypatch)
     # Sequential cells (no r): expat's reader places them after the cell before.
-    data = _rewrite_sheet(xlsx(roster(2)), lambda body: body.replace(b' r="B3"', b""))
+    data = _rewrite_part(xlsx(roster(2)), lambda body: body.replace(b' r="B3"', b""))
     report = TwoColumns().run(data, "a.xlsx", dry_run=True)
     assert report.ok and [r.values["unit"] for r in report.rows] == ["村委会", "村委会"]
     assert used == ["expat"]
@@ -312,7 +313,7 @@ def test_cells_without_a_plain_reference_are_read_by_expat(small_caps, monkeypat
 @pytest.mark.parametrize("second", [b' r="K3"', b' r = "K3"', b'\nr="K3"', b' t="s" r="K3"'])
 def test_a_cell_with_a_second_reference_is_refused(small_caps, monkeypatch, second):
     used = _watch_readers(monkeypatch)
-    data = _rewrite_sheet(xlsx(roster(2)), lambda body: body.replace(b'<c r="B3"', b'<c r="B3"' + second))
+    data = _rewrite_part(xlsx(roster(2)), lambda body: body.replace(b'<c r="B3"', b'<c r="B3"' + second))
     assert not TwoColumns().parse(data, "a.xlsx").ok
     assert used == ["expat"]
 
@@ -326,7 +327,7 @@ def test_the_plain_reader_reads_rows_split_across_chunks(small_caps, monkeypatch
     data = xlsx(roster(90))
     report = TwoColumns().run(data, "a.xlsx", dry_run=True)
     assert report.ok and len(report.rows) == 90 and used == []
-    far = _rewrite_sheet(data, lambda body: body.replace(b'<c r="B50"', b'<c r="B50" r="B101"'))
+    far = _rewrite_part(data, lambda body: body.replace(b'<c r="B50"', b'<c r="B50" r="B101"'))
     assert not TwoColumns().parse(far, "a.xlsx").ok
     assert used == ["expat"]
 
@@ -408,30 +409,23 @@ def test_a_dtd_in_the_shared_strings_is_refused():
     book = xlsxwriter.Workbook(out)  # not constant_memory: its text goes to sharedStrings.xml
     book.add_worksheet().write_row(0, 0, ["姓名", "工作单位"])
     book.close()
-    bad = io.BytesIO()
-    with zipfile.ZipFile(out, "r") as src, zipfile.ZipFile(bad, "w") as dst:
-        assert "xl/sharedStrings.xml" in src.namelist()
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "xl/sharedStrings.xml":
-                body = body.replace(b"<sst", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><sst', 1)
-            dst.writestr(info, body)
+    bad = _rewrite_part(
+        out.getvalue(),
+        lambda body: body.replace(b"<sst", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><sst', 1),
+        "xl/sharedStrings.xml",
+    )
     with pytest.raises(SheetRejected) as exc:
-        list(iter_rows(bad.getvalue(), ".xlsx", Caps(100, 10, 50, 1000)))
+        list(iter_rows(bad, ".xlsx", Caps(100, 10, 50, 1000)))
     assert exc.value.code == "unsafe_xml"
 
 
 def test_a_dtd_in_the_sheet_is_refused():
-    data = xlsx(roster(1))
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet', 1)
-            dst.writestr(info, body)
+    bad = _rewrite_part(
+        xlsx(roster(1)),
+        lambda body: body.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet', 1),
+    )
     with pytest.raises(SheetRejected) as exc:
-        list(iter_rows(out.getvalue(), ".xlsx", Caps(100, 10, 50, 1000)))
+        list(iter_rows(bad, ".xlsx", Caps(100, 10, 50, 1000)))
     assert exc.value.code == "unsafe_xml"
 
 
@@ -452,7 +446,7 @@ def test_read_table_keeps_excel_row_numbers_for_blank_rows():
 )
 def test_a_malformed_row_is_refused_as_expat_refuses_it(settings, monkeypatch, change):
     old, new = change
-    changed = _rewrite_sheet(_every_kind_of_cell(False), lambda body: body.replace(old, new, 1))
+    changed = _rewrite_part(_every_kind_of_cell(False), lambda body: body.replace(old, new, 1))
     with pytest.raises(SheetRejected) as plain:
         list(iter_rows(changed, ".xlsx"))
     _all_by_expat(monkeypatch)
